@@ -1,0 +1,32 @@
+# Thin wrapper over the CMake presets. The two commands of the README:
+#   make demo   install what is missing, build Release, run spark-control --demo on :9999
+#   make test   install what is missing, build the sanitizer suite, run it through ctest
+.PHONY: deps demo release test tsan fuzz bench format clean
+
+DEMO_LISTEN ?= 0.0.0.0:9999
+JOBS ?= $(shell nproc)
+
+deps:
+	scripts/install-deps
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+demo: release
+	build/release/web/spark-control --demo --listen $(DEMO_LISTEN)
+
+test: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+bench: release
+	scripts/install-deps --bench
+	bench/run
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build

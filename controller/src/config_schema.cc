@@ -1,0 +1,438 @@
+#include "controller/config_schema.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+namespace spark {
+namespace {
+
+using json = nlohmann::json;
+
+const std::regex& HostPattern() {
+  static const std::regex re(R"(^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$)");
+  return re;
+}
+
+// Reads one JSON object, remembering which keys were consumed so that leftovers can be
+// reported as unknown. The first error wins; later reads become no-ops.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string path, Status& status)
+      : object_(object), path_(std::move(path)), status_(status) {
+    if (status_.ok() && !object_.is_object()) Fail(path_, "expected a mapping");
+  }
+
+  std::string Path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  // The value at `key`, or nullptr when absent (absent = keep the default).
+  const json* Get(std::string_view key) {
+    if (!status_.ok() || !object_.is_object()) return nullptr;
+    seen_.insert(std::string(key));
+    const auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  void String(std::string_view key, std::string& out, bool allow_empty = false) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(Path(key), "expected a string");
+    if (!allow_empty && v->get_ref<const std::string&>().empty()) {
+      return Fail(Path(key), "must not be empty");
+    }
+    out = v->get<std::string>();
+  }
+
+  void OptString(std::string_view key, std::optional<std::string>& out) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (v->is_null()) {
+      out.reset();
+      return;
+    }
+    if (!v->is_string()) return Fail(Path(key), "expected a string or null");
+    if (v->get_ref<const std::string&>().empty()) {
+      out.reset();  // "" is the same as null: unset
+      return;
+    }
+    out = v->get<std::string>();
+  }
+
+  void OptHost(std::string_view key, std::optional<std::string>& out) {
+    OptString(key, out);
+    if (status_.ok() && out && !std::regex_match(*out, HostPattern())) {
+      Fail(Path(key), "expected a host name or IPv4 address without scheme or port, got '" + *out + "'");
+    }
+  }
+
+  template <typename Int>
+  void Integer(std::string_view key, Int& out, long long lo, long long hi) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_number_integer()) return Fail(Path(key), "expected an integer");
+    const long long n = v->get<long long>();
+    if (n < lo || n > hi) {
+      return Fail(Path(key), "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    out = static_cast<Int>(n);
+  }
+
+  void Number(std::string_view key, double& out, double lo, double hi, bool lo_open = false) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_number()) return Fail(Path(key), "expected a number");
+    const double n = v->get<double>();
+    if (!std::isfinite(n) || n < lo || n > hi || (lo_open && n == lo)) {
+      return Fail(Path(key), std::string("expected a number ") + (lo_open ? "above " : "from ") +
+                                 Format(lo) + " to " + Format(hi));
+    }
+    out = n;
+  }
+
+  void StringList(std::string_view key, std::vector<std::string>& out) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (v->is_null()) {
+      out.clear();
+      return;
+    }
+    if (!v->is_array()) return Fail(Path(key), "expected a list of strings");
+    std::vector<std::string> items;
+    for (size_t i = 0; i < v->size(); ++i) {
+      if (!(*v)[i].is_string()) return Fail(Path(key) + "[" + std::to_string(i) + "]", "expected a string");
+      items.push_back((*v)[i].get<std::string>());
+    }
+    out = std::move(items);
+  }
+
+  // Reports the first key that no read asked for.
+  void Finish() {
+    if (!status_.ok() || !object_.is_object()) return;
+    for (const auto& [key, value] : object_.items()) {
+      if (!seen_.count(key)) return Fail(Path(key), "unknown key");
+    }
+  }
+
+  void Fail(const std::string& field, const std::string& problem) {
+    if (status_.ok()) status_ = Status::Error("invalid_field", field + ": " + problem, field);
+  }
+
+ private:
+  static std::string Format(double d) {
+    std::string s = std::to_string(d);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+
+  const json& object_;
+  std::string path_;
+  Status& status_;
+  std::set<std::string> seen_;
+};
+
+// Runs `body(reader)` on the object at `key` when present (and not null).
+template <typename Body>
+void Section(ObjectReader& parent, std::string_view key, Status& status, Body body) {
+  const json* v = parent.Get(key);
+  if (v == nullptr || !status.ok()) return;
+  if (v->is_null()) return;
+  ObjectReader reader(*v, parent.Path(key), status);
+  body(reader);
+  reader.Finish();
+}
+
+const std::regex& NamePattern() {
+  static const std::regex re("^[a-z][a-z0-9_-]{0,31}$");
+  return re;
+}
+
+void DecodeService(ObjectReader& r, ServiceConfig& s) {
+  r.String("kind", s.kind);
+  r.String("spark", s.spark);
+  r.OptHost("host", s.host);
+  r.Integer("port", s.port, 1, 65535);
+  r.String("health_path", s.health_path);
+  r.String("container", s.container);
+  r.OptString("model", s.model);
+  r.OptString("cache_dir", s.cache_dir);
+}
+
+void CheckReferences(const Config& c, Status& status) {
+  if (!status.ok()) return;
+  auto fail = [&status](std::string field, std::string message) {
+    status = Status::Error("invalid_field", field + ": " + message, field);
+  };
+  if (!c.sparks.count(c.vllm.spark)) return fail("vllm.spark", "names no Spark in `sparks`");
+  for (const auto& [name, s] : c.services) {
+    const std::string path = "services." + name;
+    if (s.kind != "stt" && s.kind != "tts") return fail(path + ".kind", "expected stt or tts");
+    if (!c.sparks.count(s.spark)) return fail(path + ".spark", "names no Spark in `sparks`");
+    if (s.port == 0) return fail(path + ".port", "is required for an added service");
+    if (s.health_path.empty() || s.health_path.front() != '/') {
+      return fail(path + ".health_path", "must start with /");
+    }
+    if (s.container.empty()) return fail(path + ".container", "must not be empty");
+  }
+  if (c.probe.timeout_s >= c.probe.interval_s) {
+    return fail("probe.timeout_s", "must be shorter than probe.interval_s");
+  }
+}
+
+json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always a string
+  static const std::regex kNull("^(~|null|Null|NULL|)$");
+  static const std::regex kTrue("^(true|True|TRUE)$");
+  static const std::regex kFalse("^(false|False|FALSE)$");
+  static const std::regex kInt("^[-+]?[0-9]+$");
+  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  if (std::regex_match(text, kNull)) return nullptr;
+  if (std::regex_match(text, kTrue)) return true;
+  if (std::regex_match(text, kFalse)) return false;
+  if (std::regex_match(text, kInt)) {
+    try {
+      return std::stoll(text);
+    } catch (const std::out_of_range&) {
+      return text;
+    }
+  }
+  if (std::regex_match(text, kFloat)) return std::stod(text);
+  return text;
+}
+
+json NodeToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Scalar: return ScalarToJson(node);
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(NodeToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& item : node) {
+        out[item.first.as<std::string>()] = NodeToJson(item.second);
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+void EmitJson(YAML::Emitter& out, const json& v) {
+  if (v.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, value] : v.items()) {
+      out << YAML::Key << key << YAML::Value;
+      EmitJson(out, value);
+    }
+    out << YAML::EndMap;
+  } else if (v.is_array()) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& item : v) EmitJson(out, item);
+    out << YAML::EndSeq;
+  } else if (v.is_null()) {
+    out << YAML::Null;
+  } else if (v.is_boolean()) {
+    out << v.get<bool>();
+  } else if (v.is_number_integer()) {
+    out << v.get<long long>();
+  } else if (v.is_number()) {
+    out << v.get<double>();
+  } else {
+    out << YAML::DoubleQuoted << v.get<std::string>();
+  }
+}
+
+json OptJson(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+Result<Config> DecodeConfig(const json& tree) {
+  Config c;
+  Status status = Status::Ok();
+  ObjectReader root(tree, "", status);
+  root.String("cluster", c.cluster);
+  if (status.ok() && !std::regex_match(c.cluster, NamePattern())) {
+    root.Fail("cluster", "expected a short lowercase name ([a-z][a-z0-9_-]*)");
+  }
+  if (const json* sparks = root.Get("sparks"); sparks != nullptr && status.ok()) {
+    ObjectReader r(*sparks, "sparks", status);
+    if (status.ok()) {
+      for (const auto& [name, value] : sparks->items()) {
+        if (value.is_null()) {
+          c.sparks.erase(name);
+          continue;
+        }
+        if (!std::regex_match(name, NamePattern())) r.Fail("sparks." + name, "invalid Spark name");
+        SparkConfig spark = c.sparks.count(name) ? c.sparks[name] : SparkConfig{};
+        ObjectReader s(value, "sparks." + name, status);
+        s.OptHost("host", spark.host);
+        s.OptString("user", spark.user);
+        s.Integer("port", spark.port, 1, 65535);
+        s.Finish();
+        c.sparks[name] = spark;
+      }
+    }
+  }
+  Section(root, "vllm", status, [&](ObjectReader& r) {
+    r.String("spark", c.vllm.spark);
+    r.OptHost("host", c.vllm.host);
+    r.Integer("port", c.vllm.port, 1, 65535);
+  });
+  if (const json* services = root.Get("services"); services != nullptr && status.ok()) {
+    ObjectReader r(*services, "services", status);
+    if (status.ok()) {
+      for (const auto& [name, value] : services->items()) {
+        if (value.is_null()) {
+          c.services.erase(name);
+          continue;
+        }
+        if (!std::regex_match(name, NamePattern()) || name == "vllm") {
+          r.Fail("services." + name, "invalid service name (lowercase, not 'vllm')");
+          break;
+        }
+        ServiceConfig service = c.services.count(name) ? c.services[name] : ServiceConfig{};
+        if (service.container.empty()) service.container = name;
+        ObjectReader s(value, "services." + name, status);
+        DecodeService(s, service);
+        s.Finish();
+        c.services[name] = service;
+      }
+    }
+  }
+  Section(root, "ssh", status, [&](ObjectReader& r) { r.OptString("key_path", c.ssh.key_path); });
+  Section(root, "remote", status, [&](ObjectReader& r) {
+    r.String("vllm_docker_dir", c.remote.vllm_docker_dir);
+    r.String("vllm_container", c.remote.vllm_container);
+    r.String("hf_endpoint", c.remote.hf_endpoint);
+  });
+  Section(root, "probe", status, [&](ObjectReader& r) {
+    r.Number("interval_s", c.probe.interval_s, 0.05, 3600);
+    r.Number("timeout_s", c.probe.timeout_s, 0.01, 3600);
+  });
+  Section(root, "swap", status, [&](ObjectReader& r) {
+    r.Number("timeout_s", c.swap.timeout_s, 1, 86400);
+    r.Number("silent_log_s", c.swap.silent_log_s, 1, 86400);
+  });
+  Section(root, "diarization", status, [&](ObjectReader& r) {
+    r.Number("uncertain_below", c.diarization.uncertain_below, 0, 1);
+  });
+  Section(root, "catalog", status, [&](ObjectReader& r) { r.OptString("path", c.catalog.path); });
+  Section(root, "open_webui", status, [&](ObjectReader& r) { r.OptString("url", c.open_webui.url); });
+  Section(root, "auth", status, [&](ObjectReader& r) {
+    r.OptString("token", c.auth.token);
+    r.OptString("report_token", c.auth.report_token);
+  });
+  Section(root, "http", status, [&](ObjectReader& r) {
+    r.StringList("allowed_origins", c.http.allowed_origins);
+    r.StringList("allowed_hosts", c.http.allowed_hosts);
+    r.StringList("trusted_proxies", c.http.trusted_proxies);
+  });
+  Section(root, "limits", status, [&](ObjectReader& r) {
+    LimitsConfig& l = c.limits;
+    r.Number("report_rate_per_client", l.report_rate_per_client, 0, 1e9);
+    r.Number("report_burst", l.report_burst, 1, 1e9);
+    r.Integer("max_body_bytes", l.max_body_bytes, 1024, 1LL << 30);
+    r.Integer("max_diarization_body_bytes", l.max_diarization_body_bytes, 1024, 1LL << 32);
+    r.Integer("max_diarization_cells", l.max_diarization_cells, 1, 1LL << 32);
+    r.Integer("max_sse_clients", l.max_sse_clients, 1, 4096);
+    r.Integer("max_string_bytes", l.max_string_bytes, 16, 1 << 20);
+    r.Integer("max_source_bytes", l.max_source_bytes, 8, 4096);
+  });
+  root.Finish();
+  CheckReferences(c, status);
+  if (!status.ok()) return status;
+  return c;
+}
+
+json EncodeConfig(const Config& c, bool redact) {
+  json t;
+  t["cluster"] = c.cluster;
+  for (const auto& [name, s] : c.sparks) {
+    t["sparks"][name] = {{"host", OptJson(s.host)}, {"user", OptJson(s.user)}, {"port", s.port}};
+  }
+  t["vllm"] = {{"spark", c.vllm.spark}, {"host", OptJson(c.vllm.host)}, {"port", c.vllm.port}};
+  t["services"] = json::object();
+  for (const auto& [name, s] : c.services) {
+    t["services"][name] = {{"kind", s.kind},           {"spark", s.spark},
+                           {"host", OptJson(s.host)},  {"port", s.port},
+                           {"health_path", s.health_path}, {"container", s.container},
+                           {"model", OptJson(s.model)}, {"cache_dir", OptJson(s.cache_dir)}};
+  }
+  t["ssh"] = {{"key_path", OptJson(c.ssh.key_path)}};
+  t["remote"] = {{"vllm_docker_dir", c.remote.vllm_docker_dir},
+                 {"vllm_container", c.remote.vllm_container},
+                 {"hf_endpoint", c.remote.hf_endpoint}};
+  t["probe"] = {{"interval_s", c.probe.interval_s}, {"timeout_s", c.probe.timeout_s}};
+  t["swap"] = {{"timeout_s", c.swap.timeout_s}, {"silent_log_s", c.swap.silent_log_s}};
+  t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
+  t["catalog"] = {{"path", OptJson(c.catalog.path)}};
+  t["open_webui"] = {{"url", OptJson(c.open_webui.url)}};
+  if (redact) {
+    t["auth"] = {{"token_set", c.auth.token.has_value()},
+                 {"report_token_set", c.auth.report_token.has_value()}};
+  } else {
+    t["auth"] = {{"token", OptJson(c.auth.token)}, {"report_token", OptJson(c.auth.report_token)}};
+  }
+  t["http"] = {{"allowed_origins", c.http.allowed_origins},
+               {"allowed_hosts", c.http.allowed_hosts},
+               {"trusted_proxies", c.http.trusted_proxies}};
+  const LimitsConfig& l = c.limits;
+  t["limits"] = {{"report_rate_per_client", l.report_rate_per_client},
+                 {"report_burst", l.report_burst},
+                 {"max_body_bytes", l.max_body_bytes},
+                 {"max_diarization_body_bytes", l.max_diarization_body_bytes},
+                 {"max_diarization_cells", l.max_diarization_cells},
+                 {"max_sse_clients", l.max_sse_clients},
+                 {"max_string_bytes", l.max_string_bytes},
+                 {"max_source_bytes", l.max_source_bytes}};
+  return t;
+}
+
+Result<json> ParseYamlTree(std::string_view text, std::string_view origin) {
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    json tree = NodeToJson(root);
+    if (tree.is_null()) return json::object();  // an empty file
+    if (!tree.is_object()) {
+      return Status::Error("invalid_field", std::string(origin) + ": expected a mapping at the top level");
+    }
+    return tree;
+  } catch (const YAML::Exception& e) {
+    return Status::Error("invalid_field", std::string(origin) + ": line " +
+                                              std::to_string(e.mark.line + 1) + ", column " +
+                                              std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+std::string EmitYamlTree(const json& tree) {
+  YAML::Emitter out;
+  EmitJson(out, tree);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::vector<std::string> ConfigWarnings(const Config& c) {
+  std::vector<std::string> warnings;
+  auto check = [&warnings](const std::string& field, const std::optional<std::string>& host) {
+    if (host && host->size() > 6 && host->compare(host->size() - 6, 6, ".local") == 0) {
+      warnings.push_back(field + ": '" + *host +
+                         "' is an mDNS name; mDNS often answers IPv6 first while vLLM listens on "
+                         "IPv4. spark-control resolves IPv4 only, but an IP address is more reliable.");
+    }
+  };
+  for (const auto& [name, s] : c.sparks) check("sparks." + name + ".host", s.host);
+  check("vllm.host", c.vllm.host);
+  for (const auto& [name, s] : c.services) check("services." + name + ".host", s.host);
+  return warnings;
+}
+
+}  // namespace spark

@@ -1,0 +1,187 @@
+#include "controller/config_store.h"
+
+#include "controller/config_schema.h"
+#include "exporter/file_io.h"
+
+namespace spark {
+namespace {
+
+using json = nlohmann::json;
+
+struct EnvKey {
+  const char* variable;
+  const char* path;
+};
+constexpr EnvKey kEnvKeys[] = {
+    {"SPARK1_HOST", "sparks.spark1.host"}, {"SPARK1_USER", "sparks.spark1.user"},
+    {"SPARK2_HOST", "sparks.spark2.host"}, {"SPARK2_USER", "sparks.spark2.user"},
+    {"SSH_KEY_PATH", "ssh.key_path"},      {"SPARK_CONTROL_TOKEN", "auth.token"},
+    {"SPARK_CONTROL_REPORT_TOKEN", "auth.report_token"},
+};
+
+json::json_pointer Pointer(const std::string& dotted) {
+  std::string p;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    const size_t dot = dotted.find('.', start);
+    p += "/" + dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return json::json_pointer(p);
+}
+
+json ValueAt(const json& tree, const std::string& dotted) {
+  const auto ptr = Pointer(dotted);
+  return tree.contains(ptr) ? tree.at(ptr) : json();
+}
+
+// The value a merge patch gives to `ptr`: the value when the patch names it, null when it
+// deletes the key or one of its parents, nullopt when the patch leaves it alone.
+std::optional<json> PatchedValue(const json& patch, const json::json_pointer& ptr) {
+  if (patch.contains(ptr)) return patch.at(ptr);
+  for (auto parent = ptr.parent_pointer(); !parent.empty(); parent = parent.parent_pointer()) {
+    if (patch.contains(parent)) {
+      const json& v = patch.at(parent);
+      if (v.is_null()) return json();
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Pin> EnvironmentPins(const std::map<std::string, std::string>& environment) {
+  std::vector<Pin> pins;
+  for (const EnvKey& key : kEnvKeys) {
+    const auto it = environment.find(key.variable);
+    if (it != environment.end() && !it->second.empty()) pins.push_back({key.path, key.variable});
+  }
+  return pins;
+}
+
+Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, const Clock& clock) {
+  std::unique_ptr<ConfigStore> store(new ConfigStore());
+  if (sources.operator_file) {
+    const std::string origin = sources.operator_file->string();
+    auto text = ReadFile(*sources.operator_file);
+    if (!text.ok()) return Status::Error("invalid_config", text.status().message());
+    auto tree = ParseYamlTree(*text, origin);
+    if (!tree.ok()) return Status::Error("invalid_config", tree.status().message());
+    auto decoded = DecodeConfig(*tree);
+    if (!decoded.ok()) {
+      return Status::Error("invalid_config", origin + ": " + decoded.status().message(),
+                           decoded.status().field());
+    }
+    store->operator_tree_ = std::move(tree).value();
+  }
+  store->pins_ = EnvironmentPins(sources.environment);
+  for (const Pin& pin : store->pins_) {
+    store->env_tree_[Pointer(pin.path)] = sources.environment.at(pin.source);
+  }
+  // The overlay: any problem sets the file aside and starts from no overlay.
+  auto overlay_text = ReadFile(sources.overlay_file);
+  if (overlay_text.ok()) {
+    const std::string origin = sources.overlay_file.string();
+    auto tree = ParseYamlTree(*overlay_text, origin);
+    Status problem = tree.status();
+    if (problem.ok()) {
+      store->sources_ = sources;
+      auto composed = store->Compose(*tree);
+      problem = composed.status();
+      if (problem.ok()) store->overlay_ = std::move(tree).value();
+    }
+    if (!problem.ok()) {
+      auto aside = SetAside(sources.overlay_file, clock.WallNow());
+      store->notes_.push_back("ignored the overlay " + origin + " (" + problem.message() +
+                              "); kept it as " + (aside.ok() ? aside->string() : "-") +
+                              " and started from the operator config");
+    }
+  }
+  store->sources_ = std::move(sources);
+  auto composed = store->Compose(store->overlay_);
+  if (!composed.ok()) {
+    // Only the environment can still be wrong here (e.g. a host with a scheme).
+    return Status::Error("invalid_config", "environment: " + composed.status().message(),
+                         composed.status().field());
+  }
+  store->current_ = std::make_shared<const Config>(std::move(composed).value());
+  return store;
+}
+
+Result<Config> ConfigStore::Compose(const json& overlay) const {
+  json tree = EncodeConfig(Config{}, /*redact=*/false);
+  tree.merge_patch(operator_tree_);
+  tree.merge_patch(sources_.demo);
+  tree.merge_patch(overlay);
+  tree.merge_patch(env_tree_);
+  return DecodeConfig(tree);
+}
+
+ConfigPtr ConfigStore::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+uint64_t ConfigStore::version() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+std::vector<std::string> ConfigStore::startup_notes() const { return notes_; }
+
+Result<ConfigPtr> ConfigStore::Apply(const json& patch) {
+  if (!patch.is_object()) {
+    return Status::Error("invalid_field", "the body must be a JSON object (a merge patch)");
+  }
+  std::lock_guard apply(apply_mu_);
+  json overlay;
+  ConfigPtr before;
+  {
+    std::lock_guard lock(mu_);
+    overlay = overlay_;
+    before = current_;
+  }
+  overlay.merge_patch(patch);
+  // A pinned key may appear in the patch only with the value it already has.
+  const json before_tree = EncodeConfig(*before, /*redact=*/false);
+  for (const Pin& pin : pins_) {
+    const auto touched = PatchedValue(patch, Pointer(pin.path));
+    if (touched && *touched != ValueAt(before_tree, pin.path)) {
+      return Status::Error("pinned", pin.path + " is set by the environment variable " +
+                                         pin.source + " and cannot be changed here",
+                           pin.path);
+    }
+  }
+  auto composed = Compose(overlay);
+  if (!composed.ok()) return composed.status();
+  const Status written = WriteFileAtomic(sources_.overlay_file, EmitYamlTree(overlay));
+  if (!written.ok()) return Status::Error("storage_failed", written.message());
+  auto next = std::make_shared<const Config>(std::move(composed).value());
+  std::vector<std::function<void(const Config&)>> listeners;
+  {
+    std::lock_guard lock(mu_);
+    overlay_ = std::move(overlay);
+    current_ = next;
+    ++version_;
+    listeners = listeners_;
+  }
+  for (const auto& listener : listeners) listener(*next);
+  return ConfigPtr(next);
+}
+
+json ConfigStore::Describe() const {
+  json out = EncodeConfig(*Current(), /*redact=*/true);
+  json pinned = json::array();
+  for (const Pin& pin : pins_) pinned.push_back(pin.path);
+  out["pinned"] = std::move(pinned);
+  return out;
+}
+
+void ConfigStore::OnChange(std::function<void(const Config&)> listener) {
+  std::lock_guard lock(mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+}  // namespace spark

@@ -1,0 +1,35 @@
+#pragma once
+// One entry of the connectivity log (API.md "Connectivity event").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "exporter/clock.h"
+#include "exporter/status.h"
+
+namespace spark {
+
+enum class EventType { kTransition, kReport };
+
+std::string_view EventTypeName(EventType type);
+std::optional<EventType> ParseEventType(std::string_view name);
+
+struct ConnectivityEvent {
+  uint64_t id = 0;  // assigned by EventLog::Append
+  WallTime ts{};    // assigned by EventLog::Append
+  std::string service;
+  EventType type = EventType::kReport;
+  bool ok = false;
+  std::string source;              // "poller" for transitions, the client's name for reports
+  std::string error;               // empty = none
+  std::optional<double> ms;        // latency the poller measured or the client reported
+};
+
+// One JSON object on one line (no trailing newline), the format of events.jsonl and the API.
+std::string EncodeEvent(const ConnectivityEvent& event);
+// Inverse of EncodeEvent; an error for anything that is not a complete event line.
+Result<ConnectivityEvent> DecodeEvent(std::string_view line);
+
+}  // namespace spark

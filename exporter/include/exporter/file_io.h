@@ -1,0 +1,54 @@
+#pragma once
+// Every file the process writes goes through here (PITFALLS.md "Persistence"):
+// whole files are replaced atomically, logs are appended one complete line per write(2).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "exporter/clock.h"
+#include "exporter/status.h"
+
+namespace spark {
+
+// Replaces `path` with `contents`: temp file (0600) → fsync → rename → fsync(dir).
+// On failure the old file is untouched and the Status says which step failed.
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents);
+
+// Reads a whole file; not_found when it does not exist.
+Result<std::string> ReadFile(const std::filesystem::path& path);
+
+// Renames a file the process cannot use to `NAME.corrupt-YYYYMMDDTHHMMSSZ` and returns the
+// new name, so the bad copy is kept for inspection.
+Result<std::filesystem::path> SetAside(const std::filesystem::path& path, WallTime now);
+
+// Removes temp files a killed process left behind by WriteFileAtomic.
+void RemoveStaleTemps(const std::filesystem::path& dir);
+
+// Creates `dir` (and parents) with mode 0700 when missing.
+Status EnsureDirectory(const std::filesystem::path& dir);
+
+// An append-only file of complete lines. Not thread-safe: its owner serialises calls.
+class AppendFile {
+ public:
+  AppendFile() = default;
+  ~AppendFile();
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+
+  // Opens (creating, 0600) for append; drops a torn last line left by a crash.
+  Status Open(const std::filesystem::path& path);
+  void Close();
+  bool is_open() const { return fd_ >= 0; }
+  // Writes `line` + '\n' with one write(2). A short write is rolled back (the file is
+  // truncated to its old size) so no torn line stays behind; errno text in the Status.
+  Status Append(std::string_view line);
+  uint64_t size() const { return size_; }
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+}  // namespace spark

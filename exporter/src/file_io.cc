@@ -1,0 +1,159 @@
+#include "exporter/file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace spark {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTempMarker = ".tmp-spark-";
+
+Status Errno(std::string_view what, const fs::path& path) {
+  return Status::Error("io_error", std::string(what) + " " + path.string() + ": " +
+                                       std::strerror(errno));
+}
+
+Status WriteAll(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+void FsyncDir(const fs::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
+  const fs::path temp = path.string() + std::string(kTempMarker) + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create", temp);
+  Status status = WriteAll(fd, contents, temp);
+  if (status.ok() && ::fsync(fd) != 0) status = Errno("fsync", temp);
+  ::close(fd);
+  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) status = Errno("rename", path);
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  FsyncDir(path.parent_path());
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Error(errno == ENOENT ? "not_found" : "io_error",
+                         "cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+Result<fs::path> SetAside(const fs::path& path, WallTime now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  const fs::path target = path.string() + ".corrupt-" + stamp;
+  if (::rename(path.c_str(), target.c_str()) != 0) return Errno("rename", path);
+  return target;
+}
+
+void RemoveStaleTemps(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().find(kTempMarker) != std::string::npos) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+}
+
+Status EnsureDirectory(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error("io_error", "cannot create " + dir.string() + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  return Status::Ok();
+}
+
+AppendFile::~AppendFile() { Close(); }
+
+void AppendFile::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  size_ = 0;
+}
+
+Status AppendFile::Open(const fs::path& path) {
+  Close();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const Status s = Errno("stat", path);
+    ::close(fd);
+    return s;
+  }
+  off_t size = st.st_size;
+  // Drop a torn last line (a crash between the start and the end of a write).
+  if (size > 0) {
+    char last = 0;
+    if (::pread(fd, &last, 1, size - 1) == 1 && last != '\n') {
+      const off_t chunk = std::min<off_t>(size, 1 << 20);
+      std::string tail(static_cast<size_t>(chunk), '\0');
+      if (::pread(fd, tail.data(), tail.size(), size - chunk) == chunk) {
+        const auto nl = tail.rfind('\n');
+        const off_t keep = nl == std::string::npos ? size - chunk : size - chunk + static_cast<off_t>(nl) + 1;
+        if (::ftruncate(fd, keep) == 0) size = keep;
+      }
+    }
+  }
+  fd_ = fd;
+  size_ = static_cast<uint64_t>(size);
+  return Status::Ok();
+}
+
+Status AppendFile::Append(std::string_view line) {
+  if (fd_ < 0) return Status::Error("io_error", "log file is not open");
+  std::string record;
+  record.reserve(line.size() + 1);
+  record.append(line);
+  record.push_back('\n');
+  ssize_t n;
+  do {
+    n = ::write(fd_, record.data(), record.size());
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(record.size())) {
+    size_ += record.size();
+    return Status::Ok();
+  }
+  const int saved = n < 0 ? errno : ENOSPC;
+  if (n > 0) (void)::ftruncate(fd_, static_cast<off_t>(size_));
+  errno = saved;
+  return Status::Error("io_error", std::string("append failed: ") + std::strerror(saved));
+}
+
+}  // namespace spark

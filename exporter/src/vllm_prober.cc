@@ -1,0 +1,51 @@
+#include <nlohmann/json.hpp>
+
+#include "exporter/probe.h"
+
+namespace spark {
+
+std::optional<std::string> ParseVllmModelId(std::string_view body) {
+  const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return std::nullopt;
+  const auto data = doc.find("data");
+  if (data == doc.end() || !data->is_array() || data->empty()) return std::nullopt;
+  const auto& first = data->front();
+  if (!first.is_object()) return std::nullopt;
+  const auto id = first.find("id");
+  if (id == first.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    return std::nullopt;
+  }
+  return id->get<std::string>();
+}
+
+ProbeResult ProbeVllm(HttpClient& http, const ProbeTarget& target, Duration deadline) {
+  ProbeResult result;
+  if (!target.configured()) {
+    result.error = "host not configured";
+    return result;
+  }
+  HttpRequest request;
+  request.url = target.BaseUrl() + "/v1/models";
+  request.timeout = deadline;
+  const HttpResult answer = http.Send(request);
+  if (!answer.ok()) {
+    result.reason = answer.failure().reason;
+    result.error = answer.failure().message;
+    return result;
+  }
+  if (answer.response().status != 200) {
+    result.reason = FailureReason::kHttpStatus;
+    result.error = "HTTP " + std::to_string(answer.response().status);
+    return result;
+  }
+  result.model = ParseVllmModelId(answer.response().body);
+  if (!result.model) {
+    result.reason = FailureReason::kBadBody;
+    result.error = "/v1/models answered 200 without a model list";
+    return result;
+  }
+  result.ok = true;
+  return result;
+}
+
+}  // namespace spark

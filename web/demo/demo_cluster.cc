@@ -1,0 +1,98 @@
+#include "demo/demo_cluster.h"
+
+#include <random>
+
+namespace spark {
+
+Result<std::unique_ptr<DemoCluster>> DemoCluster::Start(const Clock& clock) {
+  std::unique_ptr<DemoCluster> demo(new DemoCluster(clock));
+  auto vllm = FakeVllm::Start(kDemoModel, 0, clock);
+  if (!vllm.ok()) return vllm.status();
+  demo->vllm_ = std::move(vllm).value();
+  FlapSchedule parakeet_schedule;
+  parakeet_schedule.first_outage_s = 8;
+  FlapSchedule magpie_schedule;
+  magpie_schedule.first_outage_s = 20;
+  auto parakeet = FakeSpeech::Start("127.0.0.2", parakeet_schedule, clock);
+  if (!parakeet.ok()) return parakeet.status();
+  demo->parakeet_ = std::move(parakeet).value();
+  auto magpie = FakeSpeech::Start("127.0.0.2", magpie_schedule, clock);
+  if (!magpie.ok()) return magpie.status();
+  demo->magpie_ = std::move(magpie).value();
+  return demo;
+}
+
+DemoCluster::~DemoCluster() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (clients_.joinable()) clients_.join();
+}
+
+nlohmann::json DemoCluster::ConfigPatch() const {
+  return {{"sparks",
+           {{"spark1", {{"host", "127.0.0.1"}, {"user", "demo"}}},
+            {"spark2", {{"host", "127.0.0.2"}, {"user", "demo"}}}}},
+          {"vllm", {{"port", vllm_->port()}}},
+          {"services",
+           {{"parakeet", {{"port", parakeet_->port()}}}, {"magpie", {{"port", magpie_->port()}}}}}};
+}
+
+void DemoCluster::StartClients(std::string server_url, std::function<std::optional<std::string>()> token,
+                               HttpClientFactory http) {
+  clients_ = std::thread([this, server_url = std::move(server_url), token = std::move(token),
+                          client = http()]() mutable {
+    RunClients(std::move(server_url), std::move(token), std::move(client));
+  });
+}
+
+// Two apps calling the cluster and reporting each call, as Open WebUI and Recap Relay do.
+void DemoCluster::RunClients(std::string server_url, std::function<std::optional<std::string>()> token,
+                             std::unique_ptr<HttpClient> http) {
+  std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::lognormal_distribution<double> llm_ms(6.6, 0.5), stt_ms(5.6, 0.4), tts_ms(5.2, 0.35);
+  struct Call {
+    const char* source;
+    const char* service;
+  };
+  const Call calls[] = {{"open-webui", "vllm"},     {"recap-relay", "parakeet"},
+                        {"recap-relay", "vllm"},    {"open-webui", "magpie"},
+                        {"recap-relay", "magpie"},  {"open-webui", "vllm"}};
+  size_t next = 0;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      const auto pause = std::chrono::milliseconds(600 + static_cast<int>(unit(rng) * 1200));
+      if (cv_.wait_for(lock, pause, [this] { return stop_; })) return;
+    }
+    const Call& call = calls[next++ % std::size(calls)];
+    const std::string service = call.service;
+    bool ok = true;
+    std::string error;
+    double ms = 0;
+    if (service == "vllm") {
+      ok = !vllm_->served_model().empty() && unit(rng) > 0.03;
+      error = vllm_->served_model().empty() ? "connection refused" : "HTTP 500: upstream timeout";
+      ms = llm_ms(rng);
+    } else {
+      FakeSpeech& fake = service == "parakeet" ? *parakeet_ : *magpie_;
+      ok = fake.up() && unit(rng) > 0.02;
+      error = fake.up() ? "HTTP 500" : fake.failure();
+      ms = service == "parakeet" ? stt_ms(rng) : tts_ms(rng);
+    }
+    nlohmann::json body = {{"service", service}, {"ok", ok}, {"source", call.source}, {"ms", std::round(ms)}};
+    if (!ok) body["error"] = error;
+    HttpRequest request;
+    request.method = "POST";
+    request.url = server_url + "/api/health-event";
+    request.body = body.dump();
+    request.timeout = std::chrono::seconds(2);
+    if (auto t = token()) request.bearer_token = *t;
+    (void)http->Send(request);
+  }
+}
+
+}  // namespace spark

@@ -1,0 +1,45 @@
+#pragma once
+// The demo's vLLM: an HTTP server on loopback with the OpenAI /v1/models, /health and a
+// /metrics that carries every vllm: family the dashboards query, moving like a server
+// under a light chat load. Thread-safe.
+
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "exporter/clock.h"
+#include "exporter/histogram.h"
+#include "exporter/status.h"
+#include "web/http_server.h"
+
+namespace spark {
+
+class FakeVllm {
+ public:
+  // Serves `served_model` on 127.0.0.1 (port 0 = any free port).
+  static Result<std::unique_ptr<FakeVllm>> Start(std::string served_model, int port, const Clock& clock);
+
+  int port() const { return server_->port(); }
+  // What /v1/models lists; empty = not serving (health 503, models 503), as during a swap.
+  void Serve(std::string served_model);
+  std::string served_model() const;
+  // The /metrics body now (advances the simulated load to the present).
+  std::string RenderMetrics();
+
+ private:
+  explicit FakeVllm(const Clock& clock);
+  void AdvanceLocked();
+
+  const Clock& clock_;
+  std::unique_ptr<HttpServer> server_;
+  mutable std::mutex mu_;
+  std::string model_;
+  std::mt19937 rng_{std::random_device{}()};
+  SteadyTime last_advance_;
+  double prompt_tokens_ = 0, generation_tokens_ = 0, prefix_queries_ = 0, prefix_hits_ = 0;
+  double requests_ok_ = 0, running_ = 0, waiting_ = 0, kv_usage_ = 0;
+  HistogramData ttft_, itl_, e2e_, queue_;
+};
+
+}  // namespace spark

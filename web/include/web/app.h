@@ -1,0 +1,42 @@
+#pragma once
+// The routes of API.md over the process's owners. Handlers read snapshots and enqueue
+// work; they never touch the network or wait on a remote.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "controller/config_store.h"
+#include "exporter/change_feed.h"
+#include "exporter/clock.h"
+#include "exporter/event_log.h"
+#include "exporter/metrics.h"
+#include "exporter/poller.h"
+#include "exporter/report_stats.h"
+#include "web/http.h"
+
+namespace spark {
+
+struct App {
+  const Clock& clock;
+  ConfigStore& config;
+  Poller& poller;
+  EventLog& events;
+  ReportStats& reports;
+  SourceLabels& sources;
+  Scraper& scraper;
+  ChangeFeed& changes;  // bumped by the poller and the event log: SSE streams wait here
+  std::function<std::vector<std::string>()> warnings;  // start-up and config warnings
+};
+
+// The whole route table, in one place.
+std::vector<Route> AppRoutes(App& app);
+
+// Route groups (one file each).
+void AddStatusRoutes(App& app, std::vector<Route>& routes);    // /healthz, /api/endpoints, /api/status, /metrics
+void AddEventRoutes(App& app, std::vector<Route>& routes);     // /api/events, /api/events/stream
+void AddReportRoutes(App& app, std::vector<Route>& routes);    // POST /api/health-event
+void AddConfigRoutes(App& app, std::vector<Route>& routes);    // GET/PUT /api/config
+void AddUiRoutes(App& app, std::vector<Route>& routes);        // GET / and static files
+
+}  // namespace spark

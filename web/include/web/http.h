@@ -1,0 +1,68 @@
+#pragma once
+// Server-side request/response values and the route table types. Handlers are plain
+// functions of a Request; only SSE routes get a stream to write to.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace spark {
+
+struct Request {
+  std::string method;
+  std::string path;    // without the query string
+  std::string query;   // raw, without '?'
+  std::string peer;    // socket peer address
+  std::string client;  // peer, or X-Forwarded-For's last hop behind a trusted proxy
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::map<std::string, std::string> params;  // from "{name}" segments of the route
+
+  // Case-insensitive header lookup; empty when absent.
+  std::string_view Header(std::string_view name) const;
+  // URL-decoded query parameter; nullopt-like empty + `found=false` when absent.
+  bool Query(std::string_view name, std::string& value) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A Server-Sent Events stream. Writes return false once the client has gone.
+class SseStream {
+ public:
+  virtual ~SseStream() = default;
+  // "event: NAME\nid: ID\ndata: DATA\n\n" (id omitted when empty; DATA is one line of JSON).
+  virtual bool Send(std::string_view event, std::string_view id, std::string_view data) = 0;
+  // ": TEXT\n\n", the keep-alive ping.
+  virtual bool Comment(std::string_view text) = 0;
+  // True once the server is shutting down; streams return promptly.
+  virtual bool stopping() const = 0;
+};
+
+// Who may call a route (API.md "Mutating endpoints").
+enum class Access {
+  kRead,      // no auth, no origin check
+  kMutation,  // admin token when configured, origin checks, JSON body
+  kReport,    // admin or report token, origin checks, per-client rate limit, JSON body
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/jobs/{id}"; a trailing "/*" matches any rest
+  Access access = Access::kRead;
+  std::function<Response(const Request&)> handle;              // plain routes
+  std::function<void(const Request&, SseStream&)> stream;      // SSE routes
+  size_t max_body_bytes = 0;  // 0 = limits.max_body_bytes
+};
+
+// Splits "a=1&b=x%20y" style queries; helper for handlers.
+std::string UrlDecode(std::string_view s);
+
+}  // namespace spark

@@ -1,0 +1,16 @@
+#pragma once
+// The browser UI, compiled into the binary from web/ui/ (cmake/embed_files.cmake).
+
+#include <string_view>
+#include <vector>
+
+namespace spark {
+
+struct UiAsset {
+  std::string_view path;  // "/index.html"
+  std::string_view body;
+};
+
+const std::vector<UiAsset>& UiAssets();
+
+}  // namespace spark

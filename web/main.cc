@@ -1,0 +1,288 @@
+// spark-control: the composition root. The only place that names concrete
+// implementations (system clock, libcurl client, demo cluster); everything else receives
+// interfaces.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "controller/config_schema.h"
+#include "controller/config_store.h"
+#include "demo/demo_cluster.h"
+#include "exporter/event_log.h"
+#include "exporter/file_io.h"
+#include "exporter/log.h"
+#include "exporter/metrics.h"
+#include "exporter/poller.h"
+#include "exporter/report_stats.h"
+#include "web/app.h"
+#include "web/http_server.h"
+
+namespace spark {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFatal = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage =
+    "usage: spark-control [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--demo]\n"
+    "                     [--log-level debug|info|warn|error] [--version] [--help]\n"
+    "\n"
+    "Control panel and Prometheus exporter for a two-node DGX Spark LLM cluster.\n"
+    "  --config FILE      operator config (YAML; never written by the process)\n"
+    "  --data-dir DIR     state dir (default $SPARK_CONTROL_DATA or ./data)\n"
+    "  --listen ADDR:PORT IPv4 address to serve on (default 0.0.0.0:9999; port 0 = any free)\n"
+    "  --demo             run against a simulated cluster inside the process\n"
+    "  --log-level LEVEL  default info; debug adds the access log\n";
+
+struct Flags {
+  std::optional<std::string> config;
+  std::optional<std::string> data_dir;
+  std::string listen = "0.0.0.0:9999";
+  bool demo = false;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Parses argv; on error prints the reason and returns the exit code to use.
+std::variant<Flags, int> ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto value = [&]() -> std::optional<std::string> {
+      if (inline_value) return inline_value;
+      if (i + 1 < argc) return std::string(argv[++i]);
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (arg == "--version") {
+      std::cout << "spark-control " << SPARK_VERSION << " (" << SPARK_REVISION << ")\n";
+      return kExitOk;
+    }
+    if (arg == "--demo") {
+      flags.demo = true;
+      continue;
+    }
+    const bool takes_value = arg == "--config" || arg == "--data-dir" || arg == "--listen" || arg == "--log-level";
+    if (!takes_value) {
+      std::cerr << "spark-control: unknown argument '" << arg << "'\n" << kUsage;
+      return kExitUsage;
+    }
+    const auto v = value();
+    if (!v || v->empty()) {
+      std::cerr << "spark-control: " << arg << " needs a value\n";
+      return kExitUsage;
+    }
+    if (arg == "--config") flags.config = *v;
+    if (arg == "--data-dir") flags.data_dir = *v;
+    if (arg == "--listen") flags.listen = *v;
+    if (arg == "--log-level") {
+      const auto level = ParseLogLevel(*v);
+      if (!level) {
+        std::cerr << "spark-control: --log-level must be debug, info, warn or error\n";
+        return kExitUsage;
+      }
+      flags.log_level = *level;
+    }
+  }
+  return flags;
+}
+
+std::map<std::string, std::string> ReadEnvironment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"SPARK1_HOST", "SPARK1_USER", "SPARK2_HOST", "SPARK2_USER", "SSH_KEY_PATH",
+                           "SPARK_CONTROL_TOKEN", "SPARK_CONTROL_REPORT_TOKEN"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+  return env;
+}
+
+bool IsLoopback(const std::string& listen) { return listen.rfind("127.", 0) == 0; }
+
+int Run(const Flags& flags) {
+  SetLogLevel(flags.log_level);
+  if (Status s = ValidateListenAddress(flags.listen); !s.ok()) {
+    std::cerr << "spark-control: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  // SIGTERM/SIGINT are taken by sigwait below; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const SystemClock clock;
+  std::filesystem::path data_dir;
+  std::optional<std::filesystem::path> temp_dir;
+  if (flags.data_dir) {
+    data_dir = *flags.data_dir;
+  } else if (const char* env = std::getenv("SPARK_CONTROL_DATA"); env && *env && !flags.demo) {
+    data_dir = env;
+  } else if (flags.demo) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "spark-control-demo-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::cerr << "spark-control: cannot create a temporary data dir\n";
+      return kExitFatal;
+    }
+    data_dir = pattern;
+    temp_dir = data_dir;
+  } else {
+    data_dir = "data";
+  }
+  if (Status s = EnsureDirectory(data_dir); !s.ok()) {
+    std::cerr << "spark-control: " << s.message() << "\n";
+    return kExitFatal;
+  }
+  RemoveStaleTemps(data_dir);
+
+  std::unique_ptr<DemoCluster> demo;
+  if (flags.demo) {
+    auto started = DemoCluster::Start(clock);
+    if (!started.ok()) {
+      std::cerr << "spark-control: demo: " << started.status().message() << "\n";
+      return kExitFatal;
+    }
+    demo = std::move(started).value();
+  }
+
+  ConfigSources sources;
+  if (flags.config) sources.operator_file = *flags.config;
+  sources.overlay_file = data_dir / "config.yaml";
+  sources.environment = ReadEnvironment();
+  if (demo) sources.demo = demo->ConfigPatch();
+  auto opened = ConfigStore::Open(std::move(sources), clock);
+  if (!opened.ok()) {
+    std::cerr << "spark-control: invalid configuration: " << opened.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::unique_ptr<ConfigStore> config = std::move(opened).value();
+  for (const std::string& note : config->startup_notes()) Log(LogLevel::kWarn, note);
+
+  ChangeFeed changes;
+  EventLogOptions log_options;
+  log_options.dir = data_dir;
+  EventLog events(log_options, clock);
+  events.feed().Forward(&changes);
+
+  const ConfigPtr initial = config->Current();
+  auto poller_options = [](const Config& c) {
+    PollerOptions o;
+    o.interval = FromSeconds(c.probe.interval_s);
+    o.timeout = FromSeconds(c.probe.timeout_s);
+    return o;
+  };
+  Poller poller(poller_options(*initial), &MakeCurlHttpClient, events, clock);
+  poller.feed().Forward(&changes);
+  ReportStats reports;
+  auto service_names = [](const Config& c) {
+    std::vector<std::string> names = {"vllm"};
+    for (const auto& [name, s] : c.services) names.push_back(name);
+    return names;
+  };
+  reports.EnsureServices(service_names(*initial));
+  SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
+
+  Scraper scraper([&config] { return config->Current()->cluster; });
+  scraper.Add(MakeServiceMetrics(poller));
+  scraper.Add(MakeReportMetrics(reports, events));
+  scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
+  scraper.Add(MakeProcessMetrics(clock));
+
+  const bool open_beyond_loopback = !IsLoopback(flags.listen);
+  const std::vector<std::string> startup_notes = config->startup_notes();
+  auto warnings = [&config, open_beyond_loopback, startup_notes] {
+    const ConfigPtr c = config->Current();
+    std::vector<std::string> out = startup_notes;
+    for (auto& w : ConfigWarnings(*c)) out.push_back(std::move(w));
+    if (open_beyond_loopback && !c->auth.token) {
+      out.push_back("no auth.token is set and spark-control listens beyond loopback: anyone on the "
+                    "network can change the cluster (set SPARK_CONTROL_TOKEN)");
+    }
+    return out;
+  };
+  for (const std::string& w : warnings()) Log(LogLevel::kWarn, w);
+
+  config->OnChange([&](const Config& c) {
+    poller.SetOptions(poller_options(c));
+    poller.SetTargets(ProbeTargetsFor(c));
+    reports.EnsureServices(service_names(c));
+    changes.Bump();
+  });
+
+  App app{clock, *config, poller, events, reports, sources_labels, scraper, changes, warnings};
+  ServerOptions server_options;
+  server_options.listen = flags.listen;
+  server_options.threads = initial->limits.max_sse_clients + 32;
+  ServerHooks hooks;
+  hooks.config = [&config] { return config->Current(); };
+  hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };
+  if (LogEnabled(LogLevel::kDebug)) hooks.access_log = [](const std::string& line) { Log(LogLevel::kDebug, line); };
+  auto server = HttpServer::Start(server_options, AppRoutes(app), hooks, clock);
+  if (!server.ok()) {
+    std::cerr << "spark-control: " << server.status().message() << "\n";
+    return kExitFatal;
+  }
+  std::printf("listening on %s\n", (*server)->url().c_str());
+  std::fflush(stdout);
+  Log(LogLevel::kInfo, "spark-control " + std::string(SPARK_VERSION) + " serving on " + (*server)->url() +
+                           " (data dir " + data_dir.string() + (flags.demo ? ", demo mode" : "") + ")");
+
+  poller.SetTargets(ProbeTargetsFor(*initial));
+  if (demo) {
+    const std::string self = "http://127.0.0.1:" + std::to_string((*server)->port());
+    demo->StartClients(self, [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  Log(LogLevel::kInfo, std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  // Stop everything side by side, and bound the whole at 2 s: nothing acknowledged can be
+  // lost (appends and config writes complete before their answer), so the watchdog's exit
+  // only cuts idle keep-alive connections and probes short.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+    Log(LogLevel::kWarn, "shutdown took longer than 1.8 s; exiting now");
+    std::fflush(nullptr);
+    _exit(kExitOk);
+  }).detach();
+  (*server)->BeginShutdown();
+  changes.WakeAll();
+  std::thread stop_poller([&poller] { poller.Stop(); });
+  std::thread stop_demo([&demo] { demo.reset(); });
+  server = Status::Ok();  // closes connections, waits for in-flight requests
+  stop_poller.join();
+  stop_demo.join();
+  Log(LogLevel::kInfo, "stopped");
+  if (temp_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(*temp_dir, ec);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace spark
+
+int main(int argc, char** argv) {
+  auto flags = spark::ParseFlags(argc, argv);
+  if (std::holds_alternative<int>(flags)) return std::get<int>(flags);
+  return spark::Run(std::get<spark::Flags>(flags));
+}

@@ -1,0 +1,122 @@
+// GET /api/events (query the connectivity log) and GET /api/events/stream (SSE).
+#include <charconv>
+
+#include "web/app.h"
+#include "web/json_api.h"
+#include "web/status_json.h"
+
+namespace spark {
+namespace {
+
+constexpr size_t kMaxLimit = 1000;
+constexpr auto kPingEvery = std::chrono::seconds(15);
+constexpr auto kStateSpacing = std::chrono::seconds(1);
+
+std::optional<uint64_t> ParseUnsigned(std::string_view s) {
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+Result<EventQuery> ParseEventQuery(const Request& request) {
+  EventQuery query;
+  std::string value;
+  if (request.Query("since", value)) {
+    query.since = ParseUnsigned(value);
+    if (!query.since) return Status::Error("invalid_field", "`since` must be an event id (a whole number)", "since");
+  }
+  if (request.Query("service", value)) query.service = value;
+  if (request.Query("type", value)) {
+    query.type = ParseEventType(value);
+    if (!query.type) return Status::Error("invalid_field", "`type` must be transition or report", "type");
+  }
+  if (request.Query("limit", value)) {
+    const auto limit = ParseUnsigned(value);
+    if (!limit || *limit < 1 || *limit > kMaxLimit) {
+      return Status::Error("invalid_field", "`limit` must be a whole number from 1 to 1000", "limit");
+    }
+    query.limit = static_cast<size_t>(*limit);
+  }
+  return query;
+}
+
+// Sends every event after `last_id`, page by page; false when the client is gone.
+bool SendEventsAfter(EventLog& log, uint64_t& last_id, SseStream& stream) {
+  while (true) {
+    EventQuery query;
+    query.since = last_id;
+    query.limit = kMaxLimit;
+    const auto events = log.Find(query);
+    for (const auto& event : events) {
+      if (!stream.Send("event", std::to_string(event.id), EncodeEvent(event))) return false;
+      last_id = event.id;
+    }
+    if (events.size() < kMaxLimit) return true;
+  }
+}
+
+void StreamEvents(App& app, const Request& request, SseStream& stream) {
+  uint64_t last_id = app.events.last_id();
+  if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
+  std::string since;
+  if (request.Query("since", since)) {
+    if (const auto value = ParseUnsigned(since)) last_id = *value;
+  }
+  auto send_state = [&] {
+    return stream.Send("state", "",
+                       StatusJson(*app.poller.Current(), *app.config.Current(), app.warnings()).dump());
+  };
+  uint64_t seen = app.changes.version();
+  if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) || !send_state()) return;
+  uint64_t state_version = app.poller.Current()->version;
+  auto last_state = app.clock.Now();
+  auto last_write = last_state;
+  while (!stream.stopping()) {
+    const auto now = app.clock.Now();
+    Duration wait = kPingEvery - (now - last_write);
+    const bool state_pending = app.poller.Current()->version != state_version;
+    if (state_pending) wait = std::min<Duration>(wait, kStateSpacing - (now - last_state));
+    if (wait > Duration::zero()) {
+      seen = app.changes.WaitNewer(seen, wait, [&] { return stream.stopping(); });
+    }
+    if (stream.stopping()) return;
+    const uint64_t before = last_id;
+    if (!SendEventsAfter(app.events, last_id, stream)) return;
+    if (last_id != before) last_write = app.clock.Now();
+    const uint64_t version = app.poller.Current()->version;
+    if (version != state_version && app.clock.Now() - last_state >= kStateSpacing) {
+      if (!send_state()) return;
+      state_version = version;
+      last_state = last_write = app.clock.Now();
+    }
+    if (app.clock.Now() - last_write >= kPingEvery) {
+      if (!stream.Comment("ping")) return;
+      last_write = app.clock.Now();
+    }
+  }
+}
+
+}  // namespace
+
+void AddEventRoutes(App& app, std::vector<Route>& routes) {
+  routes.push_back({"GET", "/api/events", Access::kRead,
+                    [&app](const Request& request) {
+                      auto query = ParseEventQuery(request);
+                      if (!query.ok()) return StatusResponse(query.status());
+                      const auto events = app.events.Find(*query);
+                      const uint64_t next =
+                          events.empty() ? query->since.value_or(app.events.last_id()) : events.back().id;
+                      Response response;
+                      response.body = EventsJson(events, next);
+                      return response;
+                    },
+                    {}, 0});
+  Route stream;
+  stream.method = "GET";
+  stream.pattern = "/api/events/stream";
+  stream.stream = [&app](const Request& request, SseStream& out) { StreamEvents(app, request, out); };
+  routes.push_back(std::move(stream));
+}
+
+}  // namespace spark

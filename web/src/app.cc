@@ -1,0 +1,15 @@
+#include "web/app.h"
+
+namespace spark {
+
+std::vector<Route> AppRoutes(App& app) {
+  std::vector<Route> routes;
+  AddStatusRoutes(app, routes);
+  AddEventRoutes(app, routes);
+  AddReportRoutes(app, routes);
+  AddConfigRoutes(app, routes);
+  AddUiRoutes(app, routes);
+  return routes;
+}
+
+}  // namespace spark

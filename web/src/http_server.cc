@@ -1,0 +1,320 @@
+#include "web/http_server.h"
+
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <regex>
+#include <thread>
+
+#include "web/json_api.h"
+#include "web/request_guard.h"
+
+namespace spark {
+namespace {
+
+std::string StatusLine(int status) {
+  return "HTTP/1.1 " + std::to_string(status) + " " + mg_get_response_code_text(nullptr, status) + "\r\n";
+}
+
+bool KeepAlive(const mg_request_info* ri) {
+  const char* connection = nullptr;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    if (strcasecmp(ri->http_headers[i].name, "Connection") == 0) connection = ri->http_headers[i].value;
+  }
+  if (connection != nullptr) return strcasecmp(connection, "close") != 0;
+  return ri->http_version != nullptr && std::string_view(ri->http_version) == "1.1";
+}
+
+// Headers and body in one write (PITFALLS.md: Nagle + delayed ACK stalls otherwise).
+void WriteResponse(mg_connection* conn, const Response& response, bool keep_alive) {
+  std::string out = StatusLine(response.status);
+  out += "Content-Type: " + response.content_type + "\r\n";
+  out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  out += response.body;
+  mg_write(conn, out.data(), out.size());
+}
+
+class CivetSseStream final : public SseStream {
+ public:
+  CivetSseStream(mg_connection* conn, const HttpServer& server) : conn_(conn), server_(server) {}
+
+  bool Send(std::string_view event, std::string_view id, std::string_view data) override {
+    std::string frame;
+    frame.reserve(event.size() + id.size() + data.size() + 24);
+    frame.append("event: ").append(event).append("\n");
+    if (!id.empty()) frame.append("id: ").append(id).append("\n");
+    frame.append("data: ").append(data).append("\n\n");
+    return Write(frame);
+  }
+  bool Comment(std::string_view text) override {
+    return Write(std::string(": ").append(text).append("\n\n"));
+  }
+  bool stopping() const override { return server_.stopping(); }
+  bool Write(std::string_view frame) {
+    return mg_send_chunk(conn_, frame.data(), static_cast<unsigned>(frame.size())) > 0;
+  }
+
+ private:
+  mg_connection* conn_;
+  const HttpServer& server_;
+};
+
+// Matches "/api/jobs/{id}" against a path, filling params.
+bool MatchPattern(std::string_view pattern, std::string_view path,
+                  std::map<std::string, std::string>& params) {
+  while (true) {
+    if (pattern == "/*") return true;
+    if (pattern.empty() || path.empty()) return pattern.empty() && path.empty();
+    if (pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const size_t pe = pattern.find('/');
+    const size_t se = path.find('/');
+    const std::string_view pseg = pattern.substr(0, pe);
+    const std::string_view sseg = path.substr(0, se);
+    if (pseg.size() > 2 && pseg.front() == '{' && pseg.back() == '}') {
+      if (sseg.empty()) return false;
+      params[std::string(pseg.substr(1, pseg.size() - 2))] = std::string(sseg);
+    } else if (pseg == "*") {
+      return true;
+    } else if (pseg != sseg) {
+      return false;
+    }
+    pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
+    path = se == std::string_view::npos ? std::string_view() : path.substr(se);
+  }
+}
+
+bool HasBody(std::string_view method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
+
+}  // namespace
+
+Status ValidateListenAddress(const std::string& listen) {
+  static const std::regex kIpv4Port(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$)");
+  std::smatch m;
+  if (listen.find('[') != std::string::npos || std::count(listen.begin(), listen.end(), ':') > 1) {
+    return Status::Error("invalid_listen", "--listen " + listen +
+                                               ": IPv6 is not supported (Debian's CivetWeb is built "
+                                               "without it); use an IPv4 address such as 0.0.0.0:9999");
+  }
+  if (!std::regex_match(listen, m, kIpv4Port)) {
+    return Status::Error("invalid_listen", "--listen " + listen + ": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9999");
+  }
+  for (int i = 1; i <= 4; ++i) {
+    if (std::stoi(m[i]) > 255) return Status::Error("invalid_listen", "--listen " + listen + ": bad IPv4 address");
+  }
+  if (std::stoi(m[5]) > 65535) return Status::Error("invalid_listen", "--listen " + listen + ": bad port");
+  return Status::Ok();
+}
+
+HttpServer::HttpServer(std::vector<Route> routes, ServerHooks hooks, const Clock& clock)
+    : routes_(std::move(routes)), hooks_(std::move(hooks)), clock_(clock), limiter_(clock) {}
+
+HttpServer::~HttpServer() {
+  stopping_ = true;
+  if (context_ == nullptr) return;
+  // CivetWeb's master thread notices the stop flag only when its poll() on the listening
+  // socket returns, which is up to 2 s (SOCKET_TIMEOUT_QUANTUM) on an idle server. Connect to
+  // ourselves until mg_stop returns, so shutdown takes milliseconds, not seconds.
+  std::atomic<bool> stopped{false};
+  std::thread waker([this, &stopped] {
+    while (!stopped) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd >= 0) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(port_));
+        inet_pton(AF_INET, wake_host_.c_str(), &addr.sin_addr);
+        (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::close(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  mg_stop(context_);
+  stopped = true;
+  waker.join();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, std::vector<Route> routes,
+                                                      ServerHooks hooks, const Clock& clock) {
+  if (Status s = ValidateListenAddress(options.listen); !s.ok()) return s;
+  static const unsigned kInit = mg_init_library(0);
+  (void)kInit;
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(routes), std::move(hooks), clock));
+  const std::string threads = std::to_string(options.threads);
+  const char* civet_options[] = {
+      "listening_ports", options.listen.c_str(),
+      "num_threads", threads.c_str(),
+      "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", "15000",
+      "tcp_nodelay", "1",
+      "request_timeout_ms", "30000",
+      "access_control_allow_origin", "",
+      "enable_auth_domain_check", "no",
+      nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // we log ourselves
+  char error_text[256] = {0};
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = server.get();
+  init.configuration_options = civet_options;
+  mg_error_data error{};
+  error.text = error_text;
+  error.text_buffer_size = sizeof error_text;
+  server->context_ = mg_start2(&init, &error);
+  if (server->context_ == nullptr) {
+    return Status::Error("listen_failed", "cannot listen on " + options.listen + ": " +
+                                              (error_text[0] ? error_text : "unknown error"));
+  }
+  mg_set_request_handler(server->context_, "**", &HttpServer::Dispatch, server.get());
+  mg_server_port ports[4] = {};
+  const int n = mg_get_server_ports(server->context_, 4, ports);
+  if (n < 1) return Status::Error("listen_failed", "no listening port after start");
+  server->port_ = ports[0].port;
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  server->url_ = "http://" + host + ":" + std::to_string(server->port_);
+  server->wake_host_ = host == "0.0.0.0" ? "127.0.0.1" : host;
+  return server;
+}
+
+int HttpServer::Dispatch(mg_connection* conn, void* self) {
+  try {
+    return static_cast<HttpServer*>(self)->Handle(conn);
+  } catch (const std::exception& e) {
+    WriteResponse(conn, ErrorResponse(500, "internal", std::string("internal error: ") + e.what()), false);
+  } catch (...) {
+    WriteResponse(conn, ErrorResponse(500, "internal", "internal error"), false);
+  }
+  return 500;
+}
+
+int HttpServer::Handle(mg_connection* conn) {
+  const auto start = clock_.Now();
+  const mg_request_info* ri = mg_get_request_info(conn);
+  Request request;
+  request.method = ri->request_method ? ri->request_method : "";
+  request.path = ri->local_uri ? ri->local_uri : "/";
+  request.query = ri->query_string ? ri->query_string : "";
+  request.peer = ri->remote_addr;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    request.headers.emplace_back(ri->http_headers[i].name, ri->http_headers[i].value);
+  }
+  const ConfigPtr config = hooks_.config();
+  request.client = ClientAddress(request.peer, request.Header("X-Forwarded-For"), *config);
+  bool keep_alive = KeepAlive(ri);
+
+  auto finish = [&](const Response& response) {
+    WriteResponse(conn, response, keep_alive);
+    if (hooks_.access_log) {
+      hooks_.access_log(request.client + " " + request.method + " " + request.path + " " +
+                        std::to_string(response.status) + " " +
+                        std::to_string(static_cast<int>(Millis(clock_.Now() - start))) + "ms");
+    }
+    return response.status;
+  };
+
+  if (auto refused = CheckHost(request, *config)) return finish(*refused);
+
+  const Route* route = nullptr;
+  std::string allow;
+  for (const Route& candidate : routes_) {
+    std::map<std::string, std::string> params;
+    if (!MatchPattern(candidate.pattern, request.path, params)) continue;
+    if (candidate.method == request.method) {
+      if (route == nullptr) {
+        route = &candidate;
+        request.params = std::move(params);
+      }
+    } else if (allow.find(candidate.method) == std::string::npos) {
+      allow += (allow.empty() ? "" : ", ") + candidate.method;
+    }
+  }
+  if (route == nullptr) {
+    if (allow.empty()) return finish(ErrorResponse(404, "not_found", "no such route: " + request.path));
+    Response response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
+    response.headers.emplace_back("Allow", allow);
+    return finish(response);
+  }
+
+  if (route->access != Access::kRead) {
+    if (auto refused = CheckOrigin(request, *config)) return finish(*refused);
+    if (auto refused = CheckToken(request, *config, route->access)) return finish(*refused);
+    if (route->access == Access::kReport && !HasAnyToken(request, *config)) {
+      const double wait = limiter_.Take(request.client, config->limits.report_rate_per_client,
+                                        config->limits.report_burst);
+      if (wait > 0) {
+        if (hooks_.on_rate_limited) hooks_.on_rate_limited();
+        Response response = ErrorResponse(429, "rate_limited", "too many reports from this client; retry later");
+        response.headers.emplace_back("Retry-After", std::to_string(static_cast<long>(std::ceil(wait))));
+        return finish(response);
+      }
+    }
+  }
+
+  if (HasBody(request.method)) {
+    const size_t limit = route->max_body_bytes != 0 ? route->max_body_bytes
+                                                    : static_cast<size_t>(config->limits.max_body_bytes);
+    const long long declared = ri->content_length;
+    if (declared > static_cast<long long>(limit)) {
+      keep_alive = false;  // the body stays unread
+      return finish(ErrorResponse(413, "body_too_large",
+                                  "the body is larger than " + std::to_string(limit) + " bytes"));
+    }
+    const size_t want = declared >= 0 ? static_cast<size_t>(declared) : limit + 1;
+    request.body.resize(want);
+    size_t got = 0;
+    while (got < want) {
+      const int n = mg_read(conn, request.body.data() + got, want - got);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    request.body.resize(got);
+    if (got > limit) {
+      keep_alive = false;
+      return finish(ErrorResponse(413, "body_too_large",
+                                  "the body is larger than " + std::to_string(limit) + " bytes"));
+    }
+    if (route->access != Access::kRead) {
+      if (auto refused = CheckContentType(request)) return finish(*refused);
+    }
+  }
+
+  if (route->stream) {
+    const int max_streams = config->limits.max_sse_clients;
+    if (open_streams_.fetch_add(1) >= max_streams) {
+      open_streams_.fetch_sub(1);
+      Response response = ErrorResponse(503, "overloaded", "too many open event streams; retry later");
+      response.headers.emplace_back("Retry-After", "5");
+      return finish(response);
+    }
+    const std::string head = StatusLine(200) +
+                             "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+                             "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
+                             "Connection: close\r\n\r\n";
+    mg_write(conn, head.data(), head.size());
+    CivetSseStream stream(conn, *this);
+    try {
+      route->stream(request, stream);
+    } catch (...) {
+      open_streams_.fetch_sub(1);
+      throw;
+    }
+    stream.Write("");  // the terminating zero-length chunk
+    open_streams_.fetch_sub(1);
+    if (hooks_.access_log) hooks_.access_log(request.client + " " + request.method + " " + request.path + " 200 stream");
+    return 200;
+  }
+  return finish(route->handle(request));
+}
+
+}  // namespace spark
