@@ -36,7 +36,7 @@ Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host, F
                       }
                       return ErrorResponse(503, "unavailable", "model is reloading");
                     },
-                    {}, 0});
+                    {}, {}});
   ServerOptions options;
   options.listen = listen_host + ":0";
   options.threads = 8;

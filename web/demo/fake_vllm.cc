@@ -52,7 +52,7 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                                                            {"root", model},
                                                            {"max_model_len", 262144}}}}});
                     },
-                    {}, 0});
+                    {}, {}});
   routes.push_back({"GET", "/health", Access::kRead,
                     [self, not_serving](const Request&) {
                       if (self->served_model().empty()) return not_serving();
@@ -60,7 +60,7 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                       ok.content_type = "text/plain";
                       return ok;
                     },
-                    {}, 0});
+                    {}, {}});
   routes.push_back({"GET", "/metrics", Access::kRead,
                     [self](const Request&) {
                       Response response;
@@ -68,7 +68,7 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                       response.body = self->RenderMetrics();
                       return response;
                     },
-                    {}, 0});
+                    {}, {}});
   ServerOptions options;
   options.listen = "127.0.0.1:" + std::to_string(port);
   options.threads = 8;

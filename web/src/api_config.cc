@@ -8,7 +8,7 @@ namespace spark {
 
 void AddConfigRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET", "/api/config", Access::kRead,
-                    [&app](const Request&) { return JsonResponse(200, app.config.Describe()); }, {}, 0});
+                    [&app](const Request&) { return JsonResponse(200, app.config.Describe()); }, {}, {}});
   routes.push_back({"PUT", "/api/config", Access::kMutation,
                     [&app](const Request& request) {
                       auto patch = ParseJsonBody(request);
@@ -20,7 +20,7 @@ void AddConfigRoutes(App& app, std::vector<Route>& routes) {
                       out["warnings"] = ConfigWarnings(**applied);
                       return JsonResponse(200, out);
                     },
-                    {}, 0});
+                    {}, {}});
 }
 
 }  // namespace spark

@@ -111,7 +111,7 @@ void AddEventRoutes(App& app, std::vector<Route>& routes) {
                       response.body = EventsJson(events, next);
                       return response;
                     },
-                    {}, 0});
+                    {}, {}});
   Route stream;
   stream.method = "GET";
   stream.pattern = "/api/events/stream";

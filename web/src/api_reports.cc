@@ -99,7 +99,7 @@ void AddReportRoutes(App& app, std::vector<Route>& routes) {
                       if (!report->ok) app.poller.RequestProbe(report->service);
                       return JsonResponse(202, {{"id", stored->id}});
                     },
-                    {}, 0});
+                    {}, {}});
 }
 
 }  // namespace spark

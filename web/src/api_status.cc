@@ -7,7 +7,7 @@ namespace spark {
 
 void AddStatusRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET", "/healthz", Access::kRead,
-                    [](const Request&) { return JsonResponse(200, {{"ok", true}}); }, {}, 0});
+                    [](const Request&) { return JsonResponse(200, {{"ok", true}}); }, {}, {}});
   routes.push_back({"GET", "/metrics", Access::kRead,
                     [&app](const Request&) {
                       Response response;
@@ -15,18 +15,18 @@ void AddStatusRoutes(App& app, std::vector<Route>& routes) {
                       response.body = app.scraper.Render();
                       return response;
                     },
-                    {}, 0});
+                    {}, {}});
   routes.push_back({"GET", "/api/endpoints", Access::kRead,
                     [&app](const Request&) {
                       return JsonResponse(200, EndpointsJson(*app.poller.Current(), *app.config.Current()));
                     },
-                    {}, 0});
+                    {}, {}});
   routes.push_back({"GET", "/api/status", Access::kRead,
                     [&app](const Request&) {
                       return JsonResponse(200, StatusJson(*app.poller.Current(), *app.config.Current(),
                                                           app.warnings()));
                     },
-                    {}, 0});
+                    {}, {}});
 }
 
 }  // namespace spark

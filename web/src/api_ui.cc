@@ -38,9 +38,9 @@ Response Asset(std::string_view path) {
 }  // namespace
 
 void AddUiRoutes(App&, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/", Access::kRead, [](const Request&) { return Asset("/index.html"); }, {}, 0});
+  routes.push_back({"GET", "/", Access::kRead, [](const Request&) { return Asset("/index.html"); }, {}, {}});
   routes.push_back({"GET", "/assets/{file}", Access::kRead,
-                    [](const Request& request) { return Asset("/" + request.params.at("file")); }, {}, 0});
+                    [](const Request& request) { return Asset("/" + request.params.at("file")); }, {}, {}});
 }
 
 }  // namespace spark

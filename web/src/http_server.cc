@@ -262,8 +262,8 @@ int HttpServer::Handle(mg_connection* conn) {
   }
 
   if (HasBody(request.method)) {
-    const size_t limit = route->max_body_bytes != 0 ? route->max_body_bytes
-                                                    : static_cast<size_t>(config->limits.max_body_bytes);
+    const size_t limit = route->body_limit ? route->body_limit(*config)
+                                           : static_cast<size_t>(config->limits.max_body_bytes);
     const long long declared = ri->content_length;
     if (declared > static_cast<long long>(limit)) {
       keep_alive = false;  // the body stays unread

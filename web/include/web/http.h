@@ -11,6 +11,8 @@
 
 namespace spark {
 
+struct Config;
+
 struct Request {
   std::string method;
   std::string path;    // without the query string
@@ -59,7 +61,8 @@ struct Route {
   Access access = Access::kRead;
   std::function<Response(const Request&)> handle;              // plain routes
   std::function<void(const Request&, SseStream&)> stream;      // SSE routes
-  size_t max_body_bytes = 0;  // 0 = limits.max_body_bytes
+  // The body cap for this route; unset = limits.max_body_bytes.
+  std::function<size_t(const Config&)> body_limit;
 };
 
 // Splits "a=1&b=x%20y" style queries; helper for handlers.
