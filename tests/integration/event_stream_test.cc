@@ -1,0 +1,93 @@
+// GET /api/events/stream: state on connect, live events with ids, replay from Last-Event-ID,
+// the subscriber cap.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/http.h"
+#include "support/process.h"
+
+namespace spark::test {
+namespace {
+
+using json = nlohmann::json;
+
+int CountFrames(const std::string& text, const std::string& event) {
+  int n = 0;
+  for (size_t at = text.find("event: " + event + "\n"); at != std::string::npos;
+       at = text.find("event: " + event + "\n", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class EventStream : public ::testing::Test {
+ protected:
+  EventStream() {
+    std::ofstream(dir_ / "c.yaml") << "limits: {report_rate_per_client: 0, max_sse_clients: 2}\n";
+    app_ = std::make_unique<SparkControl>(std::vector<std::string>{
+        "--config", (dir_ / "c.yaml").string(), "--data-dir", (dir_ / "d").string()});
+  }
+  uint64_t Report(const std::string& source) {
+    const Reply r = SendJson("POST", app_->url() + "/api/health-event",
+                             R"({"service":"vllm","ok":true,"source":")" + source + "\"}");
+    return json::parse(r.body)["id"];
+  }
+  TempDir dir_;
+  std::unique_ptr<SparkControl> app_;
+};
+
+TEST_F(EventStream, SendsStateThenLiveEvents) {
+  std::string seen;
+  std::thread poster([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Report("live-client");
+  });
+  seen = ReadStream(app_->url() + "/api/events/stream", {}, 5000,
+                    [](const std::string& s) { return s.find("live-client") != std::string::npos; });
+  poster.join();
+  EXPECT_GE(CountFrames(seen, "state"), 1);
+  EXPECT_EQ(CountFrames(seen, "event"), 1) << seen;
+  const auto data = seen.find("data: {\"id\":");
+  ASSERT_NE(data, std::string::npos);
+  const json event = json::parse(seen.substr(data + 6, seen.find('\n', data) - data - 6));
+  EXPECT_EQ(event["source"], "live-client");
+  EXPECT_NE(seen.find("id: " + std::to_string(event["id"].get<uint64_t>()) + "\n"), std::string::npos);
+  // The state frame is the full /api/status.
+  const auto state = seen.find("event: state\ndata: ");
+  const json status = json::parse(seen.substr(state + 19, seen.find('\n', state + 19) - state - 19));
+  EXPECT_TRUE(status.contains("services"));
+  EXPECT_TRUE(status.contains("warnings"));
+}
+
+TEST_F(EventStream, ReplaysEverythingAfterLastEventId) {
+  const uint64_t first = Report("a");
+  Report("b");
+  Report("c");
+  const std::string seen = ReadStream(app_->url() + "/api/events/stream", {"Last-Event-ID: " + std::to_string(first)},
+                                      5000, [](const std::string& s) { return s.find("event: state") != std::string::npos; });
+  EXPECT_EQ(CountFrames(seen, "event"), 2) << seen;
+  EXPECT_EQ(seen.find("\"source\":\"a\""), std::string::npos);
+  EXPECT_LT(seen.find("\"source\":\"b\""), seen.find("\"source\":\"c\""));
+}
+
+TEST_F(EventStream, TheSubscriberCapAnswers503) {
+  std::atomic<bool> release{false};
+  auto hold = [&] {
+    ReadStream(app_->url() + "/api/events/stream", {}, 5000, [&](const std::string&) { return release.load(); });
+  };
+  std::thread a(hold), b(hold);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const Reply third = Http("GET", app_->url() + "/api/events/stream", "", {}, 2000);
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(json::parse(third.body)["error"]["code"], "overloaded");
+  release = true;
+  Report("wake");  // gives the held streams data, so their readers return
+  a.join();
+  b.join();
+}
+
+}  // namespace
+}  // namespace spark::test
