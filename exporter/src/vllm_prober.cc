@@ -20,25 +20,14 @@ std::optional<std::string> ParseVllmModelId(std::string_view body) {
 
 ProbeResult ProbeVllm(HttpClient& http, const ProbeTarget& target, Duration deadline) {
   ProbeResult result;
-  if (!target.configured()) {
-    result.error = "host not configured";
-    return result;
-  }
-  HttpRequest request;
-  request.url = target.BaseUrl() + "/v1/models";
-  request.timeout = deadline;
-  const HttpResult answer = http.Send(request);
-  if (!answer.ok()) {
-    result.reason = answer.failure().reason;
-    result.error = answer.failure().message;
-    return result;
-  }
-  if (answer.response().status != 200) {
+  const auto response = ProbeGet(http, target, "/v1/models", deadline, 1 << 20, result);
+  if (!response) return result;
+  if (response->status != 200) {
     result.reason = FailureReason::kHttpStatus;
-    result.error = "HTTP " + std::to_string(answer.response().status);
+    result.error = "HTTP " + std::to_string(response->status);
     return result;
   }
-  result.model = ParseVllmModelId(answer.response().body);
+  result.model = ParseVllmModelId(response->body);
   if (!result.model) {
     result.reason = FailureReason::kBadBody;
     result.error = "/v1/models answered 200 without a model list";

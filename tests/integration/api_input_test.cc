@@ -2,6 +2,7 @@
 // for rejected input, label cardinality bounded, and the process keeps serving.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -31,14 +32,17 @@ class ApiInput : public ::testing::Test {
         "--config", (dir_ / "config.yaml").string(), "--data-dir", (dir_ / "data").string()});
   }
   std::string Url(const std::string& path) const { return app_->url() + path; }
-  uint64_t LastEventId() { return json::parse(Get(Url("/api/events?limit=1")).body)["next"]; }
+  // Reports in the connectivity log (transitions of the unconfigured services come and go).
+  size_t ReportCount() {
+    return json::parse(Get(Url("/api/events?type=report&limit=1000")).body)["events"].size();
+  }
 
   TempDir dir_;
   std::unique_ptr<SparkControl> app_;
 };
 
 TEST_F(ApiInput, HealthEventRejectsBadBodiesWithTheFieldAndStoresNothing) {
-  const uint64_t before = LastEventId();
+  const size_t before = ReportCount();
   const std::string metrics_before = Get(Url("/metrics")).body;
   struct Case {
     std::string body;
@@ -74,7 +78,7 @@ TEST_F(ApiInput, HealthEventRejectsBadBodiesWithTheFieldAndStoresNothing) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(ErrorCode(r), "body_too_large");
 
-  EXPECT_EQ(LastEventId(), before);
+  EXPECT_EQ(ReportCount(), before);
   const std::string metrics_after = Get(Url("/metrics")).body;
   EXPECT_EQ(MetricValue(metrics_after, "spark_control_events_total{cluster=\"default\",type=\"report\"}"),
             MetricValue(metrics_before, "spark_control_events_total{cluster=\"default\",type=\"report\"}"));
@@ -225,6 +229,7 @@ TEST_F(GuardedApi, TheReportRateLimitAnswers429AndCountsTheDrops) {
   SparkControl limited({"--config", (dir_ / "limited.yaml").string(), "--data-dir", (dir_ / "lim").string()});
   int accepted = 0, refused = 0;
   std::string retry_after;
+  const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 40; ++i) {
     const Reply r = SendJson("POST", limited.url() + "/api/health-event", R"({"service":"vllm","ok":true})");
     if (r.status == 202) ++accepted;
@@ -234,8 +239,9 @@ TEST_F(GuardedApi, TheReportRateLimitAnswers429AndCountsTheDrops) {
       EXPECT_EQ(ErrorCode(r), "rate_limited");
     }
   }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(accepted, 10);
-  EXPECT_LE(accepted, 15);  // the burst plus what refilled meanwhile
+  EXPECT_LE(accepted, 10 + static_cast<int>(elapsed * 5) + 1);  // the burst plus what refilled meanwhile
   EXPECT_EQ(accepted + refused, 40);
   EXPECT_FALSE(retry_after.empty());
   const std::string metrics = Get(limited.url() + "/metrics").body;

@@ -2,6 +2,7 @@
 // the subscriber cap.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -23,6 +24,12 @@ int CountFrames(const std::string& text, const std::string& event) {
   return n;
 }
 
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 class EventStream : public ::testing::Test {
  protected:
   EventStream() {
@@ -40,17 +47,21 @@ class EventStream : public ::testing::Test {
 };
 
 TEST_F(EventStream, SendsStateThenLiveEvents) {
-  std::string seen;
+  // Post only once the stream is connected (it has sent its first state), so the event can
+  // only arrive live, not from a replay.
+  std::atomic<bool> connected{false};
   std::thread poster([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (int i = 0; i < 500 && !connected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     Report("live-client");
   });
-  seen = ReadStream(app_->url() + "/api/events/stream", {}, 5000,
-                    [](const std::string& s) { return s.find("live-client") != std::string::npos; });
+  const std::string seen = ReadStream(app_->url() + "/api/events/stream", {}, 8000, [&](const std::string& s) {
+    if (s.find("event: state") != std::string::npos) connected = true;
+    return s.find("live-client") != std::string::npos;
+  });
   poster.join();
   EXPECT_GE(CountFrames(seen, "state"), 1);
-  EXPECT_EQ(CountFrames(seen, "event"), 1) << seen;
-  const auto data = seen.find("data: {\"id\":");
+  EXPECT_EQ(Count(seen, "\"type\":\"report\""), 1) << seen;
+  const auto data = seen.rfind("data: {\"id\":", seen.find("live-client"));
   ASSERT_NE(data, std::string::npos);
   const json event = json::parse(seen.substr(data + 6, seen.find('\n', data) - data - 6));
   EXPECT_EQ(event["source"], "live-client");
@@ -68,7 +79,7 @@ TEST_F(EventStream, ReplaysEverythingAfterLastEventId) {
   Report("c");
   const std::string seen = ReadStream(app_->url() + "/api/events/stream", {"Last-Event-ID: " + std::to_string(first)},
                                       5000, [](const std::string& s) { return s.find("event: state") != std::string::npos; });
-  EXPECT_EQ(CountFrames(seen, "event"), 2) << seen;
+  EXPECT_EQ(Count(seen, "\"type\":\"report\""), 2) << seen;
   EXPECT_EQ(seen.find("\"source\":\"a\""), std::string::npos);
   EXPECT_LT(seen.find("\"source\":\"b\""), seen.find("\"source\":\"c\""));
 }

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "controller/config.h"
+#include "demo/fake_server.h"
 #include "web/json_api.h"
 
 namespace spark {
@@ -37,11 +37,7 @@ Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host, F
                       return ErrorResponse(503, "unavailable", "model is reloading");
                     },
                     {}, {}});
-  ServerOptions options;
-  options.listen = listen_host + ":0";
-  options.threads = 8;
-  auto config = std::make_shared<const Config>();
-  auto server = HttpServer::Start(options, std::move(routes), {[config] { return config; }, {}, {}}, clock);
+  auto server = StartFakeServer(listen_host + ":0", std::move(routes), clock);
   if (!server.ok()) return server.status();
   fake->server_ = std::move(server).value();
   return fake;

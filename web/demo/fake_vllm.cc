@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "controller/config.h"
+#include "demo/fake_server.h"
 #include "exporter/metrics.h"
 #include "web/json_api.h"
 
@@ -69,11 +69,7 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                       return response;
                     },
                     {}, {}});
-  ServerOptions options;
-  options.listen = "127.0.0.1:" + std::to_string(port);
-  options.threads = 8;
-  auto config = std::make_shared<const Config>();
-  auto server = HttpServer::Start(options, std::move(routes), {[config] { return config; }, {}, {}}, clock);
+  auto server = StartFakeServer("127.0.0.1:" + std::to_string(port), std::move(routes), clock);
   if (!server.ok()) return server.status();
   fake->server_ = std::move(server).value();
   return fake;

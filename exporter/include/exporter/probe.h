@@ -43,6 +43,12 @@ ProbeResult ProbeVllm(HttpClient& http, const ProbeTarget& target, Duration dead
 // Speech services: GET health_path, up on any 2xx.
 ProbeResult ProbeHealth(HttpClient& http, const ProbeTarget& target, Duration deadline);
 
+// Shared by the probers: GETs `path` on the target with the deadline. Returns the response,
+// or nullopt after filling `result` with the failure (not configured, or no HTTP answer).
+std::optional<HttpResponse> ProbeGet(HttpClient& http, const ProbeTarget& target,
+                                     std::string_view path, Duration deadline,
+                                     size_t max_body_bytes, ProbeResult& result);
+
 // The prober for a service kind (llm → ProbeVllm, stt/tts → ProbeHealth); nullptr if unknown.
 Prober ProberForKind(std::string_view kind);
 
