@@ -198,10 +198,19 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
   return 500;
 }
 
-int HttpServer::Handle(mg_connection* conn) {
-  const auto start = clock_.Now();
-  const mg_request_info* ri = mg_get_request_info(conn);
+// What the dispatcher knows about one request while it passes the phases below.
+struct HttpServer::Exchange {
+  mg_connection* conn;
   Request request;
+  ConfigPtr config;
+  bool keep_alive;
+  SteadyTime start;
+};
+
+int HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  Exchange x{conn, {}, hooks_.config(), KeepAlive(ri), clock_.Now()};
+  Request& request = x.request;
   request.method = ri->request_method ? ri->request_method : "";
   request.path = ri->local_uri ? ri->local_uri : "/";
   request.query = ri->query_string ? ri->query_string : "";
@@ -209,112 +218,113 @@ int HttpServer::Handle(mg_connection* conn) {
   for (int i = 0; i < ri->num_headers; ++i) {
     request.headers.emplace_back(ri->http_headers[i].name, ri->http_headers[i].value);
   }
-  const ConfigPtr config = hooks_.config();
-  request.client = ClientAddress(request.peer, request.Header("X-Forwarded-For"), *config);
-  bool keep_alive = KeepAlive(ri);
+  request.client = ClientAddress(request.peer, request.Header("X-Forwarded-For"), *x.config);
 
-  auto finish = [&](const Response& response) {
-    WriteResponse(conn, response, keep_alive);
-    if (hooks_.access_log) {
-      hooks_.access_log(request.client + " " + request.method + " " + request.path + " " +
-                        std::to_string(response.status) + " " +
-                        std::to_string(static_cast<int>(Millis(clock_.Now() - start))) + "ms");
-    }
-    return response.status;
-  };
-
-  if (auto refused = CheckHost(request, *config)) return finish(*refused);
-
-  const Route* route = nullptr;
+  if (auto refused = CheckHost(request, *x.config)) return Finish(x, *refused);
   std::string allow;
+  const Route* route = FindRoute(request, allow);
+  if (route == nullptr) {
+    if (allow.empty()) return Finish(x, ErrorResponse(404, "not_found", "no such route: " + request.path));
+    Response response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
+    response.headers.emplace_back("Allow", allow);
+    return Finish(x, response);
+  }
+  if (auto refused = CheckAccess(x, *route)) return Finish(x, *refused);
+  if (auto refused = ReadBody(x, *route, ri->content_length)) return Finish(x, *refused);
+  if (route->stream) return Stream(x, *route);
+  return Finish(x, route->handle(request));
+}
+
+int HttpServer::Finish(Exchange& x, const Response& response) {
+  WriteResponse(x.conn, response, x.keep_alive);
+  if (hooks_.access_log) {
+    hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " " +
+                      std::to_string(response.status) + " " +
+                      std::to_string(static_cast<int>(Millis(clock_.Now() - x.start))) + "ms");
+  }
+  return response.status;
+}
+
+const Route* HttpServer::FindRoute(Request& request, std::string& allow) const {
+  const Route* found = nullptr;
   for (const Route& candidate : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchPattern(candidate.pattern, request.path, params)) continue;
     if (candidate.method == request.method) {
-      if (route == nullptr) {
-        route = &candidate;
+      if (found == nullptr) {
+        found = &candidate;
         request.params = std::move(params);
       }
     } else if (allow.find(candidate.method) == std::string::npos) {
       allow += (allow.empty() ? "" : ", ") + candidate.method;
     }
   }
-  if (route == nullptr) {
-    if (allow.empty()) return finish(ErrorResponse(404, "not_found", "no such route: " + request.path));
-    Response response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
-    response.headers.emplace_back("Allow", allow);
-    return finish(response);
-  }
+  return found;
+}
 
-  if (route->access != Access::kRead) {
-    if (auto refused = CheckOrigin(request, *config)) return finish(*refused);
-    if (auto refused = CheckToken(request, *config, route->access)) return finish(*refused);
-    if (route->access == Access::kReport && !HasAnyToken(request, *config)) {
-      const double wait = limiter_.Take(request.client, config->limits.report_rate_per_client,
-                                        config->limits.report_burst);
-      if (wait > 0) {
-        if (hooks_.on_rate_limited) hooks_.on_rate_limited();
-        Response response = ErrorResponse(429, "rate_limited", "too many reports from this client; retry later");
-        response.headers.emplace_back("Retry-After", std::to_string(static_cast<long>(std::ceil(wait))));
-        return finish(response);
-      }
-    }
-  }
+std::optional<Response> HttpServer::CheckAccess(Exchange& x, const Route& route) {
+  if (route.access == Access::kRead) return std::nullopt;
+  if (auto refused = CheckOrigin(x.request, *x.config)) return refused;
+  if (auto refused = CheckToken(x.request, *x.config, route.access)) return refused;
+  if (route.access != Access::kReport || HasAnyToken(x.request, *x.config)) return std::nullopt;
+  const double wait = limiter_.Take(x.request.client, x.config->limits.report_rate_per_client,
+                                    x.config->limits.report_burst);
+  if (wait <= 0) return std::nullopt;
+  if (hooks_.on_rate_limited) hooks_.on_rate_limited();
+  Response response = ErrorResponse(429, "rate_limited", "too many reports from this client; retry later");
+  response.headers.emplace_back("Retry-After", std::to_string(static_cast<long>(std::ceil(wait))));
+  return response;
+}
 
-  if (HasBody(request.method)) {
-    const size_t limit = route->body_limit ? route->body_limit(*config)
-                                           : static_cast<size_t>(config->limits.max_body_bytes);
-    const long long declared = ri->content_length;
-    if (declared > static_cast<long long>(limit)) {
-      keep_alive = false;  // the body stays unread
-      return finish(ErrorResponse(413, "body_too_large",
-                                  "the body is larger than " + std::to_string(limit) + " bytes"));
-    }
-    const size_t want = declared >= 0 ? static_cast<size_t>(declared) : limit + 1;
-    request.body.resize(want);
-    size_t got = 0;
-    while (got < want) {
-      const int n = mg_read(conn, request.body.data() + got, want - got);
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    request.body.resize(got);
-    if (got > limit) {
-      keep_alive = false;
-      return finish(ErrorResponse(413, "body_too_large",
-                                  "the body is larger than " + std::to_string(limit) + " bytes"));
-    }
-    if (route->access != Access::kRead) {
-      if (auto refused = CheckContentType(request)) return finish(*refused);
-    }
+// Caps the body before reading it (a declared length over the cap is refused unread) and
+// requires JSON on guarded routes.
+std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, long long declared) {
+  if (!HasBody(x.request.method)) return std::nullopt;
+  const size_t limit = route.body_limit ? route.body_limit(*x.config)
+                                        : static_cast<size_t>(x.config->limits.max_body_bytes);
+  auto too_large = [&] {
+    x.keep_alive = false;  // the rest of the body stays unread
+    return ErrorResponse(413, "body_too_large", "the body is larger than " + std::to_string(limit) + " bytes");
+  };
+  if (declared > static_cast<long long>(limit)) return too_large();
+  const size_t want = declared >= 0 ? static_cast<size_t>(declared) : limit + 1;
+  std::string& body = x.request.body;
+  body.resize(want);
+  size_t got = 0;
+  while (got < want) {
+    const int n = mg_read(x.conn, body.data() + got, want - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
   }
+  body.resize(got);
+  if (got > limit) return too_large();
+  if (route.access != Access::kRead) return CheckContentType(x.request);
+  return std::nullopt;
+}
 
-  if (route->stream) {
-    const int max_streams = config->limits.max_sse_clients;
-    if (open_streams_.fetch_add(1) >= max_streams) {
-      open_streams_.fetch_sub(1);
-      Response response = ErrorResponse(503, "overloaded", "too many open event streams; retry later");
-      response.headers.emplace_back("Retry-After", "5");
-      return finish(response);
-    }
-    const std::string head = StatusLine(200) +
-                             "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-                             "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
-                             "Connection: close\r\n\r\n";
-    mg_write(conn, head.data(), head.size());
-    CivetSseStream stream(conn, *this);
-    try {
-      route->stream(request, stream);
-    } catch (...) {
-      open_streams_.fetch_sub(1);
-      throw;
-    }
-    stream.Write("");  // the terminating zero-length chunk
+int HttpServer::Stream(Exchange& x, const Route& route) {
+  if (open_streams_.fetch_add(1) >= x.config->limits.max_sse_clients) {
     open_streams_.fetch_sub(1);
-    if (hooks_.access_log) hooks_.access_log(request.client + " " + request.method + " " + request.path + " 200 stream");
-    return 200;
+    Response response = ErrorResponse(503, "overloaded", "too many open event streams; retry later");
+    response.headers.emplace_back("Retry-After", "5");
+    return Finish(x, response);
   }
-  return finish(route->handle(request));
+  const std::string head = StatusLine(200) +
+                           "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+                           "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
+                           "Connection: close\r\n\r\n";
+  mg_write(x.conn, head.data(), head.size());
+  CivetSseStream stream(x.conn, *this);
+  struct Release {
+    std::atomic<int>& count;
+    ~Release() { count.fetch_sub(1); }
+  } release{open_streams_};
+  route.stream(x.request, stream);
+  stream.Write("");  // the terminating zero-length chunk
+  if (hooks_.access_log) {
+    hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " 200 stream");
+  }
+  return 200;
 }
 
 }  // namespace spark

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,15 @@ class HttpServer {
 
  private:
   HttpServer(std::vector<Route> routes, ServerHooks hooks, const Clock& clock);
+  struct Exchange;
   static int Dispatch(mg_connection* conn, void* self);
+  // The phases of one request: guards, routing, body, then the handler or the stream.
   int Handle(mg_connection* conn);
+  const Route* FindRoute(Request& request, std::string& allow) const;
+  std::optional<Response> CheckAccess(Exchange& x, const Route& route);
+  std::optional<Response> ReadBody(Exchange& x, const Route& route, long long declared);
+  int Stream(Exchange& x, const Route& route);
+  int Finish(Exchange& x, const Response& response);
 
   std::vector<Route> routes_;
   ServerHooks hooks_;
