@@ -22,9 +22,9 @@
 namespace spark {
 
 struct EventQuery {
-  std::optional<uint64_t> since;  // events with id > since, oldest first; else the newest
-  std::string service;            // empty = any
-  std::optional<EventType> type;  // nullopt = any
+  std::optional<uint64_t> since{};  // events with id > since, oldest first; else the newest
+  std::string service{};            // empty = any
+  std::optional<EventType> type{};  // nullopt = any
   size_t limit = 100;
 };
 

@@ -1,0 +1,213 @@
+// Configuration: layer precedence, pins, merge patches, strict validation with messages that
+// name the key, and an overlay the process cannot read set aside instead of failing start-up.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "controller/config_schema.h"
+#include "controller/config_store.h"
+#include "exporter/file_io.h"
+#include "support/process.h"
+
+namespace spark {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+class FixedClock final : public Clock {
+ public:
+  SteadyTime Now() const override { return {}; }
+  WallTime WallNow() const override { return WallTime(std::chrono::seconds(1795528800)); }
+};
+
+class ConfigLayers : public ::testing::Test {
+ protected:
+  std::unique_ptr<ConfigStore> Open(const std::string& operator_yaml, std::map<std::string, std::string> env = {},
+                                    json demo = json::object()) {
+    ConfigSources sources;
+    if (!operator_yaml.empty()) {
+      std::ofstream(dir_ / "operator.yaml") << operator_yaml;
+      sources.operator_file = dir_ / "operator.yaml";
+    }
+    sources.overlay_file = dir_ / "config.yaml";
+    sources.environment = std::move(env);
+    sources.demo = std::move(demo);
+    auto store = ConfigStore::Open(std::move(sources), clock_);
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+  test::TempDir dir_;
+  FixedClock clock_;
+};
+
+TEST_F(ConfigLayers, DefaultsMatchTheContract) {
+  const auto store = Open("");
+  const Config& c = *store->Current();
+  EXPECT_EQ(c.cluster, "default");
+  EXPECT_FALSE(c.sparks.at("spark1").host.has_value());
+  EXPECT_EQ(c.sparks.at("spark2").port, 22);
+  EXPECT_EQ(c.vllm.port, 8888);
+  EXPECT_EQ(c.services.at("parakeet").port, 8000);
+  EXPECT_EQ(c.services.at("parakeet").model, "nvidia/parakeet-tdt-0.6b-v3");
+  EXPECT_EQ(c.services.at("magpie").kind, "tts");
+  EXPECT_EQ(c.probe.interval_s, 2);
+  EXPECT_EQ(c.probe.timeout_s, 1.5);
+  EXPECT_EQ(c.limits.max_sse_clients, 64);
+  EXPECT_EQ(c.remote.vllm_docker_dir, "~/spark-vllm-docker");
+}
+
+TEST_F(ConfigLayers, EnvironmentBeatsOverlayBeatsOperatorFileBeatsDefaults) {
+  {
+    auto store = Open("sparks: {spark1: {host: 10.0.0.1, user: op}, spark2: {host: 10.0.0.2}}\n");
+    ASSERT_TRUE(store->Apply(json::parse(R"({"sparks":{"spark1":{"host":"10.0.0.5"},"spark2":{"user":"ov"}}})")).ok());
+  }
+  const auto store = Open("sparks: {spark1: {host: 10.0.0.1, user: op}, spark2: {host: 10.0.0.2}}\n",
+                          {{"SPARK1_HOST", "10.0.0.9"}});
+  const Config& c = *store->Current();
+  EXPECT_EQ(c.sparks.at("spark1").host, "10.0.0.9");  // environment
+  EXPECT_EQ(c.sparks.at("spark1").user, "op");        // operator file
+  EXPECT_EQ(c.sparks.at("spark2").host, "10.0.0.2");  // operator file
+  EXPECT_EQ(c.sparks.at("spark2").user, "ov");        // overlay
+  EXPECT_EQ(c.sparks.at("spark2").port, 22);          // default
+}
+
+TEST_F(ConfigLayers, ThePinnedKeyRefusesAChangeButAcceptsItsOwnValue) {
+  const auto store = Open("", {{"SPARK2_USER", "dgx"}, {"SPARK_CONTROL_TOKEN", "s3cret"}});
+  auto changed = store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"root"}}})"));
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.status().code(), "pinned");
+  EXPECT_EQ(changed.status().field(), "sparks.spark2.user");
+  EXPECT_NE(changed.status().message().find("SPARK2_USER"), std::string::npos);
+  EXPECT_TRUE(store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"dgx","port":2222}}})")).ok());
+  EXPECT_EQ(store->Current()->sparks.at("spark2").port, 2222);
+  // Deleting a parent of a pinned key is a change too.
+  EXPECT_EQ(store->Apply(json::parse(R"({"auth":null})")).status().code(), "pinned");
+  const json described = store->Describe();
+  EXPECT_EQ(described["pinned"], json::array({"sparks.spark2.user", "auth.token"}));
+  EXPECT_EQ(described["auth"]["token_set"], true);
+  EXPECT_EQ(described.dump().find("s3cret"), std::string::npos);
+}
+
+TEST_F(ConfigLayers, NullInAPatchFallsBackToTheLowerLayers) {
+  const auto store = Open("vllm: {port: 8000}\n");
+  ASSERT_TRUE(store->Apply(json::parse(R"({"vllm":{"port":8080}})")).ok());
+  EXPECT_EQ(store->Current()->vllm.port, 8080);
+  ASSERT_TRUE(store->Apply(json::parse(R"({"vllm":{"port":null}})")).ok());
+  EXPECT_EQ(store->Current()->vllm.port, 8000);
+}
+
+TEST_F(ConfigLayers, AnInvalidPatchChangesNothing) {
+  const auto store = Open("");
+  ASSERT_TRUE(store->Apply(json::parse(R"({"cluster":"lab"})")).ok());
+  const std::string overlay = ReadFile(dir_ / "config.yaml").value();
+  int notified = 0;
+  store->OnChange([&](const Config&) { ++notified; });
+  auto bad = store->Apply(json::parse(R"({"cluster":"other","probe":{"timeout_s":5}})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), "invalid_field");
+  EXPECT_EQ(bad.status().field(), "probe.timeout_s");
+  EXPECT_EQ(store->Current()->cluster, "lab");
+  EXPECT_EQ(ReadFile(dir_ / "config.yaml").value(), overlay);
+  EXPECT_EQ(notified, 0);
+}
+
+TEST_F(ConfigLayers, TheOverlayIsWrittenAtomicallyWithMode0600AndReadBack) {
+  const auto store = Open("");
+  ASSERT_TRUE(store->Apply(json::parse(R"({"services":{"whisper":{"kind":"stt","port":8100}}})")).ok());
+  const auto perms = fs::status(dir_ / "config.yaml").permissions();
+  EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  const auto reopened = Open("");
+  const ServiceConfig& whisper = reopened->Current()->services.at("whisper");
+  EXPECT_EQ(whisper.port, 8100);
+  EXPECT_EQ(whisper.container, "whisper");  // defaults to the service name
+  EXPECT_EQ(whisper.spark, "spark2");
+  EXPECT_EQ(whisper.health_path, "/health");
+  for (const auto& entry : fs::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(ConfigLayers, ACorruptOverlayIsSetAsideAndDefaultsApply) {
+  std::ofstream(dir_ / "config.yaml") << "sparks: {spark1: {port: not-a-number}}\n";
+  const auto store = Open("vllm: {port: 8001}\n");
+  EXPECT_EQ(store->Current()->vllm.port, 8001);
+  EXPECT_FALSE(fs::exists(dir_ / "config.yaml"));
+  EXPECT_TRUE(fs::exists(dir_ / "config.yaml.corrupt-20261124T140000Z"));
+  ASSERT_EQ(store->startup_notes().size(), 1u);
+  EXPECT_NE(store->startup_notes()[0].find("sparks.spark1.port"), std::string::npos);
+}
+
+TEST_F(ConfigLayers, TheDemoLayerSitsBetweenOperatorFileAndOverlay) {
+  const auto store = Open("vllm: {port: 7000, host: 10.1.1.1}\n", {}, json::parse(R"({"vllm":{"port":41000}})"));
+  EXPECT_EQ(store->Current()->vllm.port, 41000);
+  EXPECT_EQ(store->Current()->vllm.host, "10.1.1.1");
+}
+
+TEST_F(ConfigLayers, ProbeTargetsResolveHostsFromTheirSpark) {
+  const auto store = Open(
+      "sparks: {spark1: {host: 10.0.0.11}, spark2: {host: 10.0.0.12}}\n"
+      "services: {magpie: {host: 192.168.1.50}}\n");
+  const auto targets = ProbeTargetsFor(*store->Current());
+  ASSERT_EQ(targets.size(), 3u);
+  EXPECT_EQ(targets[0].service, "vllm");
+  EXPECT_EQ(targets[0].BaseUrl(), "http://10.0.0.11:8888");
+  EXPECT_EQ(targets[1].service, "magpie");
+  EXPECT_EQ(targets[1].BaseUrl(), "http://192.168.1.50:9000");
+  EXPECT_EQ(targets[2].service, "parakeet");
+  EXPECT_EQ(targets[2].BaseUrl(), "http://10.0.0.12:8000");
+  EXPECT_EQ(targets[2].configured_model, "nvidia/parakeet-tdt-0.6b-v3");
+}
+
+// One tests/testdata/config/invalid-*.yaml file per rule; its first line holds the exact
+// message expected after "# expect: ".
+TEST(ConfigFiles, EveryInvalidFileIsRefusedWithItsExactMessage) {
+  const fs::path dir = fs::path(SPARK_SOURCE_DIR) / "tests/testdata/config";
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("invalid-", 0) != 0) continue;
+    ++files;
+    const std::string text = ReadFile(entry.path()).value();
+    const std::string expect_tag = "# expect: ";
+    ASSERT_EQ(text.rfind(expect_tag, 0), 0u) << name;
+    const std::string expected = text.substr(expect_tag.size(), text.find('\n') - expect_tag.size());
+    auto tree = ParseYamlTree(text, name);
+    const std::string message =
+        tree.ok() ? DecodeConfig(*tree).status().message() : tree.status().message();
+    EXPECT_EQ(message, expected) << name;
+  }
+  EXPECT_GE(files, 8);
+}
+
+TEST(ConfigFiles, TheExampleFileIsValid) {
+  const fs::path path = fs::path(SPARK_SOURCE_DIR) / "tests/testdata/config/valid-full.yaml";
+  auto tree = ParseYamlTree(ReadFile(path).value(), "valid-full.yaml");
+  ASSERT_TRUE(tree.ok()) << tree.status().message();
+  auto config = DecodeConfig(*tree);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->services.at("magpie").cache_dir, "/srv/magpie-cache");
+  EXPECT_EQ(config->http.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
+}
+
+TEST(ConfigYaml, QuotedScalarsStayStringsAndPlainOnesAreTyped) {
+  auto tree = ParseYamlTree("a: '8888'\nb: 8888\nc: ~\nd: true\ne: 1.5\nf: \"true\"\n", "t");
+  ASSERT_TRUE(tree.ok());
+  EXPECT_TRUE((*tree)["a"].is_string());
+  EXPECT_TRUE((*tree)["b"].is_number_integer());
+  EXPECT_TRUE((*tree)["c"].is_null());
+  EXPECT_TRUE((*tree)["d"].is_boolean());
+  EXPECT_TRUE((*tree)["e"].is_number_float());
+  EXPECT_TRUE((*tree)["f"].is_string());
+}
+
+TEST(ConfigYaml, TheOverlayRoundTripsThroughYaml) {
+  const json tree = EncodeConfig(Config{}, /*redact=*/false);
+  auto back = ParseYamlTree(EmitYamlTree(tree), "round-trip");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*back, tree);
+}
+
+}  // namespace
+}  // namespace spark
