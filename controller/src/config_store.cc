@@ -24,7 +24,8 @@ json::json_pointer Pointer(const std::string& dotted) {
   size_t start = 0;
   while (start <= dotted.size()) {
     const size_t dot = dotted.find('.', start);
-    p += "/" + dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    p.push_back('/');
+    p.append(dotted, start, dot == std::string::npos ? std::string::npos : dot - start);
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -111,7 +112,8 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, co
 }
 
 Result<Config> ConfigStore::Compose(const json& overlay) const {
-  json tree = EncodeConfig(Config{}, /*redact=*/false);
+  static const json kDefaults = EncodeConfig(Config(), /*redact=*/false);
+  json tree = kDefaults;
   tree.merge_patch(operator_tree_);
   tree.merge_patch(sources_.demo);
   tree.merge_patch(overlay);
