@@ -53,7 +53,7 @@ void Scraper::Add(std::shared_ptr<const MetricsSource> source) {
   cached_versions_.clear();
 }
 
-std::string Scraper::Render() {
+std::shared_ptr<const std::string> Scraper::Render() {
   std::lock_guard lock(mu_);
   std::vector<uint64_t> versions;
   versions.reserve(sources_.size());
@@ -72,7 +72,7 @@ std::string Scraper::Render() {
   }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
-  cached_ = out.str();
+  cached_ = std::make_shared<const std::string>(out.str());
   cached_versions_ = std::move(versions);
   cached_cluster_ = std::move(cluster);
   return cached_;

@@ -42,13 +42,15 @@ class Scraper {
  public:
   explicit Scraper(std::function<std::string()> cluster_name);
   void Add(std::shared_ptr<const MetricsSource> source);
-  std::string Render();
+  // The exposition text; shared, so concurrent scrapes of unchanged state copy nothing
+  // while holding the lock.
+  std::shared_ptr<const std::string> Render();
 
  private:
   std::function<std::string()> cluster_name_;
   std::vector<std::shared_ptr<const MetricsSource>> sources_;
   std::mutex mu_;
-  std::string cached_;
+  std::shared_ptr<const std::string> cached_;
   std::string cached_cluster_;
   std::vector<uint64_t> cached_versions_;
 };
