@@ -82,6 +82,7 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
       ok = fake.up() && unit(rng) > 0.02;
       error = fake.up() ? "HTTP 500" : fake.failure();
       ms = service == "parakeet" ? stt_ms(rng) : tts_ms(rng);
+      if (!fake.up() && error.rfind("timeout", 0) == 0) ms = 10000;  // the client gave up
     }
     nlohmann::json body = {{"service", service}, {"ok", ok}, {"source", call.source}, {"ms", std::round(ms)}};
     if (!ok) body["error"] = error;
