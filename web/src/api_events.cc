@@ -57,12 +57,14 @@ bool SendEventsAfter(EventLog& log, uint64_t& last_id, SseStream& stream) {
 }
 
 void StreamEvents(App& app, const Request& request, SseStream& stream) {
+  // Where to start: a reconnecting EventSource's Last-Event-ID wins over the ?since= of the
+  // URL it was first opened with; without either, the next event.
   uint64_t last_id = app.events.last_id();
-  if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
   std::string since;
   if (request.Query("since", since)) {
     if (const auto value = ParseUnsigned(since)) last_id = *value;
   }
+  if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
   auto send_state = [&] {
     return stream.Send("state", "",
                        StatusJson(*app.poller.Current(), *app.config.Current(), app.warnings()).dump());
