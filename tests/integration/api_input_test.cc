@@ -91,7 +91,7 @@ TEST_F(ApiInput, AnAcceptedReportIsInTheLogBeforeThe202) {
                            R"({"service":"parakeet","ok":false,"source":"recap-relay","error":"HTTP 503","ms":420})");
   ASSERT_EQ(r.status, 202) << r.body;
   const uint64_t id = json::parse(r.body)["id"];
-  const json events = json::parse(Get(Url("/api/events?since=" + std::to_string(id - 1))).body)["events"];
+  const json events = json::parse(Get(Url("/api/events?limit=1&since=" + std::to_string(id - 1))).body)["events"];
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["id"], id);
   EXPECT_EQ(events[0]["service"], "parakeet");

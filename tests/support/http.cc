@@ -43,23 +43,31 @@ size_t AppendStream(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// One easy handle with the options every test request shares; the caller frees both.
+CURL* NewHandle(const std::string& url, const std::vector<std::string>& headers, int timeout_ms,
+                curl_slist*& list) {
+  CURL* h = curl_easy_init();
+  list = nullptr;
+  for (const auto& header : headers) list = curl_slist_append(list, header.c_str());
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  return h;
+}
+
 }  // namespace
 
 Reply Http(const std::string& method, const std::string& url, const std::string& body,
            std::vector<std::string> headers, int timeout_ms) {
   Reply reply;
-  CURL* h = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& header : headers) list = curl_slist_append(list, header.c_str());
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
+  curl_slist* list;
+  CURL* h = NewHandle(url, headers, timeout_ms, list);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &AppendBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &AppendHeader);
@@ -85,13 +93,8 @@ Reply SendJson(const std::string& method, const std::string& url, const std::str
 std::string ReadStream(const std::string& url, std::vector<std::string> headers, int timeout_ms,
                        std::function<bool(const std::string&)> done) {
   StreamState state{{}, std::move(done)};
-  CURL* h = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& header : headers) list = curl_slist_append(list, header.c_str());
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  curl_slist* list;
+  CURL* h = NewHandle(url, headers, timeout_ms, list);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &AppendStream);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
   curl_easy_perform(h);
