@@ -10,12 +10,20 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "controller/catalog.h"
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
+#include "controller/controller.h"
+#include "controller/controller_metrics.h"
+#include "controller/simulated_executor.h"
+#include "controller/ssh_executor.h"
+#include "controller/ssh_health.h"
+#include "controller/ssh_keys.h"
 #include "demo/demo_cluster.h"
 #include "exporter/event_log.h"
 #include "exporter/file_io.h"
@@ -115,6 +123,61 @@ std::map<std::string, std::string> ReadEnvironment() {
 
 bool IsLoopback(const std::string& listen) { return listen.rfind("127.", 0) == 0; }
 
+// The bundled catalog, or the operator's catalog.path.
+Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config,
+                                             const std::filesystem::path& data_dir,
+                                             const Clock& clock) {
+  if (!config.catalog.path) {
+    return Catalog::Open(BundledCatalogYaml(), "models.yaml (bundled)", data_dir, clock);
+  }
+  auto text = ReadFile(*config.catalog.path);
+  if (!text.ok()) {
+    return Status::Error("invalid_field",
+                         "catalog.path " + *config.catalog.path + ": " + text.status().message());
+  }
+  return Catalog::Open(*text, *config.catalog.path, data_dir, clock);
+}
+
+// spark-control's SSH key: generated once in the background on first start (ssh-keygen
+// takes a moment), or the operator's ssh.key_path read on demand.
+class SshIdentitySource {
+ public:
+  SshIdentitySource(std::filesystem::path data_dir, const ConfigStore& config)
+      : data_dir_(std::move(data_dir)), config_(config) {
+    worker_ = std::thread([this] {
+      auto identity = EnsureSshIdentity(data_dir_, std::nullopt);
+      if (!identity.ok()) Log(LogLevel::kWarn, "SSH key: " + identity.status().message());
+      std::lock_guard lock(mu_);
+      generated_ = std::move(identity);
+    });
+  }
+  ~SshIdentitySource() { worker_.join(); }
+
+  Result<SshIdentity> Get() const {
+    if (const auto& configured = config_.Current()->ssh.key_path) {
+      return LoadSshIdentity(*configured);
+    }
+    std::lock_guard lock(mu_);
+    if (!generated_) return Status::Error("not_found", "the SSH key is still being generated");
+    return *generated_;
+  }
+
+ private:
+  const std::filesystem::path data_dir_;
+  const ConfigStore& config_;
+  mutable std::mutex mu_;
+  std::optional<Result<SshIdentity>> generated_;
+  std::thread worker_;
+};
+
+std::vector<std::string> ConfiguredSparks(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& [name, spark] : config.sparks) {
+    if (spark.host) names.push_back(name);
+  }
+  return names;
+}
+
 int Run(const Flags& flags) {
   SetLogLevel(flags.log_level);
   if (Status s = ValidateListenAddress(flags.listen); !s.ok()) {
@@ -200,11 +263,62 @@ int Run(const Flags& flags) {
   reports.EnsureServices(service_names(*initial));
   SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
 
+  auto catalog_opened = OpenCatalog(*initial, data_dir, clock);
+  if (!catalog_opened.ok()) {
+    std::cerr << "spark-control: invalid model catalog: " << catalog_opened.status().message()
+              << "\n";
+    return kExitUsage;
+  }
+  std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
+  for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
+
+  // The remote side: the simulated cluster in demo mode, libssh2 otherwise.
+  std::unique_ptr<RemoteExecutor> executor;
+  SshExecutor* ssh_executor = nullptr;
+  if (demo) {
+    auto simulated = std::make_unique<SimulatedExecutor>();
+    SimulatedCluster cluster;
+    cluster.on_served_model = [&demo](const std::optional<std::string>& served) {
+      demo->vllm().Serve(served.value_or(""));
+    };
+    AddSparkVllmDockerRules(*simulated, std::move(cluster));
+    executor = std::move(simulated);
+  } else {
+    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(*initial, data_dir));
+    ssh_executor = real.get();
+    executor = std::move(real);
+  }
+  SshHealth ssh_health;
+  MonitoredExecutor monitored(*executor, ssh_health);
+  SshIdentitySource identity(data_dir, *config);
+  ControllerDeps controller_deps{
+      monitored,
+      *catalog,
+      *config,
+      clock,
+      &MakeCurlHttpClient,
+      [&poller](const std::string& service) { poller.ProbeNow(service); },
+      [&poller]() -> std::optional<std::string> {
+        const SnapshotPtr snapshot = poller.Current();
+        const auto vllm = snapshot->services.find("vllm");
+        if (vllm == snapshot->services.end() || !vllm->second.up.value_or(false)) return {};
+        return vllm->second.model;
+      }};
+  auto controller =
+      std::make_unique<Controller>(std::move(controller_deps), data_dir / "jobs.jsonl");
+  for (const std::string& note : controller->notes()) Log(LogLevel::kWarn, note);
+  controller->feed().Forward(&changes);
+  auto heartbeat = std::make_unique<SshHeartbeat>(
+      monitored, [&config] { return ConfiguredSparks(*config->Current()); },
+      std::chrono::seconds(30));
+
   Scraper scraper([&config] { return config->Current()->cluster; });
   scraper.Add(MakeServiceMetrics(poller));
   scraper.Add(MakeReportMetrics(reports, events));
   scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
   scraper.Add(MakeProcessMetrics(clock));
+  scraper.Add(MakeControllerMetrics(*controller, ssh_health, *catalog, poller,
+                                    [&config] { return ConfiguredSparks(*config->Current()); }));
 
   const bool open_beyond_loopback = !IsLoopback(flags.listen);
   const std::vector<std::string> startup_notes = config->startup_notes();
@@ -224,10 +338,15 @@ int Run(const Flags& flags) {
     poller.SetOptions(poller_options(c));
     poller.SetTargets(ProbeTargetsFor(c));
     reports.EnsureServices(service_names(c));
+    if (ssh_executor != nullptr) ssh_executor->Reconfigure(SshSettingsFromConfig(c, data_dir));
+    heartbeat->Poke();
     changes.Bump();
   });
 
-  App app{clock, *config, poller, events, reports, sources_labels, scraper, changes, warnings};
+  App app{clock,      *config,     poller,    events,      reports,
+          sources_labels, scraper,  changes,   warnings,    *catalog,
+          *controller, monitored,  ssh_health, [&identity] { return identity.Get(); },
+          [&heartbeat] { heartbeat->Poke(); }};
   ServerOptions server_options;
   server_options.listen = flags.listen;
   server_options.threads = initial->limits.max_sse_clients + 32;
@@ -265,11 +384,16 @@ int Run(const Flags& flags) {
   }).detach();
   (*server)->BeginShutdown();
   changes.WakeAll();
+  controller->feed().WakeAll();
   std::thread stop_poller([&poller] { poller.Stop(); });
-  std::thread stop_demo([&demo] { demo.reset(); });
   server = Status::Ok();  // closes connections, waits for in-flight requests
+  // Running jobs end as `interrupted` (the remote side carries on); then the executor, whose
+  // simulated cluster drives the demo's fakes, and the demo.
+  heartbeat.reset();
+  controller.reset();
+  executor.reset();
+  demo.reset();
   stop_poller.join();
-  stop_demo.join();
   Log(LogLevel::kInfo, "stopped");
   if (temp_dir) {
     std::error_code ec;

@@ -4,7 +4,8 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace spark {
@@ -12,9 +13,25 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::regex& HostPattern() {
-  static const std::regex re(R"(^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$)");
-  return re;
+// Character checks instead of std::regex throughout: libstdc++'s matcher recurses per
+// character and overflows the small stacks CivetWeb gives its request threads.
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// A DNS name or IPv4 address: labels of 1-63 [A-Za-z0-9-] starting with a letter or digit,
+// separated by dots, an optional trailing dot.
+bool IsHostName(std::string_view host) {
+  if (host.ends_with('.')) host.remove_suffix(1);
+  if (host.empty() || host.size() > 253) return false;
+  while (true) {
+    const size_t dot = host.find('.');
+    const std::string_view label = host.substr(0, dot);
+    if (label.empty() || label.size() > 63 || !IsAlnum(label.front()) ||
+        !std::all_of(label.begin(), label.end(), [](char c) { return IsAlnum(c) || c == '-'; })) {
+      return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    host.remove_prefix(dot + 1);
+  }
 }
 
 // Reads one JSON object, remembering which keys were consumed so that leftovers can be
@@ -65,7 +82,7 @@ class ObjectReader {
 
   void OptHost(std::string_view key, std::optional<std::string>& out) {
     OptString(key, out);
-    if (status_.ok() && out && !std::regex_match(*out, HostPattern())) {
+    if (status_.ok() && out && !IsHostName(*out)) {
       Fail(Path(key), "expected a host name or IPv4 address without scheme or port, got '" + *out + "'");
     }
   }
@@ -147,9 +164,13 @@ void Section(ObjectReader& parent, std::string_view key, Status& status, Body bo
   reader.Finish();
 }
 
-const std::regex& NamePattern() {
-  static const std::regex re("^[a-z][a-z0-9_-]{0,31}$");
-  return re;
+// ^[a-z][a-z0-9_-]{0,31}$
+bool IsConfigName(std::string_view name) {
+  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  return !name.empty() && name.size() <= 32 && lower(name.front()) &&
+         std::all_of(name.begin(), name.end(), [&](char c) {
+           return lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+         });
 }
 
 void DecodeService(ObjectReader& r, ServiceConfig& s) {
@@ -184,25 +205,56 @@ void CheckReferences(const Config& c, Status& status) {
   }
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Skips digits from `i`; how many there were.
+size_t Digits(std::string_view s, size_t& i) {
+  const size_t start = i;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  return i - start;
+}
+
+// ^[-+]?[0-9]+$
+bool IsYamlInt(std::string_view s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  return Digits(s, i) > 0 && i == s.size();
+}
+
+// ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+bool IsYamlFloat(std::string_view s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  const size_t whole = Digits(s, i);
+  size_t fraction = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    fraction = Digits(s, i);
+  }
+  if (whole == 0 && fraction == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (Digits(s, i) == 0) return false;
+  }
+  return i == s.size();
+}
+
 json ScalarToJson(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;  // quoted: always a string
-  static const std::regex kNull("^(~|null|Null|NULL|)$");
-  static const std::regex kTrue("^(true|True|TRUE)$");
-  static const std::regex kFalse("^(false|False|FALSE)$");
-  static const std::regex kInt("^[-+]?[0-9]+$");
-  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  if (std::regex_match(text, kNull)) return nullptr;
-  if (std::regex_match(text, kTrue)) return true;
-  if (std::regex_match(text, kFalse)) return false;
-  if (std::regex_match(text, kInt)) {
+  auto one_of = [&](std::initializer_list<std::string_view> words) {
+    return std::find(words.begin(), words.end(), text) != words.end();
+  };
+  if (one_of({"~", "null", "Null", "NULL", ""})) return nullptr;
+  if (one_of({"true", "True", "TRUE"})) return true;
+  if (one_of({"false", "False", "FALSE"})) return false;
+  if (IsYamlInt(text)) {
     try {
       return std::stoll(text);
     } catch (const std::out_of_range&) {
       return text;
     }
   }
-  if (std::regex_match(text, kFloat)) return std::stod(text);
+  if (IsYamlFloat(text)) return std::stod(text);
   return text;
 }
 
@@ -261,7 +313,7 @@ Result<Config> DecodeConfig(const json& tree) {
   Status status = Status::Ok();
   ObjectReader root(tree, "", status);
   root.String("cluster", c.cluster);
-  if (status.ok() && !std::regex_match(c.cluster, NamePattern())) {
+  if (status.ok() && !IsConfigName(c.cluster)) {
     root.Fail("cluster", "expected a short lowercase name ([a-z][a-z0-9_-]*)");
   }
   if (const json* sparks = root.Get("sparks"); sparks != nullptr && status.ok()) {
@@ -272,7 +324,7 @@ Result<Config> DecodeConfig(const json& tree) {
           c.sparks.erase(name);
           continue;
         }
-        if (!std::regex_match(name, NamePattern())) r.Fail("sparks." + name, "invalid Spark name");
+        if (!IsConfigName(name)) r.Fail("sparks." + name, "invalid Spark name");
         SparkConfig spark = c.sparks.count(name) ? c.sparks[name] : SparkConfig{};
         ObjectReader s(value, "sparks." + name, status);
         s.OptHost("host", spark.host);
@@ -296,7 +348,7 @@ Result<Config> DecodeConfig(const json& tree) {
           c.services.erase(name);
           continue;
         }
-        if (!std::regex_match(name, NamePattern()) || name == "vllm") {
+        if (!IsConfigName(name) || name == "vllm") {
           r.Fail("services." + name, "invalid service name (lowercase, not 'vllm')");
           break;
         }

@@ -24,4 +24,12 @@ std::vector<double> ReportedLatencyBuckets() {
   return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 }
 
+std::vector<double> SwapDurationBuckets() {
+  return {15, 30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800};
+}
+
+std::vector<double> SshCommandBuckets() {
+  return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+}
+
 }  // namespace spark

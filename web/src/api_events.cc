@@ -66,18 +66,17 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
   }
   if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
   auto send_state = [&] {
-    return stream.Send("state", "",
-                       StatusJson(*app.poller.Current(), *app.config.Current(), app.warnings()).dump());
+    return stream.Send("state", "", StatusDocument(app).dump());
   };
   uint64_t seen = app.changes.version();
   if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) || !send_state()) return;
-  uint64_t state_version = app.poller.Current()->version;
+  uint64_t state_version = StatusVersion(app);
   auto last_state = app.clock.Now();
   auto last_write = last_state;
   while (!stream.stopping()) {
     const auto now = app.clock.Now();
     Duration wait = kPingEvery - (now - last_write);
-    const bool state_pending = app.poller.Current()->version != state_version;
+    const bool state_pending = StatusVersion(app) != state_version;
     if (state_pending) wait = std::min<Duration>(wait, kStateSpacing - (now - last_state));
     if (wait > Duration::zero()) {
       seen = app.changes.WaitNewer(seen, wait, [&] { return stream.stopping(); });
@@ -86,7 +85,7 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
     const uint64_t before = last_id;
     if (!SendEventsAfter(app.events, last_id, stream)) return;
     if (last_id != before) last_write = app.clock.Now();
-    const uint64_t version = app.poller.Current()->version;
+    const uint64_t version = StatusVersion(app);
     if (version != state_version && app.clock.Now() - last_state >= kStateSpacing) {
       if (!send_state()) return;
       state_version = version;

@@ -5,6 +5,24 @@
 
 namespace spark {
 
+nlohmann::json StatusDocument(App& app) {
+  const SnapshotPtr snapshot = app.poller.Current();
+  ControlView control;
+  if (const auto vllm = snapshot->services.find("vllm");
+      vllm != snapshot->services.end() && vllm->second.up.value_or(false) && vllm->second.model) {
+    if (const auto entry = app.catalog.FindServed(*vllm->second.model)) {
+      control.model_id = entry->model.id;
+    }
+  }
+  control.running_jobs = app.controller.RunningJobs();
+  control.ssh = app.ssh.Snapshot();
+  return StatusJson(*snapshot, *app.config.Current(), app.warnings(), control);
+}
+
+uint64_t StatusVersion(App& app) {
+  return app.poller.Current()->version + app.controller.feed().version();
+}
+
 void AddStatusRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET", "/healthz", Access::kRead,
                     [](const Request&) { return JsonResponse(200, {{"ok", true}}); }, {}, {}});
@@ -23,8 +41,7 @@ void AddStatusRoutes(App& app, std::vector<Route>& routes) {
                     {}, {}});
   routes.push_back({"GET", "/api/status", Access::kRead,
                     [&app](const Request&) {
-                      return JsonResponse(200, StatusJson(*app.poller.Current(), *app.config.Current(),
-                                                          app.warnings()));
+                      return JsonResponse(200, StatusDocument(app));
                     },
                     {}, {}});
 }

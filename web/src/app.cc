@@ -8,6 +8,9 @@ std::vector<Route> AppRoutes(App& app) {
   AddEventRoutes(app, routes);
   AddReportRoutes(app, routes);
   AddConfigRoutes(app, routes);
+  AddModelRoutes(app, routes);
+  AddJobRoutes(app, routes);
+  AddSshRoutes(app, routes);
   AddUiRoutes(app, routes);
   return routes;
 }

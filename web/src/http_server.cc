@@ -42,9 +42,11 @@ void WriteResponse(mg_connection* conn, const Response& response, bool keep_aliv
   mg_write(conn, out.data(), out.size());
 }
 
+// Sends the response head with the first frame, so a handler can still Refuse.
 class CivetSseStream final : public SseStream {
  public:
-  CivetSseStream(mg_connection* conn, const HttpServer& server) : conn_(conn), server_(server) {}
+  CivetSseStream(mg_connection* conn, const HttpServer& server, std::string head)
+      : conn_(conn), server_(server), head_(std::move(head)) {}
 
   bool Send(std::string_view event, std::string_view id, std::string_view data) override {
     std::string frame;
@@ -58,13 +60,33 @@ class CivetSseStream final : public SseStream {
     return Write(std::string(": ").append(text).append("\n\n"));
   }
   bool stopping() const override { return server_.stopping(); }
+  void Refuse(const Response& response) override {
+    if (!head_.empty()) {
+      WriteResponse(conn_, response, false);
+      refused_status_ = response.status;
+      head_.clear();
+    }
+  }
   bool Write(std::string_view frame) {
+    if (refused_status_ != 0) return false;
+    if (!head_.empty()) {
+      mg_write(conn_, head_.data(), head_.size());
+      head_.clear();
+    }
     return mg_send_chunk(conn_, frame.data(), static_cast<unsigned>(frame.size())) > 0;
+  }
+  // Ends the stream: the terminating chunk, or nothing after a refusal. The status sent.
+  int End() {
+    if (refused_status_ != 0) return refused_status_;
+    Write("");
+    return 200;
   }
 
  private:
   mg_connection* conn_;
   const HttpServer& server_;
+  std::string head_;  // until sent
+  int refused_status_ = 0;
 };
 
 // Matches "/api/jobs/{id}" against a path, filling params.
@@ -313,18 +335,18 @@ int HttpServer::Stream(Exchange& x, const Route& route) {
                            "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
                            "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
                            "Connection: close\r\n\r\n";
-  mg_write(x.conn, head.data(), head.size());
-  CivetSseStream stream(x.conn, *this);
+  CivetSseStream stream(x.conn, *this, head);
   struct Release {
     std::atomic<int>& count;
     ~Release() { count.fetch_sub(1); }
   } release{open_streams_};
   route.stream(x.request, stream);
-  stream.Write("");  // the terminating zero-length chunk
+  const int status = stream.End();
   if (hooks_.access_log) {
-    hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " 200 stream");
+    hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " " +
+                      std::to_string(status) + " stream");
   }
-  return 200;
+  return status;
 }
 
 }  // namespace spark

@@ -48,13 +48,13 @@ json EndpointsJson(const Snapshot& snapshot, const Config& config) {
 }
 
 json StatusJson(const Snapshot& snapshot, const Config& config,
-                const std::vector<std::string>& warnings) {
+                const std::vector<std::string>& warnings, const ControlView& control) {
   json services = json::object();
   json model;  // null until vLLM reports a model
   for (const auto& [name, s] : snapshot.services) {
     services[name] = ServiceJson(s);
     if (name == "vllm" && s.up.value_or(false) && s.model) {
-      model = {{"id", nullptr},  // the catalog id; set once the catalog capability matches it
+      model = {{"id", control.model_id ? json(*control.model_id) : json()},
                {"served_name", *s.model},
                {"since", OptionalTime(s.last_change)},
                {"tokens_per_second", nullptr},
@@ -63,13 +63,26 @@ json StatusJson(const Snapshot& snapshot, const Config& config,
   }
   json sparks = json::object();
   for (const auto& [name, spark] : config.sparks) {
-    sparks[name] = {{"host", spark.host ? json(*spark.host) : json()}, {"ssh_up", nullptr}};
+    json entry = {{"host", spark.host ? json(*spark.host) : json()}, {"ssh_up", nullptr},
+                  {"ssh_error", nullptr}};
+    if (const auto it = control.ssh.find(name); it != control.ssh.end() && it->second.up) {
+      entry["ssh_up"] = *it->second.up;
+      if (!*it->second.up) {
+        entry["ssh_error"] = {{"code", it->second.code}, {"message", it->second.message}};
+        if (!it->second.fingerprint.empty()) {
+          entry["ssh_error"]["fingerprint"] = it->second.fingerprint;
+        }
+      }
+    }
+    sparks[name] = std::move(entry);
   }
+  json jobs = json::array();
+  for (const auto& job : control.running_jobs) jobs.push_back(EncodeJob(job));
   return {{"cluster", config.cluster},
           {"model", std::move(model)},
           {"services", std::move(services)},
           {"sparks", std::move(sparks)},
-          {"jobs", json::array()},
+          {"jobs", std::move(jobs)},
           {"update", nullptr},
           {"auth_required", config.auth.token.has_value()},
           {"warnings", warnings}};

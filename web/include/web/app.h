@@ -6,7 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "controller/catalog.h"
 #include "controller/config_store.h"
+#include "controller/controller.h"
+#include "controller/remote_executor.h"
+#include "controller/ssh_health.h"
+#include "controller/ssh_keys.h"
 #include "exporter/change_feed.h"
 #include "exporter/clock.h"
 #include "exporter/event_log.h"
@@ -27,7 +32,18 @@ struct App {
   Scraper& scraper;
   ChangeFeed& changes;  // bumped by the poller and the event log: SSE streams wait here
   std::function<std::vector<std::string>()> warnings;  // start-up and config warnings
+  Catalog& catalog;
+  Controller& controller;
+  RemoteExecutor& executor;  // host-key confirmation
+  SshHealth& ssh;
+  // spark-control's SSH identity; not_found while the first-start key is being generated.
+  std::function<Result<SshIdentity>()> identity;
+  std::function<void()> ssh_changed;  // after a confirmed host key: check the Sparks again
 };
+
+// GET /api/status's document, and a version that changes whenever it may have.
+nlohmann::json StatusDocument(App& app);
+uint64_t StatusVersion(App& app);
 
 // The whole route table, in one place.
 std::vector<Route> AppRoutes(App& app);
@@ -38,5 +54,8 @@ void AddEventRoutes(App& app, std::vector<Route>& routes);     // /api/events, /
 void AddReportRoutes(App& app, std::vector<Route>& routes);    // POST /api/health-event
 void AddConfigRoutes(App& app, std::vector<Route>& routes);    // GET/PUT /api/config
 void AddUiRoutes(App& app, std::vector<Route>& routes);        // GET / and static files
+void AddModelRoutes(App& app, std::vector<Route>& routes);     // /api/models…
+void AddJobRoutes(App& app, std::vector<Route>& routes);       // swap, services, /api/jobs…
+void AddSshRoutes(App& app, std::vector<Route>& routes);       // /api/ssh/…
 
 }  // namespace spark

@@ -46,6 +46,9 @@ class SseStream {
   virtual bool Comment(std::string_view text) = 0;
   // True once the server is shutting down; streams return promptly.
   virtual bool stopping() const = 0;
+  // Answers `response` instead of opening the stream (e.g. 404 for an unknown id). Only
+  // before the first Send or Comment; the handler returns right after.
+  virtual void Refuse(const Response& response) = 0;
 };
 
 // Who may call a route (API.md "Mutating endpoints").

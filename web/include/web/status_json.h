@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "controller/config.h"
+#include "controller/job.h"
+#include "controller/ssh_health.h"
 #include "exporter/connectivity_event.h"
 #include "exporter/snapshot.h"
 
@@ -13,9 +15,16 @@ namespace spark {
 
 // GET /api/endpoints (exact shape; LAN clients route traffic on it).
 nlohmann::json EndpointsJson(const Snapshot& snapshot, const Config& config);
+// What the controller adds to /api/status.
+struct ControlView {
+  std::optional<std::string> model_id;  // the catalog id of the served model
+  std::vector<JobInfo> running_jobs;
+  std::map<std::string, SparkSshState> ssh;
+};
+
 // GET /api/status.
 nlohmann::json StatusJson(const Snapshot& snapshot, const Config& config,
-                          const std::vector<std::string>& warnings);
+                          const std::vector<std::string>& warnings, const ControlView& control);
 // {"events": [...], "next": N}.
 std::string EventsJson(const std::vector<ConnectivityEvent>& events, uint64_t next);
 

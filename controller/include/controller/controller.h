@@ -1,0 +1,116 @@
+#pragma once
+// The single owner of jobs (DESIGN.md "Data flow"): handlers submit swaps and service
+// actions here and get the job at once; each job runs on a thread of its own against the
+// RemoteExecutor, and every conflict check happens inside the controller under its lock
+// ("a read that gates a mutation is a bug"). Job state changes go to jobs.jsonl before they
+// are published. Thread-safe.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/catalog.h"
+#include "controller/config_store.h"
+#include "controller/job.h"
+#include "controller/job_journal.h"
+#include "controller/remote_executor.h"
+#include "exporter/change_feed.h"
+#include "exporter/histogram.h"
+#include "exporter/http_client.h"
+
+namespace spark {
+
+struct ControllerDeps {
+  RemoteExecutor& executor;
+  Catalog& catalog;
+  ConfigStore& config;
+  const Clock& clock;
+  HttpClientFactory http;  // the swap's /health and /v1/models checks
+  // Probes `service` now and publishes the result (Poller::ProbeNow): a swap succeeds only
+  // after the vLLM probe has seen the new model.
+  std::function<void(const std::string& service)> probe_now;
+  // The model id vLLM reports now (from the latest probe); nullopt when it is down.
+  std::function<std::optional<std::string>()> served_model;
+  Duration ready_check_interval = std::chrono::seconds(1);
+};
+
+// Counters and gauges for /metrics, copied under the lock.
+struct ControllerStats {
+  std::map<std::string, uint64_t> swaps;  // succeeded, failed, cancelled
+  HistogramData swap_duration{SwapDurationBuckets()};
+  std::map<JobKind, int> running;
+};
+
+// A job's log from a position, with the job as it is now.
+struct JobLogRead {
+  JobInfo job;
+  std::vector<JobLogLine> lines;
+};
+
+class Controller {
+ public:
+  // Loads the job history from `jobs_file` (interrupted jobs become failed).
+  Controller(ControllerDeps deps, const std::filesystem::path& jobs_file);
+  // Cancels every running job and waits for them (a swap's clean-up included).
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // POST /api/swap. unknown_model; swap_running when a swap (or a vLLM action) runs;
+  // not_configured when the vLLM Spark has no SSH host.
+  Result<JobInfo> Swap(const std::string& model_id);
+  // POST /api/services/{name}/{action}: start|stop|restart, plus fix-cache-ownership for a
+  // service with a cache_dir. vLLM: restart relaunches the current model (a swap job), start
+  // the last model served, stop stops the cluster. unknown_service, invalid_field (action),
+  // job_running when that service already has a job, swap_running for vLLM during a swap.
+  Result<JobInfo> ServiceAction(const std::string& service, const std::string& action);
+  // DELETE /api/jobs/{id}: not_found; conflict when it has finished.
+  Status Cancel(const std::string& id);
+
+  std::vector<JobInfo> Jobs() const;  // newest first
+  std::vector<JobInfo> RunningJobs() const;
+  std::optional<JobInfo> Job(const std::string& id) const;
+  // Lines with seq > after; nullopt for an unknown job.
+  std::optional<JobLogRead> ReadLog(const std::string& id, uint64_t after) const;
+  ControllerStats Stats() const;
+  std::vector<std::string> notes() const;
+
+  // Bumped on every job change and log line: job log streams wait here.
+  ChangeFeed& feed() { return feed_; }
+  uint64_t version() const { return feed_.version(); }
+
+  class Context;  // what a running job sees (job_context.h)
+
+ private:
+  struct Record;
+  using Procedure = std::function<Status(Context&)>;
+
+  Result<JobInfo> StartLocked(JobKind kind, std::string target, std::string action,
+                              Procedure procedure);
+  Result<JobInfo> SwapLocked(const CatalogEntry& entry);
+  void RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure);
+  void Publish(Record& record);  // journal + feed; mu_ held
+  bool BusyLocked(JobKind kind, const std::string& target) const;
+  void ReapLocked();
+  std::optional<std::string> LastModelLocked() const;
+
+  ControllerDeps deps_;
+  ChangeFeed feed_;
+
+  mutable std::mutex mu_;  // guards everything below
+  JobJournal journal_;
+  uint64_t next_id_ = 1;
+  std::vector<std::shared_ptr<Record>> jobs_;  // oldest first, bounded history
+  std::map<std::string, std::thread> threads_;
+  std::vector<std::string> finished_threads_;
+  ControllerStats stats_;
+  bool stopping_ = false;
+};
+
+}  // namespace spark

@@ -1,0 +1,86 @@
+#pragma once
+// API.md's job object as a value, its bounded log, and their JSON forms. A job is one remote
+// action (swap, service action, download, update) with a state machine:
+// queued → running → succeeded | failed | cancelled.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/clock.h"
+
+namespace spark {
+
+enum class JobKind { kSwap, kDownload, kUpdate, kService };
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+
+std::string_view JobKindName(JobKind kind);
+std::string_view JobStateName(JobState state);
+bool IsFinished(JobState state);
+
+struct JobProgress {
+  std::string phase;              // swap: reconciling|stopping|launching|loading|ready; service: running
+  std::optional<double> percent;  // 0–100 when known
+};
+
+struct JobError {
+  std::string code;                   // API.md's job error codes
+  std::string message;
+  std::vector<std::string> log_tail;  // the last 50 log lines
+  std::string fingerprint;            // host_key_unknown / host_key_mismatch
+};
+
+struct JobInfo {
+  std::string id;      // "j42"; never reused
+  JobKind kind = JobKind::kService;
+  JobState state = JobState::kQueued;
+  std::string target;  // model id, service name
+  std::string action;  // service jobs: start|stop|restart|fix-cache-ownership
+  WallTime started_at{};
+  std::optional<WallTime> ended_at;
+  JobProgress progress;
+  std::optional<JobError> error;
+  nlohmann::json result;  // null until a job has one
+};
+
+nlohmann::json EncodeJob(const JobInfo& job);
+// The inverse of EncodeJob, for jobs.jsonl; nullopt for a record it cannot read.
+std::optional<JobInfo> DecodeJob(const nlohmann::json& record);
+
+enum class LogStream { kStdout, kStderr, kSystem };
+
+struct JobLogLine {
+  uint64_t seq = 0;  // 1, 2, …: the SSE replay position
+  WallTime ts{};
+  LogStream stream = LogStream::kStdout;
+  std::string text;
+};
+nlohmann::json EncodeLogLine(const JobLogLine& line);
+
+// A job's log, bounded (API.md): the first kHead and the last kTail lines are kept, and a
+// `system` line marks the gap. Not thread-safe: its job's owner serialises access.
+class JobLog {
+ public:
+  static constexpr size_t kHead = 200;
+  static constexpr size_t kTail = 5000;
+
+  void Append(WallTime ts, LogStream stream, std::string text);
+  // The kept lines with seq > after, oldest first, the gap marker included where lines
+  // were dropped.
+  std::vector<JobLogLine> Since(uint64_t after) const;
+  // The last `n` lines' texts (for an error's log_tail).
+  std::vector<std::string> Tail(size_t n) const;
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+ private:
+  std::vector<JobLogLine> head_;
+  std::deque<JobLogLine> tail_;
+  uint64_t dropped_ = 0;
+  uint64_t next_seq_ = 1;
+};
+
+}  // namespace spark

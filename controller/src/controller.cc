@@ -1,0 +1,309 @@
+#include "controller/controller.h"
+
+#include <algorithm>
+
+#include "exporter/log.h"
+#include "job_context.h"
+
+namespace spark {
+namespace {
+
+constexpr size_t kHistory = 100;  // finished jobs kept in memory (jobs.jsonl keeps more)
+constexpr size_t kLogTail = 50;
+
+Duration Seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+}  // namespace
+
+Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_file)
+    : deps_(std::move(deps)) {
+  (void)journal_.Open(jobs_file, deps_.clock.WallNow());  // failures are in notes()
+  next_id_ = journal_.last_id() + 1;
+  for (const auto& job : journal_.history()) {
+    auto record = std::make_shared<Record>();
+    record->info = job;
+    if (job.kind == JobKind::kSwap) record->model = job.target;
+    jobs_.push_back(std::move(record));
+  }
+  while (jobs_.size() > kHistory) jobs_.erase(jobs_.begin());
+}
+
+Controller::~Controller() {
+  std::map<std::string, std::thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& record : jobs_) {
+      if (IsFinished(record->info.state)) continue;
+      record->cancel = true;
+      if (record->remote) record->remote->Cancel();
+    }
+    threads.swap(threads_);
+  }
+  for (auto& [id, thread] : threads) thread.join();
+}
+
+Result<JobInfo> Controller::Swap(const std::string& model_id) {
+  const auto entry = deps_.catalog.Find(model_id);
+  if (!entry) {
+    return Status::Error("unknown_model", "no model \"" + model_id + "\" in the catalog", "model");
+  }
+  std::lock_guard lock(mu_);
+  return SwapLocked(*entry);
+}
+
+Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
+  if (BusyLocked(JobKind::kSwap, "")) {
+    return Status::Error("swap_running", "a swap is already running; wait for it or cancel it");
+  }
+  const ConfigPtr config = deps_.config.Current();
+  SwapPlan plan;
+  plan.entry = entry;
+  plan.head = config->vllm.spark;
+  for (const auto& [name, spark] : config->sparks) {
+    if (name != plan.head && spark.host) plan.worker = name;
+  }
+  const auto head = config->sparks.find(plan.head);
+  if (head == config->sparks.end() || !head->second.host) {
+    return Status::Error("not_configured",
+                         plan.head + " has no host: configure the Sparks first");
+  }
+  plan.base_url = "http://" + config->VllmHttpHost().value_or(*head->second.host) + ":" +
+                  std::to_string(config->vllm.port);
+  plan.timeout = Seconds(entry.model.swap_timeout_s.value_or(config->swap.timeout_s));
+  plan.silent = Seconds(config->swap.silent_log_s);
+  auto started = StartLocked(JobKind::kSwap, entry.model.id, "",
+                             [plan](Context& ctx) { return RunSwap(ctx, plan); });
+  if (started.ok()) jobs_.back()->model = entry.model.id;
+  return started;
+}
+
+Result<JobInfo> Controller::ServiceAction(const std::string& service, const std::string& action) {
+  const ConfigPtr config = deps_.config.Current();
+  if (service == "vllm") {
+    if (action != "start" && action != "stop" && action != "restart") {
+      return Status::Error("invalid_field", "vLLM's actions are start, stop and restart",
+                           "action");
+    }
+    // The served model is read before the lock: probes may take a moment.
+    const auto served = deps_.served_model();
+    const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
+    std::lock_guard lock(mu_);
+    if (BusyLocked(JobKind::kSwap, "")) {
+      return Status::Error("swap_running", "a swap is running; vLLM actions wait for it");
+    }
+    if (action == "stop") {
+      const std::string head = config->vllm.spark;
+      return StartLocked(JobKind::kService, "vllm", action,
+                         [head](Context& ctx) { return RunClusterStop(ctx, head); });
+    }
+    // restart: the model served now; start: the last model served or launched.
+    std::optional<CatalogEntry> model = current;
+    if (!model || action == "start") {
+      if (auto last = LastModelLocked()) model = deps_.catalog.Find(*last);
+    }
+    if (!model) {
+      return Status::Error("conflict",
+                           "vLLM serves no model of the catalog; start one with a swap");
+    }
+    return SwapLocked(*model);
+  }
+
+  const auto it = config->services.find(service);
+  if (it == config->services.end()) {
+    return Status::Error("unknown_service", "no service \"" + service + "\"", "service");
+  }
+  const ServiceConfig& svc = it->second;
+  if (action != "start" && action != "stop" && action != "restart" &&
+      action != "fix-cache-ownership") {
+    return Status::Error("invalid_field",
+                         "actions are start, stop, restart and fix-cache-ownership", "action");
+  }
+  if (action == "fix-cache-ownership" && !svc.cache_dir) {
+    return Status::Error("not_configured", "services." + service +
+                                               ".cache_dir is not set: configure the cache "
+                                               "directory to fix its ownership");
+  }
+  const auto spark = config->sparks.find(svc.spark);
+  if (spark == config->sparks.end() || !spark->second.host) {
+    return Status::Error("not_configured", svc.spark + " (where " + service +
+                                               " runs) has no host: configure the Sparks first");
+  }
+  std::lock_guard lock(mu_);
+  if (BusyLocked(JobKind::kService, service)) {
+    return Status::Error("job_running", service + " already has a job running");
+  }
+  ServicePlan plan{service, svc.spark, action, svc.container, svc.cache_dir};
+  return StartLocked(JobKind::kService, service, action,
+                     [plan](Context& ctx) { return RunServiceAction(ctx, plan); });
+}
+
+Status Controller::Cancel(const std::string& id) {
+  std::lock_guard lock(mu_);
+  for (auto& record : jobs_) {
+    if (record->info.id != id) continue;
+    if (IsFinished(record->info.state)) {
+      return Status::Error("conflict", "job " + id + " has already " +
+                                           std::string(JobStateName(record->info.state)));
+    }
+    record->cancel = true;
+    if (record->remote) record->remote->Cancel();
+    record->log.Append(deps_.clock.WallNow(), LogStream::kSystem, "cancel requested");
+    feed_.Bump();
+    return Status::Ok();
+  }
+  return Status::Error("not_found", "no job " + id);
+}
+
+std::vector<JobInfo> Controller::Jobs() const {
+  std::lock_guard lock(mu_);
+  std::vector<JobInfo> jobs;
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) jobs.push_back((*it)->info);
+  return jobs;
+}
+
+std::vector<JobInfo> Controller::RunningJobs() const {
+  auto jobs = Jobs();
+  std::erase_if(jobs, [](const JobInfo& job) { return IsFinished(job.state); });
+  return jobs;
+}
+
+std::optional<JobInfo> Controller::Job(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& record : jobs_) {
+    if (record->info.id == id) return record->info;
+  }
+  return std::nullopt;
+}
+
+std::optional<JobLogRead> Controller::ReadLog(const std::string& id, uint64_t after) const {
+  std::lock_guard lock(mu_);
+  for (const auto& record : jobs_) {
+    if (record->info.id == id) return JobLogRead{record->info, record->log.Since(after)};
+  }
+  return std::nullopt;
+}
+
+ControllerStats Controller::Stats() const {
+  std::lock_guard lock(mu_);
+  ControllerStats stats = stats_;
+  for (const auto& record : jobs_) {
+    if (!IsFinished(record->info.state)) ++stats.running[record->info.kind];
+  }
+  return stats;
+}
+
+std::vector<std::string> Controller::notes() const {
+  std::lock_guard lock(mu_);
+  return journal_.notes();
+}
+
+bool Controller::BusyLocked(JobKind kind, const std::string& target) const {
+  return std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& record) {
+    const JobInfo& job = record->info;
+    if (IsFinished(job.state)) return false;
+    // Every swap, and vLLM's own service actions, serialise with each other.
+    if (kind == JobKind::kSwap) {
+      return job.kind == JobKind::kSwap || (job.kind == JobKind::kService && job.target == "vllm");
+    }
+    return job.kind == kind && job.target == target;
+  });
+}
+
+std::optional<std::string> Controller::LastModelLocked() const {
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    if ((*it)->model && (*it)->info.state == JobState::kSucceeded) return (*it)->model;
+  }
+  return std::nullopt;
+}
+
+Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::string action,
+                                        Procedure procedure) {
+  if (stopping_) return Status::Error("overloaded", "spark-control is shutting down");
+  ReapLocked();
+  auto record = std::make_shared<Record>();
+  record->info.id = "j" + std::to_string(next_id_++);
+  record->info.kind = kind;
+  record->info.state = JobState::kRunning;
+  record->info.target = std::move(target);
+  record->info.action = std::move(action);
+  record->info.started_at = deps_.clock.WallNow();
+  record->info.progress.phase = kind == JobKind::kSwap ? "reconciling" : "running";
+  jobs_.push_back(record);
+  Publish(*record);
+  threads_.emplace(record->info.id,
+                   std::thread([this, record, procedure] { RunJob(record, procedure); }));
+  return record->info;
+}
+
+void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure) {
+  Context ctx(*this, record, deps_.config.Current());
+  Status result = Status::Error("engine_failed", "the job stopped unexpectedly");
+  try {
+    result = procedure(ctx);
+  } catch (const std::exception& e) {
+    result = Status::Error("engine_failed", std::string("internal error: ") + e.what());
+  }
+  std::lock_guard lock(mu_);
+  JobInfo& info = record->info;
+  if (stopping_ && !result.ok()) {
+    // Shutting down is not the user's cancel: the remote side may still be working.
+    result = Status::Error("interrupted",
+                           "spark-control stopped while this job ran; check the cluster's state "
+                           "before retrying");
+  } else if (record->cancel && !result.ok()) {
+    result = Status::Error("cancelled", "cancelled by the user");
+  }
+  info.state = result.ok()                       ? JobState::kSucceeded
+               : result.code() == "cancelled" ? JobState::kCancelled
+                                                : JobState::kFailed;
+  info.ended_at = deps_.clock.WallNow();
+  if (!result.ok()) {
+    record->log.Append(*info.ended_at, LogStream::kSystem, result.message());
+    info.error = JobError{result.code(), result.message(), record->log.Tail(kLogTail),
+                          record->fingerprint};
+  }
+  if (info.kind == JobKind::kSwap) {
+    ++stats_.swaps[std::string(JobStateName(info.state))];
+    if (result.ok()) {
+      stats_.swap_duration.Observe(
+          std::chrono::duration<double>(*info.ended_at - info.started_at).count());
+    }
+  }
+  Log(result.ok() ? LogLevel::kInfo : LogLevel::kWarn,
+      "job " + info.id + " (" + std::string(JobKindName(info.kind)) + " " + info.target + ") " +
+          std::string(JobStateName(info.state)) + (result.ok() ? "" : ": " + result.message()));
+  Publish(*record);
+  finished_threads_.push_back(info.id);
+}
+
+void Controller::ReapLocked() {
+  for (const auto& id : finished_threads_) {
+    const auto it = threads_.find(id);
+    if (it == threads_.end()) continue;
+    it->second.join();  // it has returned from RunJob (or is returning: no lock left to take)
+    threads_.erase(it);
+  }
+  finished_threads_.clear();
+  size_t finished = 0;
+  for (const auto& record : jobs_) finished += IsFinished(record->info.state) ? 1 : 0;
+  for (auto it = jobs_.begin(); it != jobs_.end() && finished > kHistory;) {
+    if (IsFinished((*it)->info.state)) {
+      it = jobs_.erase(it);
+      --finished;
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Controller::Publish(Record& record) {
+  if (Status s = journal_.Record(record.info); !s.ok()) {
+    Log(LogLevel::kWarn, "jobs.jsonl: " + s.message());
+  }
+  feed_.Bump();
+}
+
+}  // namespace spark

@@ -1,0 +1,153 @@
+#include "controller/job.h"
+
+#include <array>
+
+#include "exporter/time_format.h"
+
+namespace spark {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array kKindNames = {"swap", "download", "update", "service"};
+constexpr std::array kStateNames = {"queued", "running", "succeeded", "failed", "cancelled"};
+
+template <typename Enum, size_t N>
+std::optional<Enum> FromName(const std::array<const char*, N>& names, const json& value) {
+  if (!value.is_string()) return std::nullopt;
+  for (size_t i = 0; i < N; ++i) {
+    if (value.get_ref<const std::string&>() == names[i]) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view StreamName(LogStream stream) {
+  switch (stream) {
+    case LogStream::kStdout: return "stdout";
+    case LogStream::kStderr: return "stderr";
+    case LogStream::kSystem: return "system";
+  }
+  return "system";
+}
+
+}  // namespace
+
+std::string_view JobKindName(JobKind kind) { return kKindNames[static_cast<size_t>(kind)]; }
+std::string_view JobStateName(JobState state) { return kStateNames[static_cast<size_t>(state)]; }
+bool IsFinished(JobState state) {
+  return state == JobState::kSucceeded || state == JobState::kFailed ||
+         state == JobState::kCancelled;
+}
+
+json EncodeJob(const JobInfo& job) {
+  json progress = {{"phase", job.progress.phase}, {"percent", nullptr}};
+  if (job.progress.percent) progress["percent"] = *job.progress.percent;
+  json out = {{"id", job.id},
+              {"kind", JobKindName(job.kind)},
+              {"state", JobStateName(job.state)},
+              {"target", job.target},
+              {"started_at", FormatRfc3339(job.started_at)},
+              {"ended_at", job.ended_at ? json(FormatRfc3339(*job.ended_at)) : json(nullptr)},
+              {"progress", progress},
+              {"error", nullptr},
+              {"result", job.result}};
+  if (!job.action.empty()) out["action"] = job.action;
+  if (job.error) {
+    out["error"] = {{"code", job.error->code},
+                    {"message", job.error->message},
+                    {"log_tail", job.error->log_tail}};
+    if (!job.error->fingerprint.empty()) out["error"]["fingerprint"] = job.error->fingerprint;
+  }
+  return out;
+}
+
+std::optional<JobInfo> DecodeJob(const json& record) {
+  if (!record.is_object()) return std::nullopt;
+  JobInfo job;
+  const auto kind = FromName<JobKind>(kKindNames, record.value("kind", json()));
+  const auto state = FromName<JobState>(kStateNames, record.value("state", json()));
+  const auto started = ParseRfc3339(record.value("started_at", std::string()));
+  const json id = record.value("id", json());
+  if (!kind || !state || !started || !id.is_string() || id.get<std::string>().size() < 2) {
+    return std::nullopt;
+  }
+  job.id = id.get<std::string>();
+  job.kind = *kind;
+  job.state = *state;
+  job.started_at = *started;
+  job.target = record.value("target", std::string());
+  job.action = record.value("action", std::string());
+  if (const auto ended = record.value("ended_at", json()); ended.is_string()) {
+    job.ended_at = ParseRfc3339(ended.get<std::string>());
+  }
+  if (const auto progress = record.value("progress", json()); progress.is_object()) {
+    job.progress.phase = progress.value("phase", std::string());
+    if (progress.value("percent", json()).is_number()) {
+      job.progress.percent = progress["percent"].get<double>();
+    }
+  }
+  if (const auto error = record.value("error", json()); error.is_object()) {
+    JobError e;
+    e.code = error.value("code", std::string());
+    e.message = error.value("message", std::string());
+    e.fingerprint = error.value("fingerprint", std::string());
+    if (const auto tail = error.value("log_tail", json()); tail.is_array()) {
+      for (const auto& line : tail) {
+        if (line.is_string()) e.log_tail.push_back(line.get<std::string>());
+      }
+    }
+    job.error = std::move(e);
+  }
+  job.result = record.value("result", json());
+  return job;
+}
+
+json EncodeLogLine(const JobLogLine& line) {
+  return {{"seq", line.seq},
+          {"ts", FormatRfc3339(line.ts)},
+          {"stream", StreamName(line.stream)},
+          {"text", line.text}};
+}
+
+void JobLog::Append(WallTime ts, LogStream stream, std::string text) {
+  JobLogLine line{next_seq_++, ts, stream, std::move(text)};
+  if (head_.size() < kHead) {
+    head_.push_back(std::move(line));
+    return;
+  }
+  tail_.push_back(std::move(line));
+  if (tail_.size() > kTail) {
+    tail_.pop_front();
+    ++dropped_;
+  }
+}
+
+std::vector<JobLogLine> JobLog::Since(uint64_t after) const {
+  std::vector<JobLogLine> lines;
+  for (const auto& line : head_) {
+    if (line.seq > after) lines.push_back(line);
+  }
+  if (dropped_ > 0) {
+    // The marker takes the seq of the last dropped line, so a client that resumes after it
+    // does not see it twice.
+    const uint64_t marker_seq = tail_.front().seq - 1;
+    if (marker_seq > after) {
+      lines.push_back({marker_seq, tail_.front().ts, LogStream::kSystem,
+                       "… " + std::to_string(dropped_) + " lines not kept …"});
+    }
+  }
+  for (const auto& line : tail_) {
+    if (line.seq > after) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<std::string> JobLog::Tail(size_t n) const {
+  std::vector<std::string> texts;
+  const auto lines = Since(last_seq() > n ? last_seq() - n : 0);
+  const size_t skip = lines.size() > n ? lines.size() - n : 0;
+  for (size_t i = skip; i < lines.size(); ++i) texts.push_back(lines[i].text);
+  return texts;
+}
+
+}  // namespace spark

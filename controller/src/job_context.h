@@ -1,0 +1,75 @@
+#pragma once
+// Private to the controller: what a job's procedure sees while it runs on its own thread.
+// Every method is thread-safe (it takes the controller's lock for the shared record).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "controller/controller.h"
+
+namespace spark {
+
+struct Controller::Record {
+  JobInfo info;
+  JobLog log;
+  bool cancel = false;
+  std::shared_ptr<RemoteRun> remote;  // the command that runs now, cancelled with the job
+  std::string fingerprint;            // of a host-key failure, for the job's error
+  std::optional<std::string> model;   // swaps: the catalog id launched
+};
+
+class Controller::Context {
+ public:
+  Context(Controller& owner, std::shared_ptr<Record> record, ConfigPtr config)
+      : owner_(owner), record_(std::move(record)), config_(std::move(config)) {}
+
+  const Config& config() const { return *config_; }
+  const ControllerDeps& deps() const { return owner_.deps_; }
+  const Clock& clock() const { return owner_.deps_.clock; }
+
+  void Log(LogStream stream, std::string_view text);
+  void System(std::string_view text) { Log(LogStream::kSystem, text); }
+  // A new phase (recorded in jobs.jsonl) or a new percent within it (published only).
+  void Phase(std::string_view phase, std::optional<double> percent = std::nullopt);
+  bool cancelled() const;
+
+  // Starts `command` with its lines going to the log (then to `command.on_line`). It is
+  // cancelled with the job; once the job is cancelled, only `cleanup` commands start.
+  std::shared_ptr<RemoteRun> Start(RemoteCommand command, bool cleanup = false);
+  RemoteOutcome Run(RemoteCommand command, bool cleanup = false) {
+    return Start(std::move(command), cleanup)->Wait();
+  }
+  // The job's failure for a failed command: its status, remembering a host key's
+  // fingerprint for the job's error; `what` says which step failed.
+  Status Failure(const RemoteOutcome& outcome, std::string_view what);
+
+ private:
+  Controller& owner_;
+  std::shared_ptr<Record> record_;
+  ConfigPtr config_;
+};
+
+// The procedures (one file each). They return ok on success, `cancelled`, or the job error.
+struct SwapPlan {
+  CatalogEntry entry;
+  std::string head;                   // the Spark that runs launch-cluster.sh (vllm.spark)
+  std::optional<std::string> worker;  // the other Spark, when configured
+  std::string base_url;               // "http://HOST:PORT" of vLLM
+  Duration timeout{};                 // the model's swap timeout
+  Duration silent{};                  // the log watchdog
+};
+Status RunSwap(Controller::Context& ctx, const SwapPlan& plan);
+
+struct ServicePlan {
+  std::string service;
+  std::string spark;
+  std::string action;  // start|stop|restart|fix-cache-ownership
+  std::string container;
+  std::optional<std::string> cache_dir;
+};
+Status RunServiceAction(Controller::Context& ctx, const ServicePlan& plan);
+// vLLM's stop: `launch-cluster.sh stop` on the head.
+Status RunClusterStop(Controller::Context& ctx, const std::string& head);
+
+}  // namespace spark

@@ -1,0 +1,295 @@
+#include "controller/shell_quote.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+namespace spark {
+namespace {
+
+bool IsSafeShellChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
+}
+
+enum class ValueKind { kSwitch, kInteger, kNumber, kText };
+
+struct AllowedFlag {
+  std::string_view name;
+  ValueKind kind;
+};
+
+// vLLM serve flags users may add. Left out on purpose: what spark-control sets itself (--host,
+// --port, --tensor-parallel-size, --pipeline-parallel-size, --served-model-name), secrets
+// (--api-key, --ssl-*), and flags that load code or files from arbitrary places
+// (--tool-parser-plugin, --allowed-local-media-path).
+constexpr std::array kAllowedFlags = {
+    AllowedFlag{"--async-scheduling", ValueKind::kSwitch},
+    AllowedFlag{"--block-size", ValueKind::kInteger},
+    AllowedFlag{"--chat-template", ValueKind::kText},
+    AllowedFlag{"--chat-template-content-format", ValueKind::kText},
+    AllowedFlag{"--compilation-config", ValueKind::kText},
+    AllowedFlag{"--config-format", ValueKind::kText},
+    AllowedFlag{"--cpu-offload-gb", ValueKind::kNumber},
+    AllowedFlag{"--default-chat-template-kwargs", ValueKind::kText},
+    AllowedFlag{"--disable-custom-all-reduce", ValueKind::kSwitch},
+    AllowedFlag{"--disable-log-requests", ValueKind::kSwitch},
+    AllowedFlag{"--disable-log-stats", ValueKind::kSwitch},
+    AllowedFlag{"--dtype", ValueKind::kText},
+    AllowedFlag{"--enable-auto-tool-choice", ValueKind::kSwitch},
+    AllowedFlag{"--enable-chunked-prefill", ValueKind::kSwitch},
+    AllowedFlag{"--enable-expert-parallel", ValueKind::kSwitch},
+    AllowedFlag{"--enable-prefix-caching", ValueKind::kSwitch},
+    AllowedFlag{"--enable-reasoning", ValueKind::kSwitch},
+    AllowedFlag{"--enforce-eager", ValueKind::kSwitch},
+    AllowedFlag{"--generation-config", ValueKind::kText},
+    AllowedFlag{"--gpu-memory-utilization", ValueKind::kNumber},
+    AllowedFlag{"--hf-overrides", ValueKind::kText},
+    AllowedFlag{"--kv-cache-dtype", ValueKind::kText},
+    AllowedFlag{"--limit-mm-per-prompt", ValueKind::kText},
+    AllowedFlag{"--load-format", ValueKind::kText},
+    AllowedFlag{"--max-cudagraph-capture-size", ValueKind::kInteger},
+    AllowedFlag{"--max-logprobs", ValueKind::kInteger},
+    AllowedFlag{"--max-model-len", ValueKind::kInteger},
+    AllowedFlag{"--max-num-batched-tokens", ValueKind::kInteger},
+    AllowedFlag{"--max-num-seqs", ValueKind::kInteger},
+    AllowedFlag{"--mm-encoder-tp-mode", ValueKind::kText},
+    AllowedFlag{"--mm-processor-kwargs", ValueKind::kText},
+    AllowedFlag{"--no-enable-chunked-prefill", ValueKind::kSwitch},
+    AllowedFlag{"--no-enable-prefix-caching", ValueKind::kSwitch},
+    AllowedFlag{"--override-generation-config", ValueKind::kText},
+    AllowedFlag{"--quantization", ValueKind::kText},
+    AllowedFlag{"--reasoning-parser", ValueKind::kText},
+    AllowedFlag{"--revision", ValueKind::kText},
+    AllowedFlag{"--rope-scaling", ValueKind::kText},
+    AllowedFlag{"--seed", ValueKind::kInteger},
+    AllowedFlag{"--speculative-config", ValueKind::kText},
+    AllowedFlag{"--swap-space", ValueKind::kNumber},
+    AllowedFlag{"--tokenizer", ValueKind::kText},
+    AllowedFlag{"--tokenizer-mode", ValueKind::kText},
+    AllowedFlag{"--tool-call-parser", ValueKind::kText},
+    AllowedFlag{"--trust-remote-code", ValueKind::kSwitch},
+    AllowedFlag{"--uvicorn-log-level", ValueKind::kText},
+};
+
+const AllowedFlag* FindFlag(std::string_view name) {
+  for (const auto& f : kAllowedFlags) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+bool IsInteger(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return !s.empty() && s.size() <= 18 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsNumber(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  const std::string text(s);
+  // Only digits, sign, point and exponent: strtod alone would take "inf", "nan" and hex.
+  if (text.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(v);
+}
+
+bool HasControlChar(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+Status InvalidArg(size_t index, std::string message) {
+  return Status::Error("invalid_field", std::move(message), "args[" + std::to_string(index) + "]");
+}
+
+}  // namespace
+
+std::string ShellQuote(std::string_view word) {
+  if (!word.empty() && std::all_of(word.begin(), word.end(), IsSafeShellChar)) {
+    return std::string(word);
+  }
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+std::string ShellJoin(std::span<const std::string> words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += ShellQuote(w);
+  }
+  return out;
+}
+
+std::string ShellQuotePath(std::string_view path) {
+  if (path == "~") return "~";
+  if (path.starts_with("~/")) {
+    const std::string_view rest = path.substr(2);
+    return rest.empty() ? std::string("~/") : "~/" + ShellQuote(rest);
+  }
+  return ShellQuote(path);
+}
+
+std::string NestedShell(std::string_view command_line) {
+  return "sh -c " + ShellQuote(command_line);
+}
+
+namespace {
+
+// One part of a repo id: [A-Za-z0-9_] at both ends, [A-Za-z0-9_.-] between, 1..max bytes.
+// Hand-written, not std::regex: libstdc++'s matcher recurses once per character and
+// overflows the small stacks of CivetWeb's threads on long input.
+bool RepoPart(std::string_view part, size_t max) {
+  auto edge = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  auto inner = [&](char c) { return edge(c) || c == '.' || c == '-'; };
+  return !part.empty() && part.size() <= max && edge(part.front()) && edge(part.back()) &&
+         std::all_of(part.begin(), part.end(), inner);
+}
+
+}  // namespace
+
+Status ValidateHfRepo(std::string_view repo) {
+  auto invalid = [&](const std::string& why) {
+    return Status::Error("invalid_field",
+                         "\"" + std::string(repo) + "\" is not a Hugging Face repo id: " + why,
+                         "hf_repo");
+  };
+  if (repo.size() > 256) return invalid("too long");
+  const size_t slash = repo.find('/');
+  const bool shaped = slash == std::string_view::npos
+                          ? RepoPart(repo, 96)
+                          : RepoPart(repo.substr(0, slash), 256) &&
+                                RepoPart(repo.substr(slash + 1), 96);
+  if (!shaped) return invalid("expected ORG/NAME made of letters, digits, '_', '.', '-'");
+  if (repo.find("--") != std::string_view::npos) return invalid("\"--\" is not allowed");
+  if (repo.find("..") != std::string_view::npos) return invalid("\"..\" is not allowed");
+  if (repo.ends_with(".git")) return invalid("it must not end in \".git\"");
+  return Status::Ok();
+}
+
+Status ValidateContainerName(std::string_view name) {
+  const bool ok =
+      !name.empty() && name.size() <= 128 && std::isalnum(static_cast<unsigned char>(name[0])) &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      });
+  if (ok) return Status::Ok();
+  return Status::Error(
+      "invalid_field",
+      "\"" + std::string(name) + "\" is not a container name (letters, digits, '_', '.', '-')",
+      "container");
+}
+
+Result<std::vector<std::string>> TokenizeArgs(std::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : text) {
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        current += c;
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words.push_back(std::move(current));
+      current.clear();
+      in_word = false;
+    } else {
+      current += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0) {
+    return Status::Error("invalid_field",
+                         std::string("unterminated ") + quote + " in the vLLM args", "args");
+  }
+  if (in_word) words.push_back(std::move(current));
+  return words;
+}
+
+Result<std::vector<VllmFlag>> ParseVllmArgs(std::span<const std::string> args) {
+  std::vector<VllmFlag> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (!word.starts_with("--")) {
+      return InvalidArg(
+          i, "\"" + word +
+                 "\" is not a vLLM flag (flags start with \"--\"; a value follows its flag)");
+    }
+    std::string name = word;
+    std::optional<std::string> value;
+    const size_t eq = word.find('=');
+    if (eq != std::string::npos) {
+      name = word.substr(0, eq);
+      value = word.substr(eq + 1);
+    }
+    const AllowedFlag* allowed = FindFlag(name);
+    if (allowed == nullptr) {
+      return InvalidArg(
+          i, "\"" + name + "\" is not an allowed vLLM flag here" +
+                 (name == "--port" || name == "--host" || name == "--tensor-parallel-size" ||
+                          name == "--served-model-name"
+                      ? std::string(" (spark-control sets it from the model and config)")
+                      : std::string()));
+    }
+    if (allowed->kind == ValueKind::kSwitch) {
+      if (value.has_value()) return InvalidArg(i, name + " takes no value");
+      flags.push_back({name, std::nullopt});
+      continue;
+    }
+    if (!value.has_value()) {
+      if (i + 1 >= args.size()) return InvalidArg(i, name + " needs a value");
+      value = args[++i];
+    }
+    const std::string& v = *value;
+    switch (allowed->kind) {
+      case ValueKind::kInteger:
+        if (!IsInteger(v)) return InvalidArg(i, name + " needs a whole number, not \"" + v + "\"");
+        break;
+      case ValueKind::kNumber:
+        if (!IsNumber(v)) return InvalidArg(i, name + " needs a number, not \"" + v + "\"");
+        break;
+      case ValueKind::kText:
+        if (v.empty()) return InvalidArg(i, name + " needs a value");
+        if (v[0] == '-')
+          return InvalidArg(i, "the value of " + name + " must not start with '-': \"" + v + "\"");
+        if (HasControlChar(v))
+          return InvalidArg(i, "the value of " + name + " holds a control character");
+        break;
+      case ValueKind::kSwitch:
+        break;
+    }
+    flags.push_back({name, value});
+  }
+  return flags;
+}
+
+std::vector<std::string> VllmArgWords(std::span<const VllmFlag> flags) {
+  std::vector<std::string> words;
+  for (const auto& f : flags) {
+    words.push_back(f.flag);
+    if (f.value) words.push_back(*f.value);
+  }
+  return words;
+}
+
+}  // namespace spark

@@ -1,0 +1,92 @@
+#include "controller/ssh_health.h"
+
+namespace spark {
+
+void SshHealth::Record(const std::string& spark, const RemoteOutcome& outcome) {
+  const std::string& code = outcome.status.code();
+  const bool reached = outcome.status.ok() || code == "remote_command_failed";
+  const bool down = code == "ssh_unreachable" || code == "ssh_auth_failed" ||
+                    code == "host_key_unknown" || code == "host_key_mismatch" ||
+                    code == "not_configured";
+  if (!reached && !down) return;
+  std::lock_guard lock(mu_);
+  ++version_;
+  SparkSshState& state = sparks_[spark];
+  state.up = reached;
+  state.code = reached ? "" : code;
+  state.message = reached ? "" : outcome.status.message();
+  state.fingerprint = reached ? "" : outcome.fingerprint;
+  if (reached) state.durations.Observe(std::chrono::duration<double>(outcome.duration).count());
+}
+
+std::map<std::string, SparkSshState> SshHealth::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return sparks_;
+}
+
+uint64_t SshHealth::version() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+std::shared_ptr<RemoteRun> MonitoredExecutor::Start(RemoteCommand command) {
+  const std::string spark = command.spark;
+  auto run = inner_.Start(std::move(command));
+  run->OnFinish([this, spark](const RemoteOutcome& outcome) { health_.Record(spark, outcome); });
+  return run;
+}
+
+Status MonitoredExecutor::ConfirmHostKey(const std::string& spark, const std::string& fingerprint,
+                                         Duration timeout) {
+  return inner_.ConfirmHostKey(spark, fingerprint, timeout);
+}
+
+SshHeartbeat::SshHeartbeat(RemoteExecutor& executor,
+                           std::function<std::vector<std::string>()> sparks, Duration interval)
+    : executor_(executor), sparks_(std::move(sparks)), interval_(interval) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+SshHeartbeat::~SshHeartbeat() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void SshHeartbeat::Poke() {
+  {
+    std::lock_guard lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SshHeartbeat::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, interval_, [&] { return stop_ || poked_; });
+    if (stop_) break;
+    poked_ = false;
+    lock.unlock();
+    std::vector<std::shared_ptr<RemoteRun>> runs;
+    for (const auto& spark : sparks_()) {
+      runs.push_back(executor_.Start({spark, "true", std::chrono::seconds(20), {}}));
+    }
+    for (const auto& run : runs) {
+      // Shutdown must not wait for a Spark that does not answer.
+      while (!run->WaitFor(std::chrono::milliseconds(200))) {
+        std::lock_guard stop_lock(mu_);
+        if (stop_) {
+          run->Cancel();
+          break;
+        }
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace spark

@@ -1,0 +1,407 @@
+#include "ssh_worker.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "controller/command_builder.h"
+#include "exporter/log.h"
+
+namespace spark::ssh {
+namespace {
+
+using std::chrono::steady_clock;
+
+std::string SecondsText(Duration d) {
+  const double s = Seconds(d);
+  return s == std::floor(s) ? std::to_string(static_cast<long long>(s)) : std::to_string(s);
+}
+
+}  // namespace
+
+SparkWorker::SparkWorker(std::string spark, WorkerSettings settings)
+    : spark_(std::move(spark)), settings_(std::move(settings)), thread_([this] { Loop(); }) {}
+
+SparkWorker::~SparkWorker() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_->Notify();
+  thread_.join();
+}
+
+std::shared_ptr<RemoteRun> SparkWorker::Start(RemoteCommand command) {
+  auto job = std::make_unique<Job>();
+  job->run = std::make_shared<RemoteRun>([wake = wake_] { wake->Notify(); });
+  job->started = steady_clock::now();
+  job->deadline = job->started + command.timeout;
+  job->wire_line = CommandBuilder::ReportSession(command.line);
+  job->command = std::move(command);
+  auto run = job->run;
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) {
+      run->Finish(
+          RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+      return run;
+    }
+    incoming_.push_back(std::move(job));
+  }
+  wake_->Notify();
+  return run;
+}
+
+Status SparkWorker::ConfirmHostKey(const std::string& fingerprint, Duration timeout) {
+  auto confirm = std::make_shared<Confirm>();
+  confirm->fingerprint = fingerprint;
+  confirm->deadline = steady_clock::now() + timeout;
+  auto result = confirm->result.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return Status::Error("cancelled", "spark-control is shutting down");
+    incoming_confirms_.push_back(confirm);
+  }
+  wake_->Notify();
+  if (result.wait_for(timeout + std::chrono::seconds(1)) != std::future_status::ready) {
+    return Status::Error("ssh_unreachable", spark_ + " did not answer in time");
+  }
+  return result.get();
+}
+
+void SparkWorker::Reconfigure(WorkerSettings settings) {
+  {
+    std::lock_guard lock(mu_);
+    new_settings_ = std::move(settings);
+  }
+  wake_->Notify();
+}
+
+void SparkWorker::Loop() {
+  while (true) {
+    wake_->Drain();
+    more_ = false;
+    if (!TakeIncoming()) break;
+    const SteadyTime now = steady_clock::now();
+    ExpireJobs(now);
+    if (!conn_ && Wanted()) {
+      if (now >= next_attempt_ || !confirms_.empty() || !last_error_) {
+        Connect();
+      } else {
+        FailQueued(*last_error_, next_attempt_);
+      }
+    }
+    ResolveConfirms();
+    if (conn_) {
+      StartQueued();
+      Sweep();
+    }
+    if (conn_) KeepAlive(steady_clock::now());
+    WaitForWork();
+  }
+  Shutdown();
+}
+
+bool SparkWorker::TakeIncoming() {
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::optional<WorkerSettings> settings;
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return false;
+    jobs.swap(incoming_);
+    for (auto& c : incoming_confirms_) confirms_.push_back(std::move(c));
+    incoming_confirms_.clear();
+    settings.swap(new_settings_);
+  }
+  if (settings) {
+    const bool changed = settings->login != settings_.login ||
+                         settings->key_path != settings_.key_path ||
+                         settings->known_hosts != settings_.known_hosts;
+    settings_ = std::move(*settings);
+    if (changed) {
+      if (conn_) DropConnection("the SSH settings of " + spark_ + " changed");
+      backoff_ = {};
+      next_attempt_ = {};
+      last_error_.reset();
+    }
+  }
+  for (auto& job : jobs) {
+    if (!settings_.login) {
+      Finish(*job,
+             RemoteOutcome::Failed(Status::Error(
+                 "not_configured", spark_ + " has no SSH host configured (Configure Sparks)")));
+      continue;
+    }
+    queued_.push_back(std::move(job));
+  }
+  if (!settings_.login) {
+    for (auto& c : confirms_)
+      c->result.set_value(Status::Error("not_configured", spark_ + " has no SSH host configured"));
+    confirms_.clear();
+  }
+  return true;
+}
+
+void SparkWorker::ExpireJobs(SteadyTime now) {
+  for (auto it = queued_.begin(); it != queued_.end();) {
+    Job& job = **it;
+    if (!job.internal() && job.run->cancel_requested()) {
+      Finish(job, RemoteOutcome::Failed(Status::Error("cancelled", "cancelled before it started")));
+    } else if (now >= job.deadline) {
+      Finish(job, RemoteOutcome::Failed(
+                      Status::Error("timeout", "no SSH channel to " + spark_ + " within " +
+                                                   SecondsText(job.command.timeout) + " s")));
+    } else {
+      ++it;
+      continue;
+    }
+    it = queued_.erase(it);
+  }
+  for (auto& job : active_) {
+    if (job->aborted) continue;
+    if (!job->internal() && job->run->cancel_requested()) {
+      Abort(*job, Status::Error("cancelled", "cancelled; the remote command was stopped"));
+    } else if (now >= job->deadline) {
+      Abort(*job,
+            Status::Error("timeout", "the command on " + spark_ + " did not finish within " +
+                                         SecondsText(job->command.timeout) + " s; it was stopped"));
+    }
+  }
+}
+
+void SparkWorker::Abort(Job& job, Status why) {
+  Finish(job, RemoteOutcome::Failed(std::move(why)));
+  job.aborted = true;
+  // A job still opening or starting runs on until the remote shell reports its session,
+  // so that the session can be killed; one that reported it is killed now.
+  if (job.phase == Phase::kReading && (job.marker_seen || job.internal())) {
+    if (job.session_id > 0) EnqueueKill(job.session_id);
+    job.phase = Phase::kClosing;
+  }
+}
+
+void SparkWorker::FailQueued(const RemoteOutcome& outcome, SteadyTime wait_until) {
+  for (auto it = queued_.begin(); it != queued_.end();) {
+    if ((*it)->deadline <= wait_until) {
+      Finish(**it, outcome);
+      it = queued_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SparkWorker::Connect() {
+  const SshLogin login = *settings_.login;
+  SteadyTime deadline = steady_clock::now() + settings_.connect_timeout;
+  if (queued_.empty()) {
+    for (const auto& c : confirms_) deadline = std::min(deadline, c->deadline);
+  }
+  // Gives up when stopping, when the settings change, or when nobody waits any more. The wake
+  // is consumed here, so the loop goes round once more before it sleeps again.
+  Interrupt interrupt{wake_->fd(), [this] {
+                        wake_->Drain();
+                        more_ = true;
+                        bool waiting =
+                            !confirms_.empty() ||
+                            std::any_of(queued_.begin(), queued_.end(), [](const auto& j) {
+                              return !j->internal() && !j->run->cancel_requested();
+                            });
+                        std::lock_guard lock(mu_);
+                        waiting = waiting || !incoming_.empty() || !incoming_confirms_.empty();
+                        return stop_ || new_settings_.has_value() || !waiting;
+                      }};
+  RemoteOutcome failure;
+  auto opened = SshConnection::Open(login.host, login.port, deadline, interrupt);
+  std::unique_ptr<SshConnection> conn;
+  if (!opened.ok()) {
+    failure.status = opened.status();
+  } else {
+    conn = std::move(opened).value();
+    const HostKey& key = conn->host_key();
+    Status host_ok = conn->VerifyHostKey(settings_.known_hosts);
+    for (auto& c : confirms_) {
+      if (c->fingerprint != key.fingerprint) {
+        c->result.set_value(Status::Error("conflict", spark_ + " presents " + key.type_name +
+                                                          " key " + key.fingerprint + ", not " +
+                                                          c->fingerprint));
+      } else if (host_ok.ok()) {
+        c->result.set_value(Status::Ok());
+      } else {
+        Status trusted = conn->TrustHostKey(settings_.known_hosts);
+        if (trusted.ok()) {
+          host_ok = Status::Ok();
+          Log(LogLevel::kInfo, spark_ + ": host key " + key.fingerprint + " confirmed and stored");
+        }
+        c->result.set_value(trusted);
+      }
+    }
+    confirms_.clear();
+    if (!host_ok.ok()) {
+      failure.status = host_ok;
+      failure.fingerprint = key.fingerprint;
+    } else {
+      failure.status = conn->Authenticate(login.user, settings_.key_path, deadline, interrupt);
+    }
+  }
+  for (auto& c : confirms_) c->result.set_value(failure.status);
+  confirms_.clear();
+  if (failure.status.ok()) {
+    conn_ = std::move(conn);
+    libssh2_keepalive_config(conn_->session(), 0,
+                             static_cast<unsigned>(Seconds(settings_.keepalive_interval)));
+    next_keepalive_ = steady_clock::now() + settings_.keepalive_interval;
+    peer_closed_ = false;
+    backoff_ = {};
+    last_error_.reset();
+    Log(LogLevel::kInfo, spark_ + ": connected to " + login.user + "@" + conn_->Where());
+    return;
+  }
+  if (failure.status.code() == "cancelled") return;  // abandoned for a stop or new settings
+  backoff_ = backoff_ == Duration{} ? Duration(std::chrono::seconds(1))
+                                    : std::min<Duration>(backoff_ * 2, settings_.max_backoff);
+  next_attempt_ = steady_clock::now() + backoff_;
+  last_error_ = failure;
+  Log(LogLevel::kWarn, spark_ + ": " + failure.status.code() + ": " + failure.status.message());
+  FailQueued(failure, SteadyTime::max());
+}
+
+void SparkWorker::ResolveConfirms() {
+  if (!conn_) return;
+  const HostKey& key = conn_->host_key();
+  for (auto& c : confirms_) {
+    c->result.set_value(c->fingerprint == key.fingerprint
+                            ? Status::Ok()
+                            : Status::Error("conflict", spark_ + " presents " + key.type_name +
+                                                            " key " + key.fingerprint + ", not " +
+                                                            c->fingerprint));
+  }
+  confirms_.clear();
+}
+
+void SparkWorker::Finish(Job& job, RemoteOutcome outcome) {
+  if (job.internal() || job.aborted) return;
+  outcome.duration = steady_clock::now() - job.started;
+  job.run->Finish(std::move(outcome));
+}
+
+void SparkWorker::KeepAlive(SteadyTime now) {
+  if (now < next_keepalive_) return;
+  // Only with no packet half sent and room in the socket buffer: libssh2 1.10 keeps a half-sent
+  // keepalive pointing at its own stack, which would block every later send. A busy link
+  // proves itself anyway; try again in a second.
+  pollfd p{conn_->fd(), POLLOUT, 0};
+  if (send_owner_ != nullptr || poll(&p, 1, 0) != 1 || (p.revents & POLLOUT) == 0) {
+    next_keepalive_ = now + std::chrono::seconds(1);
+    return;
+  }
+  int next = 0;
+  if (libssh2_keepalive_send(conn_->session(), &next) != 0) {
+    DropConnection("keepalive failed: " + conn_->LastError());
+    return;
+  }
+  next_keepalive_ =
+      now + (next > 0 ? Duration(std::chrono::seconds(next)) : settings_.keepalive_interval);
+}
+
+void SparkWorker::DropConnection(const std::string& why) {
+  if (!conn_) return;
+  const std::string message =
+      "the SSH connection to " + spark_ + " (" + conn_->Where() + ") was lost: " + why;
+  Log(LogLevel::kWarn, message);
+  shutdown(conn_->fd(), SHUT_RDWR);  // channel frees below then never wait on the network
+  for (auto& job : active_) {
+    const bool ran = job->phase != Phase::kOpening;
+    job->channel.reset();
+    if (job->internal()) continue;
+    if (!ran && !job->retried && !job->aborted) {  // nothing ran yet: try again on a new session
+      job->retried = true;
+      job->phase = Phase::kQueued;
+      queued_.push_front(std::move(job));
+      continue;
+    }
+    Finish(*job, RemoteOutcome::Failed(Status::Error("ssh_unreachable", message)));
+  }
+  active_.clear();
+  std::erase_if(queued_, [](const auto& j) { return j->internal(); });
+  opener_ = nullptr;
+  send_owner_ = nullptr;
+  conn_.reset();
+  next_attempt_ = {};
+}
+
+void SparkWorker::WaitForWork() {
+  SteadyTime until = SteadyTime::max();
+  for (const auto& job : queued_) until = std::min(until, job->deadline);
+  for (const auto& job : active_) {
+    if (!job->aborted) until = std::min(until, job->deadline);
+  }
+  if (conn_) until = std::min(until, next_keepalive_);
+  if (!conn_ && Wanted()) until = std::min(until, next_attempt_);
+  // A job queued during the sweep (a kill for a command aborted before it reported its
+  // session, or one waiting for a channel slot that just freed) must start now: nothing else
+  // may wake us before its deadline, and the aborted command's channel only closes once the
+  // very process the kill is for has exited.
+  const auto busy = std::count_if(active_.begin(), active_.end(),
+                                  [](const auto& j) { return !j->internal(); });
+  const bool startable =
+      conn_ && std::any_of(queued_.begin(), queued_.end(), [&](const auto& j) {
+        return j->internal() || busy < settings_.max_channels;
+      });
+  int timeout_ms = -1;
+  if (more_ || startable) {
+    timeout_ms = 0;
+  } else if (until != SteadyTime::max()) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - steady_clock::now()).count();
+    timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 3600 * 1000));
+  }
+  std::array<pollfd, 2> fds{pollfd{wake_->fd(), POLLIN, 0}, pollfd{-1, 0, 0}};
+  if (conn_) {
+    // Idle: only a hang-up wakes us (bytes such as keepalive replies wait for the next command).
+    fds[1] = {conn_->fd(),
+              static_cast<short>(POLLRDHUP | (active_.empty() ? 0 : conn_->PollEvents())), 0};
+  }
+  const int n = poll(fds.data(), conn_ ? 2 : 1, timeout_ms);
+  if (n <= 0 || !conn_) return;
+  const short revents = fds[1].revents;
+  if ((revents & (POLLERR | POLLHUP)) != 0 ||
+      ((revents & POLLRDHUP) != 0 && (active_.empty() || peer_closed_))) {
+    DropConnection("the connection was closed");
+  } else if ((revents & POLLRDHUP) != 0) {
+    peer_closed_ = true;  // let one sweep read what is left, then drop
+  }
+}
+
+void SparkWorker::Shutdown() {
+  for (auto& job : queued_)
+    Finish(*job,
+           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+  for (auto& job : active_)
+    Finish(*job,
+           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+  queued_.clear();
+  if (conn_) shutdown(conn_->fd(), SHUT_RDWR);
+  active_.clear();  // frees channels before the session
+  conn_.reset();
+  std::lock_guard lock(mu_);
+  for (auto& job : incoming_)
+    Finish(*job,
+           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+  incoming_.clear();
+  for (auto& c : confirms_)
+    c->result.set_value(Status::Error("cancelled", "spark-control is shutting down"));
+  for (auto& c : incoming_confirms_)
+    c->result.set_value(Status::Error("cancelled", "spark-control is shutting down"));
+}
+
+std::string SparkWorker::Describe(const Job& job) const {
+  std::string line = job.command.line;
+  if (line.size() > 120) line = line.substr(0, 117) + "...";
+  return "`" + line + "` on " + spark_;
+}
+
+}  // namespace spark::ssh

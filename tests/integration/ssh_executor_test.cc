@@ -1,0 +1,406 @@
+// The libssh2 executor against Debian's real OpenSSH server on loopback (tests/support/sshd.h),
+// with the fake spark-vllm-docker tools on the session PATH. Every wait is bounded.
+#include "controller/ssh_executor.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "controller/command_builder.h"
+#include "controller/shell_quote.h"
+#include "support/process.h"
+#include "support/sshd.h"
+
+namespace spark {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+// Lines as they arrive, with their arrival time. Thread-safe.
+struct Recorder {
+  std::mutex mu;
+  std::vector<std::pair<RemoteStream, std::string>> lines;
+  std::vector<Clock::time_point> times;
+  LineCallback Callback() {
+    return [this](RemoteStream stream, std::string_view line) {
+      std::lock_guard lock(mu);
+      lines.emplace_back(stream, std::string(line));
+      times.push_back(Clock::now());
+    };
+  }
+  std::vector<std::string> Of(RemoteStream stream) {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& [s, text] : lines) {
+      if (s == stream) out.push_back(text);
+    }
+    return out;
+  }
+  bool Saw(const std::string& text) {
+    std::lock_guard lock(mu);
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.second == text; });
+  }
+};
+
+// Polls `done` every 10 ms for up to `max`.
+bool Eventually(const std::function<bool()>& done, Duration max) {
+  const auto until = Clock::now() + max;
+  while (Clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return done();
+}
+
+bool ProcessAlive(const std::string& pid) {
+  return !pid.empty() && std::filesystem::exists("/proc/" + pid);
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+class SshExecutorTest : public ::testing::Test {
+ protected:
+  SshSettings Settings(const std::filesystem::path& key = {}) {
+    SshSettings s;
+    s.sparks["spark1"] = SshLogin{"127.0.0.1", sshd_.user(), sshd_.port()};
+    s.sparks["spark2"] = std::nullopt;
+    s.key_path = key.empty() ? sshd_.client_key() : key;
+    s.known_hosts = data_ / "ssh/known_hosts";
+    s.connect_timeout = seconds(5);
+    s.max_backoff = seconds(1);
+    return s;
+  }
+  // An executor that has confirmed the server's host key.
+  std::unique_ptr<SshExecutor> Trusted(SshSettings settings) {
+    auto executor = std::make_unique<SshExecutor>(std::move(settings));
+    const Status confirmed =
+        executor->ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10));
+    EXPECT_TRUE(confirmed.ok()) << confirmed.message() << "\n" << sshd_.Log();
+    return executor;
+  }
+  std::unique_ptr<SshExecutor> Trusted() { return Trusted(Settings()); }
+  static RemoteCommand Cmd(std::string line, Duration timeout = seconds(20),
+                           LineCallback on_line = {}) {
+    return RemoteCommand{"spark1", std::move(line), timeout, std::move(on_line)};
+  }
+
+  test::Sshd sshd_;
+  test::TempDir data_;
+};
+
+TEST_F(SshExecutorTest, RunsACommandAndStreamsItsLinesAsTheyArrive) {
+  auto executor = Trusted();
+  Recorder rec;
+  const auto outcome =
+      executor->Run(Cmd("for i in 1 2 3 4 5; do echo out$i; done; echo err1 >&2; printf 'no "
+                        "newline'; sleep 1; echo; echo late; exit 3",
+                        seconds(20), rec.Callback()));
+  EXPECT_EQ(outcome.status.code(), "remote_command_failed") << outcome.status.message();
+  EXPECT_EQ(outcome.exit_code, 3);
+  EXPECT_EQ(
+      rec.Of(RemoteStream::kStdout),
+      (std::vector<std::string>{"out1", "out2", "out3", "out4", "out5", "no newline", "late"}));
+  EXPECT_EQ(rec.Of(RemoteStream::kStderr), std::vector<std::string>{"err1"});
+  std::lock_guard lock(rec.mu);
+  EXPECT_LT(rec.times[4] + milliseconds(700), rec.times.back())
+      << "out5 must arrive before the sleep ends";
+
+  const auto ok = executor->Run(Cmd("echo $PATH | cut -d: -f1-9; command -v docker"));
+  EXPECT_TRUE(ok.status.ok()) << ok.status.message();
+  EXPECT_EQ(ok.exit_code, 0);
+}
+
+TEST_F(SshExecutorTest, AStderrFloodDoesNotDeadlock) {
+  auto executor = Trusted();
+  std::atomic<int> out_lines{0};
+  std::atomic<int> err_lines{0};
+  const auto start = Clock::now();
+  const auto outcome = executor->Run(
+      Cmd("(head -c 4000000 /dev/zero | tr '\\0' o | fold -w 100; echo) & "
+          "(head -c 8000000 /dev/zero | tr '\\0' e | fold -w 100; echo) >&2; wait; echo done",
+          seconds(60), [&](RemoteStream stream, std::string_view) {
+            (stream == RemoteStream::kStdout ? out_lines : err_lines)++;
+          }));
+  EXPECT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_EQ(out_lines.load(), 40001);  // 40000 lines of 100 "o" and "done"
+  EXPECT_EQ(err_lines.load(), 80000);
+  EXPECT_LT(Clock::now() - start, seconds(30));
+}
+
+TEST_F(SshExecutorTest, TheDeadlineEndsTheCommandAndKillsTheRemoteProcess) {
+  auto executor = Trusted();
+  const auto pid_file = sshd_.scratch() / "pid";
+  const auto start = Clock::now();
+  const auto outcome = executor->Run(
+      Cmd("sleep 30 & echo $! > " + ShellQuote(pid_file.string()) + "; wait", seconds(2)));
+  EXPECT_EQ(outcome.status.code(), "timeout") << outcome.status.message();
+  EXPECT_LT(Clock::now() - start, seconds(5));
+  // A slow login shell may still be starting at the deadline: it is killed as soon as it
+  // reports its session, so either the sleep never started or it must die. The kill itself
+  // runs through another login shell, which takes seconds on a loaded machine (root's
+  // .bashrc here runs pyenv init): the bound is generous, the sleep would run 30 s.
+  std::string pid;
+  Eventually([&] { return !(pid = ReadText(pid_file)).empty(); }, seconds(10));
+  if (!pid.empty()) {
+    EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
+        << "remote sleep " << pid << " survived";
+  }
+  EXPECT_TRUE(executor->Run(Cmd("true")).status.ok());  // the session is still good
+}
+
+TEST_F(SshExecutorTest, CancelKillsTheRemoteProcess) {
+  auto executor = Trusted();
+  const auto pid_file = sshd_.scratch() / "pid";
+  Recorder rec;
+  auto run = executor->Start(
+      Cmd("sleep 30 & echo $! > " + ShellQuote(pid_file.string()) + "; echo started; wait",
+          seconds(60), rec.Callback()));
+  ASSERT_TRUE(Eventually([&] { return rec.Saw("started"); }, seconds(10)));
+  const auto start = Clock::now();
+  run->Cancel();
+  const auto outcome = run->WaitFor(seconds(5));
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->status.code(), "cancelled");
+  EXPECT_LT(Clock::now() - start, seconds(1));
+  const std::string pid = ReadText(pid_file);
+  EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
+      << "remote sleep " << pid << " survived";
+}
+
+TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
+  SshExecutor executor(Settings());
+  const std::string fingerprint = sshd_.HostKeyFingerprint();
+  ASSERT_TRUE(fingerprint.starts_with("SHA256:"));
+  const auto first = executor.Run(Cmd("true"));
+  EXPECT_EQ(first.status.code(), "host_key_unknown") << first.status.message();
+  EXPECT_EQ(first.fingerprint, fingerprint);
+  EXPECT_NE(first.status.message().find(fingerprint), std::string::npos) << first.status.message();
+
+  const Status wrong = executor.ConfirmHostKey(
+      "spark1", "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", seconds(10));
+  EXPECT_EQ(wrong.code(), "conflict");
+  EXPECT_NE(wrong.message().find(fingerprint), std::string::npos) << wrong.message();
+  EXPECT_FALSE(std::filesystem::exists(data_ / "ssh/known_hosts"));
+
+  ASSERT_TRUE(executor.ConfirmHostKey("spark1", fingerprint, seconds(10)).ok());
+  EXPECT_NE(ReadText(data_ / "ssh/known_hosts")
+                .find("[127.0.0.1]:" + std::to_string(sshd_.port()) + " ssh-ed25519 "),
+            std::string::npos);
+  EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());
+  EXPECT_TRUE(executor.ConfirmHostKey("spark1", fingerprint, seconds(10)).ok());  // idempotent
+
+  SshExecutor restarted(Settings());  // a new process reads the stored key
+  EXPECT_TRUE(restarted.Run(Cmd("true")).status.ok());
+}
+
+TEST_F(SshExecutorTest, AChangedHostKeyIsNeverAccepted) {
+  auto executor = Trusted();
+  const std::string old_fingerprint = sshd_.HostKeyFingerprint();
+  ASSERT_TRUE(executor->Run(Cmd("true")).status.ok());
+  sshd_.Stop();
+  sshd_.RegenerateHostKey();
+  sshd_.Start();
+  const std::string new_fingerprint = sshd_.HostKeyFingerprint();
+  ASSERT_NE(new_fingerprint, old_fingerprint);
+
+  const auto outcome = executor->Run(Cmd("true"));
+  EXPECT_EQ(outcome.status.code(), "host_key_mismatch") << outcome.status.message();
+  EXPECT_EQ(outcome.fingerprint, new_fingerprint);
+  EXPECT_EQ(executor->Run(Cmd("true")).status.code(), "host_key_mismatch");  // still, after a retry
+  EXPECT_EQ(executor->ConfirmHostKey("spark1", old_fingerprint, seconds(10)).code(), "conflict");
+  ASSERT_TRUE(executor->ConfirmHostKey("spark1", new_fingerprint, seconds(10)).ok());
+  EXPECT_TRUE(executor->Run(Cmd("true")).status.ok());
+  const std::string known = ReadText(data_ / "ssh/known_hosts");
+  EXPECT_EQ(std::count(known.begin(), known.end(), '\n'), 0) << "one line for this host: " << known;
+}
+
+TEST_F(SshExecutorTest, AKeyTheServerDoesNotKnowIsRefused) {
+  test::GenerateSshKey("ed25519", data_ / "stranger");
+  auto executor = Trusted(Settings(data_ / "stranger"));
+  const auto outcome = executor->Run(Cmd("true"));
+  EXPECT_EQ(outcome.status.code(), "ssh_auth_failed") << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("authorized_keys"), std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(SshExecutorTest, AnRsaKeyGetsAnExplanation) {
+  test::GenerateSshKey("rsa", data_ / "id_rsa");
+  sshd_.Authorize(data_ / "id_rsa.pub");
+  auto executor = Trusted(Settings(data_ / "id_rsa"));
+  const auto outcome = executor->Run(Cmd("true"));
+  if (outcome.status.ok())
+    GTEST_SKIP() << "this libssh2 signs RSA with rsa-sha2: nothing to explain";
+  EXPECT_EQ(outcome.status.code(), "ssh_auth_failed") << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("libssh2 1.10"), std::string::npos)
+      << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("ed25519"), std::string::npos)
+      << outcome.status.message();
+}
+
+TEST_F(SshExecutorTest, NoServerMeansUnreachableAndItRecoversWhenTheServerIsBack) {
+  auto executor = Trusted();
+  sshd_.Stop();
+  const auto start = Clock::now();
+  const auto outcome = executor->Run(Cmd("true"));
+  EXPECT_EQ(outcome.status.code(), "ssh_unreachable") << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("127.0.0.1:" + std::to_string(sshd_.port())),
+            std::string::npos)
+      << outcome.status.message();
+  EXPECT_LT(Clock::now() - start, seconds(3));
+  sshd_.Start();
+  EXPECT_TRUE(
+      Eventually([&] { return executor->Run(Cmd("true", seconds(5))).status.ok(); }, seconds(10)));
+}
+
+TEST_F(SshExecutorTest, ADroppedConnectionFailsTheCommandAndTheNextOneReconnects) {
+  auto executor = Trusted();
+  Recorder rec;
+  auto run = executor->Start(Cmd("echo started; sleep 20", seconds(60), rec.Callback()));
+  ASSERT_TRUE(Eventually([&] { return rec.Saw("started"); }, seconds(10)));
+  ASSERT_GT(sshd_.KillSessions(), 0);
+  const auto outcome = run->WaitFor(seconds(10));
+  ASSERT_TRUE(outcome.has_value()) << "a dropped link must end the command";
+  EXPECT_EQ(outcome->status.code(), "ssh_unreachable") << outcome->status.message();
+  const auto again = executor->Run(Cmd("echo again", seconds(10)));
+  EXPECT_TRUE(again.status.ok()) << again.status.message();
+}
+
+TEST_F(SshExecutorTest, ALongLogFollowDoesNotHoldUpAShortCommand) {
+  auto executor = Trusted();
+  sshd_.SetFake("follow_s", "6");
+  const CommandBuilder builder(RemoteSettings{sshd_.checkout().string(), "vllm_node", 8888});
+  const auto launch =
+      builder.Launch({"RedHatAI/Qwen3.6-35B-A3B-NVFP4", std::nullopt, ModelMode::kSolo, {}});
+  Recorder launched;
+  ASSERT_TRUE(executor->Run(Cmd(launch->line, launch->timeout, launched.Callback())).status.ok());
+  EXPECT_TRUE(launched.Saw("Command dispatched in background (Daemon mode)"));
+
+  Recorder log;
+  const auto follow_cmd = builder.FollowLogs(std::chrono::system_clock::now(), seconds(30));
+  auto follow = executor->Start(Cmd(follow_cmd.line, follow_cmd.timeout, log.Callback()));
+  ASSERT_TRUE(
+      Eventually([&] { return log.Saw("INFO:     Application startup complete."); }, seconds(10)));
+
+  // The short command ends while the follow still has seconds to go: it was not queued behind it.
+  const auto ps = RunCollecting(*executor, Cmd(builder.Reconcile().line, seconds(10)));
+  EXPECT_FALSE(follow->finished()) << "the follow is still running";
+  EXPECT_TRUE(ps.outcome.status.ok()) << ps.outcome.status.message();
+  EXPECT_EQ(ps.stdout_lines, std::vector<std::string>{"vllm_node Up 5 minutes"});
+  const auto followed = follow->WaitFor(seconds(20));
+  ASSERT_TRUE(followed.has_value());
+  EXPECT_TRUE(followed->status.ok()) << followed->status.message();
+  const auto lines = log.Of(RemoteStream::kStdout);
+  EXPECT_NE(
+      std::find(
+          lines.begin(), lines.end(),
+          "Loading safetensors checkpoint shards:  40% Completed | 4/10 [00:12<00:18, 3.01s/it]"),
+      lines.end());
+}
+
+TEST_F(SshExecutorTest, HostileLaunchValuesArriveIntactOverSsh) {
+  auto executor = Trusted();
+  const std::string canary = (sshd_.scratch() / "pwned").string();
+  const std::string name =
+      "x$(touch " + canary + ")'; touch " + canary + "; '`touch " + canary + "` ünï \\ \"";
+  const CommandBuilder builder(RemoteSettings{sshd_.checkout().string(), "vllm_node", 8888});
+  const auto launch =
+      builder.Launch({"Qwen/Qwen3-0.6B", name, ModelMode::kCluster, {"--chat-template", name}});
+  ASSERT_TRUE(launch.ok()) << launch.status().message();
+  const auto outcome = executor->Run(Cmd(launch->line, launch->timeout));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  std::ifstream in(sshd_.state() / "launch_args", std::ios::binary);
+  std::stringstream raw;
+  raw << in.rdbuf();
+  std::string expected;
+  for (const std::string& word :
+       {std::string("vllm"), std::string("serve"), std::string("Qwen/Qwen3-0.6B"),
+        std::string("--host"), std::string("0.0.0.0"), std::string("--port"), std::string("8888"),
+        std::string("--tensor-parallel-size"), std::string("2"), std::string("--served-model-name"),
+        name, std::string("--chat-template"), name}) {
+    expected += word;
+    expected += '\0';
+  }
+  EXPECT_EQ(raw.str(), expected);
+  EXPECT_FALSE(std::filesystem::exists(canary));
+}
+
+TEST_F(SshExecutorTest, ManyCommandsShareOneSession) {
+  SshSettings settings = Settings();
+  settings.max_channels = 4;
+  auto executor = Trusted(settings);
+  std::vector<std::shared_ptr<RemoteRun>> runs;
+  std::vector<std::shared_ptr<Recorder>> recorders;
+  const auto start = Clock::now();
+  for (int i = 0; i < 12; ++i) {
+    recorders.push_back(std::make_shared<Recorder>());
+    runs.push_back(executor->Start(
+        Cmd("sleep 0.3; echo " + std::to_string(i), seconds(20), recorders.back()->Callback())));
+  }
+  for (int i = 0; i < 12; ++i) {
+    const auto outcome = runs[static_cast<size_t>(i)]->WaitFor(seconds(20));
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_TRUE(outcome->status.ok()) << outcome->status.message();
+    EXPECT_EQ(recorders[static_cast<size_t>(i)]->Of(RemoteStream::kStdout),
+              std::vector<std::string>{std::to_string(i)});
+  }
+  EXPECT_LT(Clock::now() - start, seconds(30));
+  const std::string log = sshd_.Log();
+  size_t logins = 0;
+  for (size_t at = log.find("Accepted publickey"); at != std::string::npos;
+       at = log.find("Accepted publickey", at + 1)) {
+    ++logins;
+  }
+  EXPECT_EQ(logins, 1u) << log;
+}
+
+TEST_F(SshExecutorTest, AnIdleSessionCostsNoCpu) {
+  auto executor = Trusted();
+  ASSERT_TRUE(executor->Run(Cmd("true")).status.ok());
+  auto cpu = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec + usage.ru_stime.tv_sec * 1e6 +
+           usage.ru_stime.tv_usec;
+  };
+  const double before = cpu();
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_LT(cpu() - before, 30000.0) << "microseconds of CPU in 3 s idle";
+  EXPECT_TRUE(executor->Run(Cmd("true")).status.ok());  // the kept session still works
+}
+
+TEST_F(SshExecutorTest, UnconfiguredAndUnknownSparks) {
+  SshExecutor executor(Settings());
+  RemoteCommand cmd = Cmd("true");
+  cmd.spark = "spark2";
+  EXPECT_EQ(executor.Run(cmd).status.code(), "not_configured");
+  cmd.spark = "spark9";
+  EXPECT_EQ(executor.Run(cmd).status.code(), "not_found");
+  EXPECT_EQ(executor.ConfirmHostKey("spark9", "SHA256:x", seconds(1)).code(), "not_found");
+}
+
+TEST_F(SshExecutorTest, ReconfigureAppliesAtOnce) {
+  SshSettings wrong = Settings();
+  wrong.sparks["spark1"]->port = sshd_.port() == 65535 ? 1 : sshd_.port() + 1;
+  SshExecutor executor(wrong);
+  EXPECT_EQ(executor.Run(Cmd("true")).status.code(), "ssh_unreachable");
+  executor.Reconfigure(Settings());
+  ASSERT_TRUE(executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10)).ok());
+  EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());
+}
+
+}  // namespace
+}  // namespace spark

@@ -1,0 +1,196 @@
+// Golden command lines of SPARK-VLLM-DOCKER.md, and a launch line run for real through /bin/sh
+// against the fake launch-cluster.sh to show hostile values arrive as single arguments.
+#include "controller/command_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "controller/shell_quote.h"
+#include "exporter/time_format.h"
+#include "support/process.h"
+
+namespace spark {
+namespace {
+
+using std::chrono::seconds;
+
+const LaunchSpec kQwen36{"RedHatAI/Qwen3.6-35B-A3B-NVFP4", std::nullopt, ModelMode::kSolo, {}};
+
+TEST(CommandBuilder, ReconcileListsTheVllmContainer) {
+  const CommandBuilder builder(RemoteSettings{});
+  const auto cmd = builder.Reconcile(seconds(30));
+  EXPECT_EQ(
+      cmd.line,
+      "timeout -s KILL 40 docker ps --filter name=vllm_node --format '{{.Names}} {{.Status}}'");
+  EXPECT_EQ(cmd.timeout, seconds(30));
+}
+
+TEST(CommandBuilder, StopRunsInTheCheckoutWithTheHomeExpanded) {
+  const CommandBuilder builder(RemoteSettings{});
+  EXPECT_EQ(builder.StopCluster(seconds(180)).line,
+            "cd ~/spark-vllm-docker && timeout -s KILL 190 ./launch-cluster.sh stop");
+}
+
+TEST(CommandBuilder, LaunchSoloModel) {
+  const CommandBuilder builder(RemoteSettings{});
+  auto cmd = builder.Launch(kQwen36, seconds(300));
+  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+  EXPECT_EQ(
+      cmd->line,
+      "cd ~/spark-vllm-docker && timeout -s KILL 310 ./launch-cluster.sh --solo -d exec vllm serve "
+      "RedHatAI/Qwen3.6-35B-A3B-NVFP4 --host 0.0.0.0 --port 8888");
+  EXPECT_EQ(builder.LaunchDisplay(kQwen36).value(),
+            "cd ~/spark-vllm-docker && ./launch-cluster.sh --solo -d exec vllm serve "
+            "RedHatAI/Qwen3.6-35B-A3B-NVFP4 --host 0.0.0.0 --port 8888");
+}
+
+TEST(CommandBuilder, LaunchClusterModelAddsTensorParallelFromTheMode) {
+  const CommandBuilder builder(RemoteSettings{});
+  const LaunchSpec spec{
+      "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
+      std::nullopt,
+      ModelMode::kCluster,
+      {"--max-model-len", "32768", "--gpu-memory-utilization=0.9", "--enable-prefix-caching"}};
+  EXPECT_EQ(
+      builder.Launch(spec, seconds(300))->line,
+      "cd ~/spark-vllm-docker && timeout -s KILL 310 ./launch-cluster.sh -d exec vllm serve "
+      "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8 --host 0.0.0.0 --port 8888 --tensor-parallel-size 2 "
+      "--max-model-len 32768 --gpu-memory-utilization 0.9 --enable-prefix-caching");
+}
+
+TEST(CommandBuilder, LaunchHonoursSettingsAndServedName) {
+  const CommandBuilder builder(RemoteSettings{"/opt/spark vllm", "vllm_alt", 9001});
+  const LaunchSpec spec{"google/gemma-4-26B-A4B-it", "gemma 4", ModelMode::kSolo, {}};
+  EXPECT_EQ(builder.LaunchDisplay(spec).value(),
+            "cd '/opt/spark vllm' && ./launch-cluster.sh --name vllm_alt --solo -d exec vllm serve "
+            "google/gemma-4-26B-A4B-it --host 0.0.0.0 --port 9001 --served-model-name 'gemma 4'");
+  EXPECT_EQ(builder.StopCluster(seconds(10)).line,
+            "cd '/opt/spark vllm' && timeout -s KILL 20 ./launch-cluster.sh --name vllm_alt stop");
+  EXPECT_EQ(
+      builder.Reconcile(seconds(5)).line,
+      "timeout -s KILL 15 docker ps --filter name=vllm_alt --format '{{.Names}} {{.Status}}'");
+}
+
+TEST(CommandBuilder, LaunchRefusesHostileModels) {
+  const CommandBuilder builder(RemoteSettings{});
+  auto bad_repo = builder.Launch({"x$(touch /tmp/pwned)", std::nullopt, ModelMode::kSolo, {}});
+  EXPECT_EQ(bad_repo.status().field(), "hf_repo");
+  auto bad_args = builder.Launch({"a/b", std::nullopt, ModelMode::kSolo, {"--port", "1"}});
+  EXPECT_EQ(bad_args.status().field(), "args[0]");
+  auto tp_in_args =
+      builder.Launch({"a/b", std::nullopt, ModelMode::kCluster, {"--tensor-parallel-size", "4"}});
+  EXPECT_EQ(tp_in_args.status().field(), "args[0]");
+  for (const char* name : {"--help", "", "a\nb"}) {
+    EXPECT_EQ(builder.Launch({"a/b", std::string(name), ModelMode::kSolo, {}}).status().field(),
+              "served_name")
+        << name;
+  }
+}
+
+TEST(CommandBuilder, HostileValuesReachTheScriptAsSingleArguments) {
+  test::TempDir dir;
+  const auto checkout = dir / "checkout $(x)";
+  std::filesystem::create_directories(checkout);
+  std::filesystem::create_directories(dir / "state");
+  std::filesystem::copy_file(
+      std::filesystem::path(SPARK_SOURCE_DIR) / "tests/testdata/fakes/launch-cluster.sh",
+      checkout / "launch-cluster.sh");
+  const std::string canary = (dir / "pwned").string();
+  // Newlines are refused by the allow-list (shell_quote_test covers them in quoting).
+  const std::string hostile_template =
+      "x$(touch " + canary + ")'; touch " + canary + "; '`touch " + canary + "` ünï";
+  const std::string hostile_name = "it's $(touch " + canary + ")";
+  const CommandBuilder builder(RemoteSettings{checkout.string(), "vllm_node", 8888});
+  const LaunchSpec spec{
+      "Qwen/Qwen3-0.6B", hostile_name, ModelMode::kSolo, {"--chat-template", hostile_template}};
+  auto cmd = builder.Launch(spec, seconds(30));
+  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+
+  const std::string script = "SPARK_FAKE_STATE=" + ShellQuote((dir / "state").string()) +
+                             "; export SPARK_FAKE_STATE; " + cmd->line + " >/dev/null";
+  ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  std::ifstream in(dir / "state/launch_args", std::ios::binary);
+  std::stringstream raw;
+  raw << in.rdbuf();
+  std::vector<std::string> got;
+  std::string word;
+  for (char c : raw.str()) {
+    if (c == '\0') {
+      got.push_back(word);
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"vllm", "serve", "Qwen/Qwen3-0.6B", "--host", "0.0.0.0",
+                                           "--port", "8888", "--served-model-name", hostile_name,
+                                           "--chat-template", hostile_template}));
+  EXPECT_FALSE(std::filesystem::exists(canary));
+}
+
+TEST(CommandBuilder, FollowLogsSinceTheSwapStart) {
+  const CommandBuilder builder(RemoteSettings{});
+  const WallTime since = *ParseRfc3339("2026-11-24T12:00:00.123Z");
+  EXPECT_EQ(builder.FollowLogs(since, seconds(1200)).line,
+            "timeout -s KILL 1210 docker logs -f --since 2026-11-24T12:00:00.123Z vllm_node");
+}
+
+TEST(CommandBuilder, ContainerActions) {
+  const CommandBuilder builder(RemoteSettings{});
+  EXPECT_EQ(builder.Container(ContainerAction::kRestart, "parakeet", seconds(120))->line,
+            "timeout -s KILL 130 docker restart parakeet");
+  EXPECT_EQ(builder.Container(ContainerAction::kStart, "magpie", seconds(120))->line,
+            "timeout -s KILL 130 docker start magpie");
+  EXPECT_EQ(builder.Container(ContainerAction::kStop, "magpie", seconds(1))->line,
+            "timeout -s KILL 11 docker stop magpie");
+  for (const char* name : {"a;reboot", "--help", "", "x$(id)", "-a", "a b"}) {
+    EXPECT_EQ(builder.Container(ContainerAction::kStart, name).status().code(), "invalid_field")
+        << name;
+  }
+}
+
+TEST(CommandBuilder, ChownCacheOnlyForARealDirectory) {
+  const CommandBuilder builder(RemoteSettings{});
+  EXPECT_EQ(builder.ChownCache("/srv/magpie cache", seconds(600))->line,
+            "timeout -s KILL 610 chown -R 1000:1000 '/srv/magpie cache'");
+  EXPECT_EQ(builder.ChownCache("~/.cache/magpie", seconds(600))->line,
+            "timeout -s KILL 610 chown -R 1000:1000 ~/.cache/magpie");
+  for (const char* dir :
+       {"/", "//", "~", "~/", "~//", "relative/dir", "/a/../b", "/srv/..", "..", "/srv/x\ny", ""}) {
+    const auto cmd = builder.ChownCache(dir);
+    EXPECT_FALSE(cmd.ok()) << dir;
+    EXPECT_EQ(cmd.status().field(), "cache_dir") << dir;
+  }
+}
+
+TEST(CommandBuilder, UpdateCheckCountsCommitsBehind) {
+  const CommandBuilder builder(RemoteSettings{});
+  EXPECT_EQ(builder.UpdateCheck(seconds(60)).line,
+            "cd ~/spark-vllm-docker && timeout -s KILL 70 git fetch --quiet && "
+            "timeout -s KILL 70 git rev-list --count 'HEAD..@{u}'");
+}
+
+TEST(CommandBuilder, SessionProtocol) {
+  EXPECT_EQ(CommandBuilder::ReportSession("docker ps"), "echo spark-control-session=$$; docker ps");
+  EXPECT_EQ(CommandBuilder::KillSession(4242)->line, "timeout -s KILL 20 pkill -KILL -s 4242");
+  for (long id : {1L, 0L, -1L, -4242L}) {
+    EXPECT_FALSE(CommandBuilder::KillSession(id).ok()) << id;
+  }
+}
+
+TEST(CommandBuilder, RemoteSettingsFromConfig) {
+  Config config;
+  config.vllm.port = 8999;
+  config.remote.vllm_docker_dir = "/srv/svd";
+  const RemoteSettings s = RemoteSettings::FromConfig(config);
+  EXPECT_EQ(s.vllm_port, 8999);
+  EXPECT_EQ(s.vllm_docker_dir, "/srv/svd");
+  EXPECT_EQ(s.vllm_container, "vllm_node");
+}
+
+}  // namespace
+}  // namespace spark

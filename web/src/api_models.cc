@@ -1,0 +1,93 @@
+// The model catalog: GET/POST /api/models, DELETE /api/models/{id},
+// PUT /api/models/{id}/overrides.
+#include "controller/command_builder.h"
+#include "web/app.h"
+#include "web/json_api.h"
+
+namespace spark {
+namespace {
+
+using nlohmann::json;
+
+json ModelJson(const CatalogEntry& entry, const CommandBuilder& builder,
+               const std::optional<std::string>& current_id) {
+  const CatalogModel& m = entry.model;
+  auto command = builder.LaunchDisplay(LaunchSpecFor(m, entry.overrides));
+  json out = {{"id", m.id},
+              {"name", m.name},
+              {"hf_repo", m.hf_repo},
+              {"served_name", m.served_name ? json(*m.served_name) : json()},
+              {"mode", ModeName(m.mode)},
+              {"args", m.args},
+              {"overrides", EncodeOverrides(entry.overrides)},
+              {"source", m.source == ModelSource::kBundled ? "bundled" : "custom"},
+              {"current", current_id == m.id},
+              {"command", command.ok() ? json(*command) : json()},
+              {"swap_timeout_s", m.swap_timeout_s ? json(*m.swap_timeout_s) : json()}};
+  return out;
+}
+
+// The catalog id of what vLLM serves now (from the latest probe).
+std::optional<std::string> CurrentModelId(App& app) {
+  const SnapshotPtr snapshot = app.poller.Current();
+  const auto vllm = snapshot->services.find("vllm");
+  if (vllm == snapshot->services.end() || !vllm->second.up.value_or(false) || !vllm->second.model) {
+    return std::nullopt;
+  }
+  const auto entry = app.catalog.FindServed(*vllm->second.model);
+  return entry ? std::optional(entry->model.id) : std::nullopt;
+}
+
+CommandBuilder Builder(App& app) {
+  return CommandBuilder(RemoteSettings::FromConfig(*app.config.Current()));
+}
+
+}  // namespace
+
+void AddModelRoutes(App& app, std::vector<Route>& routes) {
+  routes.push_back({"GET", "/api/models", Access::kRead,
+                    [&app](const Request&) {
+                      const CommandBuilder builder = Builder(app);
+                      const auto current = CurrentModelId(app);
+                      json models = json::array();
+                      for (const auto& entry : app.catalog.List()) {
+                        models.push_back(ModelJson(entry, builder, current));
+                      }
+                      return JsonResponse(200, {{"models", models}});
+                    },
+                    {}, {}});
+  routes.push_back({"POST", "/api/models", Access::kMutation,
+                    [&app](const Request& request) {
+                      auto body = ParseJsonBody(request);
+                      if (!body.ok()) return StatusResponse(body.status());
+                      auto model = DecodeCustomModel(*body);
+                      if (!model.ok()) return StatusResponse(model.status());
+                      auto added = app.catalog.Add(std::move(model).value());
+                      if (!added.ok()) return StatusResponse(added.status());
+                      return JsonResponse(
+                          201, {{"model", ModelJson(*added, Builder(app), CurrentModelId(app))}});
+                    },
+                    {}, {}});
+  routes.push_back({"DELETE", "/api/models/{id}", Access::kMutation,
+                    [&app](const Request& request) {
+                      if (Status s = app.catalog.Remove(request.params.at("id")); !s.ok()) {
+                        return StatusResponse(s);
+                      }
+                      Response response;
+                      response.status = 204;
+                      return response;
+                    },
+                    {}, {}});
+  routes.push_back({"PUT", "/api/models/{id}/overrides", Access::kMutation,
+                    [&app](const Request& request) {
+                      auto body = ParseJsonBody(request);
+                      if (!body.ok()) return StatusResponse(body.status());
+                      auto patched = app.catalog.PatchOverrides(request.params.at("id"), *body);
+                      if (!patched.ok()) return StatusResponse(patched.status());
+                      return JsonResponse(
+                          200, {{"model", ModelJson(*patched, Builder(app), CurrentModelId(app))}});
+                    },
+                    {}, {}});
+}
+
+}  // namespace spark

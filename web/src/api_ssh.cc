@@ -1,0 +1,58 @@
+// GET /api/ssh/public-key (the line to paste into authorized_keys) and
+// POST /api/ssh/known-hosts/{spark} (the user confirms the fingerprint a Spark presents).
+#include "web/app.h"
+#include "web/json_api.h"
+
+namespace spark {
+
+void AddSshRoutes(App& app, std::vector<Route>& routes) {
+  routes.push_back({"GET", "/api/ssh/public-key", Access::kRead,
+                    [&app](const Request&) {
+                      auto identity = app.identity();
+                      if (!identity.ok()) return StatusResponse(identity.status());
+                      nlohmann::json out = {{"public_key", identity->public_key},
+                                            {"fingerprint", identity->fingerprint},
+                                            {"key_type", identity->key_type}};
+                      if (identity->key_type == "ssh-rsa") {
+                        out["warning"] =
+                            "RSA keys fail against current OpenSSH with this libssh2 (no "
+                            "rsa-sha2 signatures): generate an ed25519 key and point "
+                            "ssh.key_path at it, or unset ssh.key_path to use spark-control's own";
+                      }
+                      return JsonResponse(200, out);
+                    },
+                    {}, {}});
+  routes.push_back(
+      {"POST", "/api/ssh/known-hosts/{spark}", Access::kMutation,
+       [&app](const Request& request) {
+         auto body = ParseJsonBody(request);
+         if (!body.ok()) return StatusResponse(body.status());
+         const auto fingerprint = body->find("fingerprint");
+         if (fingerprint == body->end() || fingerprint->is_null()) {
+           return ErrorResponse(400, "missing_field", "fingerprint is required", "fingerprint");
+         }
+         if (!fingerprint->is_string() ||
+             !fingerprint->get_ref<const std::string&>().starts_with("SHA256:")) {
+           return ErrorResponse(400, "invalid_field",
+                                "fingerprint must be the SHA256:… text the Spark presents",
+                                "fingerprint");
+         }
+         const std::string& spark = request.params.at("spark");
+         const Status s = app.executor.ConfirmHostKey(spark, fingerprint->get<std::string>(),
+                                                      std::chrono::seconds(15));
+         if (!s.ok()) {
+           if (s.code() == "not_found") {
+             return ErrorResponse(404, "not_found", "no Spark named \"" + spark + "\"");
+           }
+           if (s.code() == "ssh_unreachable") {
+             return ErrorResponse(503, "ssh_unreachable", s.message());
+           }
+           return StatusResponse(s);
+         }
+         app.ssh_changed();
+         return JsonResponse(200, {{"spark", spark}, {"fingerprint", *fingerprint}, {"trusted", true}});
+       },
+       {}, {}});
+}
+
+}  // namespace spark
