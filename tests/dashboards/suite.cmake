@@ -19,7 +19,10 @@ if(SPARK_PROMTOOL AND SPARK_PROMETHEUS)
   add_test(NAME dashboards_rules_check
            COMMAND ${SPARK_PROMTOOL} check rules ${PROJECT_SOURCE_DIR}/dashboards/alerts.yml)
   add_test(NAME dashboards_rules_unit COMMAND ${SPARK_PROMTOOL} test rules ${_dashboards_tests}/alerts_test.yml)
-  list(APPEND _dashboards_names dashboards_rules_check dashboards_rules_unit)
+  add_test(NAME dashboards_live_prometheus
+           COMMAND ${SPARK_PYTHON3} ${_dashboards_tests}/live_query_test.py
+                   --spark-control $<TARGET_FILE:spark-control> --prometheus ${SPARK_PROMETHEUS})
+  list(APPEND _dashboards_names dashboards_rules_check dashboards_rules_unit dashboards_live_prometheus)
 else()
   # Registered anyway, so a machine without Prometheus fails loudly instead of skipping silently.
   add_test(NAME dashboards_prometheus_missing
@@ -28,3 +31,6 @@ else()
   list(APPEND _dashboards_names dashboards_prometheus_missing)
 endif()
 set_tests_properties(${_dashboards_names} PROPERTIES LABELS dashboards TIMEOUT 60)
+if(TEST dashboards_live_prometheus)
+  set_tests_properties(dashboards_live_prometheus PROPERTIES TIMEOUT 150)
+endif()
