@@ -1,7 +1,7 @@
 # Dashboards and alert rules (dashboards/): a structural check of the Grafana JSON, a live test
 # that runs every panel query in Debian's Prometheus scraping spark-control --demo, promtool's
-# check and unit tests of the alert rules, and the repository's own rule conventions; each
-# checker with a self-test that breaks one rule at a time.
+# check and unit tests of the alert rules (and its check of the example scrape config), and the
+# repository's own rule conventions; each checker with a self-test that breaks one rule at a time.
 # Run: ctest -L dashboards --output-on-failure
 set(SPARK_PYTHON3 /usr/bin/python3 CACHE FILEPATH "Python of the dashboard tests (Debian's, with python3-yaml)")
 find_program(SPARK_PROMTOOL promtool)
@@ -19,10 +19,13 @@ if(SPARK_PROMTOOL AND SPARK_PROMETHEUS)
   add_test(NAME dashboards_rules_check
            COMMAND ${SPARK_PROMTOOL} check rules ${PROJECT_SOURCE_DIR}/dashboards/alerts.yml)
   add_test(NAME dashboards_rules_unit COMMAND ${SPARK_PROMTOOL} test rules ${_dashboards_tests}/alerts_test.yml)
+  add_test(NAME dashboards_example_config
+           COMMAND ${SPARK_PROMTOOL} check config ${PROJECT_SOURCE_DIR}/dashboards/prometheus.yml)
   add_test(NAME dashboards_live_prometheus
            COMMAND ${SPARK_PYTHON3} ${_dashboards_tests}/live_query_test.py
                    --spark-control $<TARGET_FILE:spark-control> --prometheus ${SPARK_PROMETHEUS})
-  list(APPEND _dashboards_names dashboards_rules_check dashboards_rules_unit dashboards_live_prometheus)
+  list(APPEND _dashboards_names dashboards_rules_check dashboards_rules_unit dashboards_example_config
+       dashboards_live_prometheus)
 else()
   # Registered anyway, so a machine without Prometheus fails loudly instead of skipping silently.
   add_test(NAME dashboards_prometheus_missing
