@@ -23,8 +23,8 @@ inline Reply Get(const std::string& url) { return Http("GET", url); }
 Reply SendJson(const std::string& method, const std::string& url, const std::string& body,
                std::vector<std::string> headers = {});
 
-// Reads an SSE stream, calling `on_data` with each received chunk until it returns false
-// or `timeout_ms` passes. Returns everything read.
+// Reads an SSE stream, calling `done` with everything received so far after each chunk, until
+// it returns true or `timeout_ms` passes. Returns everything read.
 std::string ReadStream(const std::string& url, std::vector<std::string> headers, int timeout_ms,
                        std::function<bool(const std::string& so_far)> done);
 

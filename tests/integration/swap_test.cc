@@ -1,0 +1,379 @@
+// Swaps and service actions end to end: the real spark-control binary drives Debian's real
+// OpenSSH server on loopback (tests/support/sshd.h), whose session PATH holds the fake
+// launch-cluster.sh and docker of tests/testdata/fakes; a fake vLLM on loopback serves
+// whatever model the fake container runs. Every wait is bounded.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/http.h"
+#include "support/loopback_server.h"
+#include "support/process.h"
+#include "support/sshd.h"
+
+namespace spark::test {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kQwen36 = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// vLLM as the fake container would serve it: /health and /v1/models answer 200 with the
+// model of $SPARK_FAKE_STATE/containers/vllm_node (line 3: vllm serve MODEL), 500 without one.
+class FakeVllm {
+ public:
+  explicit FakeVllm(std::filesystem::path container) : container_(std::move(container)) {
+    thread_ = std::thread([this] {
+      std::string served = "?";
+      while (!stop_) {
+        std::string model;
+        if (std::ifstream in(container_); in) {
+          for (int i = 0; i < 3 && std::getline(in, model); ++i) {
+          }
+        }
+        if (model != served) {
+          served = model;
+          if (model.empty()) {
+            server_.Set(Behaviour::kStatus500);
+          } else {
+            server_.Set(Behaviour::kOk, VllmModelsBody(model));
+          }
+        }
+        std::this_thread::sleep_for(milliseconds(20));
+      }
+    });
+  }
+  ~FakeVllm() {
+    stop_ = true;
+    thread_.join();
+  }
+  int port() const { return server_.port(); }
+
+ private:
+  std::filesystem::path container_;
+  LoopbackServer server_{Behaviour::kStatus500};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class SwapTest : public ::testing::Test {
+ protected:
+  void SetUp() override { sshd_.SetFake("follow_s", "30"); }
+
+  // Starts spark-control pointed at the sshd and the fake vLLM; `extra` is appended YAML.
+  void StartApp(const std::string& extra = "", const std::string& key = "") {
+    std::ofstream(dir_ / "spark-control.yaml")
+        << "sparks:\n"
+        << "  spark1: {host: 127.0.0.1, user: " << sshd_.user() << ", port: " << sshd_.port()
+        << "}\n"
+        << "vllm: {port: " << vllm_.port() << "}\n"
+        << "services:\n"
+        << "  parakeet: {spark: spark1}\n"
+        << "ssh: {key_path: " << (key.empty() ? sshd_.client_key().string() : key) << "}\n"
+        << "remote: {vllm_docker_dir: " << sshd_.checkout().string() << "}\n"
+        << "probe: {interval_s: 1, timeout_s: 0.5}\n"
+        << extra;
+    app_ = std::make_unique<SparkControl>(std::vector<std::string>{
+        "--config", (dir_ / "spark-control.yaml").string(), "--data-dir",
+        (dir_ / "data").string()});
+  }
+  std::string Url(const std::string& path) const { return app_->url() + path; }
+
+  void TrustHost() {
+    const Reply r = SendJson("POST", Url("/api/ssh/known-hosts/spark1"),
+                             json{{"fingerprint", sshd_.HostKeyFingerprint()}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body << "\n" << sshd_.Log();
+  }
+  // A container as if vLLM already served `model`.
+  void RunningContainer(const std::string& model) {
+    std::filesystem::create_directories(sshd_.state() / "containers");
+    sshd_.SetFake("containers/vllm_node", "vllm\nserve\n" + model + "\n");
+  }
+  bool ContainerExists() const {
+    return std::filesystem::exists(sshd_.state() / "containers/vllm_node");
+  }
+
+  // POST /api/swap; the job id.
+  std::string Swap(const std::string& model) {
+    const Reply r = SendJson("POST", Url("/api/swap"), json{{"model", model}}.dump());
+    EXPECT_EQ(r.status, 202) << r.body;
+    return r.status == 202 ? json::parse(r.body)["job"]["id"].get<std::string>() : "";
+  }
+  // Polls the job until it has finished (bounded).
+  json WaitJob(const std::string& id, seconds max = seconds(90)) {
+    const auto until = std::chrono::steady_clock::now() + max;
+    json job;
+    while (std::chrono::steady_clock::now() < until) {
+      job = json::parse(Get(Url("/api/jobs/" + id)).body);
+      const std::string state = job.value("state", "");
+      if (state != "running" && state != "queued") return job;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    ADD_FAILURE() << "job " << id << " did not finish: " << job.dump();
+    return job;
+  }
+  // The value of one exposition line of /metrics starting with `series`; -1 when absent.
+  double Metric(const std::string& series) {
+    std::istringstream in(Get(Url("/metrics")).body);
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
+  }
+
+  Sshd sshd_;
+  FakeVllm vllm_{sshd_.state() / "containers/vllm_node"};
+  TempDir dir_;
+  std::unique_ptr<SparkControl> app_;
+};
+
+TEST_F(SwapTest, ASwapStopsTheOldModelStreamsTheLogAndServesTheNewOne) {
+  RunningContainer("Qwen/Qwen2.5-72B-Instruct");
+  StartApp();
+  TrustHost();
+  const std::string id = Swap("qwen36");
+  // The log as a browser reads it: replayed from the first line, live, then `end`.
+  const std::string log = ReadStream(Url("/api/jobs/" + id + "/log"), {}, 90000,
+                                     [](const std::string& s) { return s.find("event: end") != std::string::npos; });
+  EXPECT_NE(log.find("Stopping vllm_node on head node"), std::string::npos) << log;
+  EXPECT_NE(log.find("Loading safetensors checkpoint shards:  50% Completed"), std::string::npos);
+  EXPECT_NE(log.find("Application startup complete."), std::string::npos);
+  ASSERT_NE(log.find("event: end"), std::string::npos) << log;
+  const json end = json::parse(log.substr(log.find("data: ", log.find("event: end")) + 6,
+                                          log.find('\n', log.find("event: end") + 11) -
+                                              log.find("data: ", log.find("event: end")) - 6));
+  EXPECT_EQ(end["state"], "succeeded") << end.dump();
+  EXPECT_EQ(end["progress"]["phase"], "ready");
+
+  // What ran on the Spark: exactly the documented launch line, port from the config.
+  const std::string args = ReadText(sshd_.state() / "launch_args");
+  EXPECT_EQ(args, std::string("vllm\0serve\0", 11) + kQwen36 + std::string("\0--host\0", 8) +
+                      std::string("0.0.0.0\0--port\0", 15) + std::to_string(vllm_.port()) +
+                      std::string("\0", 1));
+  // The probe was re-run before success: discovery and metrics show the model at once.
+  const json endpoints = json::parse(Get(Url("/api/endpoints")).body);
+  EXPECT_EQ(endpoints["vllm"]["model"], kQwen36) << endpoints.dump();
+  EXPECT_EQ(endpoints["vllm"]["ready"], true);
+  EXPECT_EQ(json::parse(Get(Url("/api/status")).body)["model"]["id"], "qwen36");
+  EXPECT_EQ(Metric("spark_control_swaps_total{cluster=\"default\",outcome=\"succeeded\"}"), 1);
+  EXPECT_EQ(Metric("spark_control_model_info{cluster=\"default\",model=\"qwen36\",served_name=\"" +
+                   std::string(kQwen36) + "\",mode=\"solo\"}"),
+            1);
+  EXPECT_EQ(Metric("spark_control_ssh_up{cluster=\"default\",spark=\"spark1\"}"), 1);
+  EXPECT_EQ(Metric("spark_control_swap_duration_seconds_count{cluster=\"default\"}"), 1);
+  // A model that is current is marked in the catalog.
+  const json models = json::parse(Get(Url("/api/models")).body);
+  for (const auto& m : models["models"]) {
+    EXPECT_EQ(m["current"], m["id"] == "qwen36") << m.dump();
+  }
+}
+
+TEST_F(SwapTest, OneSwapAtATimeAndCancelStopsTheContainer) {
+  sshd_.SetFake("log_delay", "0.5");
+  StartApp();
+  TrustHost();
+  const std::string id = Swap("gemma4");
+  const Reply second = SendJson("POST", Url("/api/swap"), R"({"model":"qwen36"})");
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_EQ(json::parse(second.body)["error"]["code"], "swap_running");
+  // Cancel once the container is up and loading.
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  while (!ContainerExists() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_TRUE(ContainerExists());
+  EXPECT_EQ(Http("DELETE", Url("/api/jobs/" + id)).status, 202);
+  const json job = WaitJob(id);
+  EXPECT_EQ(job["state"], "cancelled") << job.dump();
+  EXPECT_FALSE(ContainerExists()) << "cancel must stop the half-started vLLM";
+  EXPECT_EQ(Http("DELETE", Url("/api/jobs/" + id)).status, 409);
+  EXPECT_EQ(Metric("spark_control_swaps_total{cluster=\"default\",outcome=\"cancelled\"}"), 1);
+}
+
+TEST_F(SwapTest, AFailedLaunchFailsWithTheRemoteErrorInTheLogTail) {
+  sshd_.SetFake("launch_mode", "fail");
+  StartApp();
+  TrustHost();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["state"], "failed");
+  EXPECT_EQ(job["error"]["code"], "remote_command_failed") << job.dump();
+  EXPECT_NE(job["error"]["log_tail"].dump().find("image vllm-node not found"), std::string::npos)
+      << job.dump();
+  EXPECT_EQ(Metric("spark_control_swaps_total{cluster=\"default\",outcome=\"failed\"}"), 1);
+}
+
+TEST_F(SwapTest, AnEngineThatDiesWhileLoadingFailsTheSwap) {
+  sshd_.SetFake("logs_mode", "engine_dead");
+  StartApp();
+  TrustHost();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["error"]["code"], "engine_failed") << job.dump();
+  EXPECT_NE(job["error"]["message"].get<std::string>().find("EngineDeadError"), std::string::npos);
+}
+
+TEST_F(SwapTest, ASilentLogTripsTheWatchdogAndStopsTheContainer) {
+  sshd_.SetFake("logs_mode", "silent");
+  StartApp("swap: {silent_log_s: 3}\n");
+  TrustHost();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["error"]["code"], "silent_log") << job.dump();
+  EXPECT_FALSE(ContainerExists());
+}
+
+TEST_F(SwapTest, AnUnknownHostKeyFailsWithItsFingerprintUntilTheUserConfirmsIt) {
+  StartApp();
+  const std::string fingerprint = sshd_.HostKeyFingerprint();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["error"]["code"], "host_key_unknown") << job.dump();
+  EXPECT_EQ(job["error"]["fingerprint"], fingerprint);
+  // A wrong fingerprint is refused; the right one is stored and the swap works.
+  const Reply wrong = SendJson("POST", Url("/api/ssh/known-hosts/spark1"),
+                               R"({"fingerprint":"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})");
+  EXPECT_EQ(wrong.status, 409) << wrong.body;
+  TrustHost();
+  EXPECT_NE(ReadText(dir_ / "data/ssh/known_hosts").find("ssh-ed25519"), std::string::npos);
+  EXPECT_EQ(WaitJob(Swap("qwen36"))["state"], "succeeded");
+}
+
+TEST_F(SwapTest, AChangedHostKeyIsNeverAccepted) {
+  StartApp();
+  TrustHost();
+  sshd_.Stop();
+  sshd_.RegenerateHostKey();
+  sshd_.Start();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["error"]["code"], "host_key_mismatch") << job.dump();
+  EXPECT_EQ(job["error"]["fingerprint"], sshd_.HostKeyFingerprint());
+  EXPECT_FALSE(ContainerExists());
+}
+
+TEST_F(SwapTest, ASparkWithoutSshdFailsAsUnreachable) {
+  StartApp();
+  TrustHost();
+  sshd_.Stop();
+  const json job = WaitJob(Swap("qwen36"), seconds(60));
+  EXPECT_EQ(job["error"]["code"], "ssh_unreachable") << job.dump();
+}
+
+TEST_F(SwapTest, AKeyTheSparkDoesNotAcceptFailsAsAuthFailed) {
+  TempDir keys;
+  GenerateSshKey("ed25519", keys / "other");
+  StartApp("", (keys / "other").string());
+  TrustHost();
+  const json job = WaitJob(Swap("qwen36"));
+  EXPECT_EQ(job["error"]["code"], "ssh_auth_failed") << job.dump();
+}
+
+TEST_F(SwapTest, AConnectionDroppedMidSwapFailsTheSwap) {
+  sshd_.SetFake("log_delay", "0.3");
+  StartApp();
+  TrustHost();
+  const std::string id = Swap("qwen36");
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  while (std::chrono::steady_clock::now() < until &&
+         json::parse(Get(Url("/api/jobs/" + id)).body)["progress"]["phase"] != "loading") {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_GT(sshd_.KillSessions(), 0);
+  const json job = WaitJob(id);
+  EXPECT_EQ(job["state"], "failed");
+  EXPECT_EQ(job["error"]["code"], "ssh_unreachable") << job.dump();
+}
+
+TEST_F(SwapTest, ServiceActionsRunDockerOnTheServicesSpark) {
+  StartApp();
+  TrustHost();
+  auto act = [&](const std::string& action) {
+    const Reply r = SendJson("POST", Url("/api/services/parakeet/" + action), "");
+    EXPECT_EQ(r.status, 202) << r.body;
+    return WaitJob(json::parse(r.body)["job"]["id"]);
+  };
+  EXPECT_EQ(act("start")["state"], "succeeded");
+  EXPECT_TRUE(std::filesystem::exists(sshd_.state() / "containers/parakeet"));
+  EXPECT_EQ(act("stop")["state"], "succeeded");
+  EXPECT_FALSE(std::filesystem::exists(sshd_.state() / "containers/parakeet"));
+  sshd_.SetFake("docker_fail", "Error response from daemon: No such container: parakeet");
+  const json failed = act("restart");
+  EXPECT_EQ(failed["error"]["code"], "remote_command_failed") << failed.dump();
+  EXPECT_NE(failed["error"]["log_tail"].dump().find("No such container"), std::string::npos);
+  // Unknown services and actions are input errors; Magpie's cache fix needs its cache_dir.
+  EXPECT_EQ(SendJson("POST", Url("/api/services/nope/restart"), "").status, 400);
+  EXPECT_EQ(SendJson("POST", Url("/api/services/parakeet/explode"), "").status, 400);
+  EXPECT_EQ(SendJson("POST", Url("/api/services/magpie/fix-cache-ownership"), "").status, 503);
+}
+
+TEST_F(SwapTest, HostileModelInputNeverReachesAShell) {
+  StartApp();
+  TrustHost();
+  const std::string pwned = (sshd_.scratch() / "pwned").string();
+  const std::string touch = "$(touch " + pwned + ")";
+  for (const json& body : {
+           json{{"name", "x"}, {"hf_repo", "x" + touch}, {"mode", "solo"}},
+           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+                {"args", {"--max-model-len", "1;touch " + pwned}}},
+           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+                {"args", {"--port", "1"}}},
+           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+                {"served_name", "a;reboot"}},
+       }) {
+    const Reply r = SendJson("POST", Url("/api/models"), body.dump());
+    EXPECT_EQ(r.status, 400) << body.dump() << " " << r.body;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "data/models-custom.yaml"));
+  // A display name may hold anything: it never reaches a command line.
+  const Reply added = SendJson("POST", Url("/api/models"),
+                               json{{"name", "a'; touch " + pwned + " #" + touch},
+                                    {"hf_repo", "Qwen/Qwen3-0.6B"},
+                                    {"mode", "solo"},
+                                    {"args", {"--max-model-len", "4096"}}}
+                                   .dump());
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(json::parse(added.body)["model"]["id"], "qwen3-0-6b");
+  EXPECT_EQ(WaitJob(Swap("qwen3-0-6b"))["state"], "succeeded");
+  EXPECT_FALSE(std::filesystem::exists(pwned));
+  EXPECT_EQ(ReadText(sshd_.state() / "launch_args"),
+            std::string("vllm\0serve\0Qwen/Qwen3-0.6B\0--host\0", 34) +
+                std::string("0.0.0.0\0--port\0", 15) + std::to_string(vllm_.port()) +
+                std::string("\0--max-model-len\0" "4096\0", 22));
+}
+
+TEST_F(SwapTest, ASwapRunningWhenTheProcessDiesShowsAsInterruptedAfterARestart) {
+  sshd_.SetFake("logs_mode", "silent");
+  StartApp();
+  TrustHost();
+  const std::string id = Swap("qwen36");
+  ASSERT_EQ(id, "j1");
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  while (std::chrono::steady_clock::now() < until &&
+         json::parse(Get(Url("/api/jobs/" + id)).body)["progress"]["phase"] != "loading") {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_EQ(app_->process().Stop(SIGKILL, 2000), 128 + SIGKILL);
+  app_.reset();
+  StartApp();
+  const json job = json::parse(Get(Url("/api/jobs/j1")).body);
+  EXPECT_EQ(job["state"], "failed") << job.dump();
+  EXPECT_EQ(job["error"]["code"], "interrupted");
+  EXPECT_EQ(json::parse(Get(Url("/api/status")).body)["jobs"].size(), 0u);
+  // Ids are never reused.
+  sshd_.SetFake("logs_mode", "ok");
+  EXPECT_EQ(Swap("qwen36"), "j2");
+}
+
+}  // namespace
+}  // namespace spark::test

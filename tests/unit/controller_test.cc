@@ -1,0 +1,221 @@
+// The controller's state machine against the simulated cluster (what --demo runs): the order
+// of remote commands and phases of a swap, conflicts, cancel, vLLM's service actions.
+#include "controller/controller.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "controller/simulated_executor.h"
+#include "support/process.h"
+
+namespace spark {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kQwen36 = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
+
+// vLLM's HTTP side as the simulated cluster leaves it: serving `served` (empty = down).
+struct ServedModel {
+  std::mutex mu;
+  std::string served = kQwen36;
+  void Set(const std::optional<std::string>& model) {
+    std::lock_guard lock(mu);
+    served = model.value_or("");
+  }
+  std::string Get() {
+    std::lock_guard lock(mu);
+    return served;
+  }
+};
+
+class FakeVllmHttp final : public HttpClient {
+ public:
+  explicit FakeVllmHttp(ServedModel& served) : served_(served) {}
+  HttpResult Send(const HttpRequest& request) override {
+    const std::string model = served_.Get();
+    if (model.empty()) return HttpFailure{FailureReason::kRefused, "connection refused"};
+    if (request.url.ends_with("/health")) return HttpResponse{200, ""};
+    return HttpResponse{200, json{{"object", "list"}, {"data", {{{"id", model}}}}}.dump()};
+  }
+
+ private:
+  ServedModel& served_;
+};
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  ControllerTest() {
+    SimulatedCluster cluster;
+    cluster.startup = seconds(4);  // × 0.02
+    cluster.on_served_model = [this](const std::optional<std::string>& m) { served_.Set(m); };
+    AddSparkVllmDockerRules(executor_, cluster);
+    ConfigSources sources;
+    sources.overlay_file = dir_ / "config.yaml";
+    sources.demo = {{"sparks", {{"spark1", {{"host", "10.0.0.1"}}}, {"spark2", {{"host", "10.0.0.2"}}}}}};
+    config_ = std::move(ConfigStore::Open(std::move(sources), clock_)).value();
+    catalog_ = std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_))
+                   .value();
+    controller_ = std::make_unique<Controller>(
+        ControllerDeps{executor_, *catalog_, *config_, clock_,
+                       [this] { return std::make_unique<FakeVllmHttp>(served_); },
+                       [this](const std::string& s) { probed_.push_back(s); },
+                       [this]() -> std::optional<std::string> {
+                         const std::string m = served_.Get();
+                         return m.empty() ? std::nullopt : std::optional(m);
+                       },
+                       milliseconds(20)},
+        dir_ / "jobs.jsonl");
+  }
+
+  JobInfo Wait(const std::string& id) {
+    const auto until = std::chrono::steady_clock::now() + seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      const auto job = controller_->Job(id);
+      if (job && IsFinished(job->state)) return *job;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    ADD_FAILURE() << "job " << id << " did not finish";
+    return *controller_->Job(id);
+  }
+  std::vector<std::string> Commands() {
+    std::vector<std::string> out;
+    for (const auto& c : executor_.commands()) {
+      if (c.line != "true") out.push_back(c.spark + ": " + c.line.substr(0, c.line.find(" --")));
+    }
+    return out;
+  }
+
+  SystemClock clock_;
+  test::TempDir dir_;
+  ServedModel served_;
+  SimulatedExecutor executor_{0.02};
+  std::unique_ptr<ConfigStore> config_;
+  std::unique_ptr<Catalog> catalog_;
+  std::vector<std::string> probed_;  // written by the job thread, read after it finished
+  std::unique_ptr<Controller> controller_;
+};
+
+TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
+  auto job = controller_->Swap("gemma4");
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  EXPECT_EQ(job->state, JobState::kRunning);
+  const JobInfo done = Wait(job->id);
+  EXPECT_EQ(done.state, JobState::kSucceeded) << (done.error ? done.error->message : "");
+  EXPECT_EQ(done.progress.phase, "ready");
+  EXPECT_EQ(served_.Get(), "google/gemma-4-26B-A4B-it");
+  EXPECT_EQ(probed_, std::vector<std::string>{"vllm"});
+  const auto commands = Commands();
+  // Both nodes had a container: after the stop, the worker is checked again for an orphan.
+  ASSERT_EQ(commands.size(), 6u) << ::testing::PrintToString(commands);
+  EXPECT_EQ(commands[0], "spark1: timeout -s KILL 40 docker ps");
+  EXPECT_EQ(commands[1], "spark2: timeout -s KILL 40 docker ps");
+  EXPECT_NE(commands[2].find("spark1: cd ~/spark-vllm-docker && timeout -s KILL 190 ./launch-cluster.sh stop"),
+            std::string::npos);
+  EXPECT_EQ(commands[3], "spark2: timeout -s KILL 40 docker ps");
+  EXPECT_NE(commands[4].find("./launch-cluster.sh"), std::string::npos);
+  EXPECT_NE(executor_.commands()[4].line.find(
+                "./launch-cluster.sh --solo -d exec vllm serve google/gemma-4-26B-A4B-it --host "
+                "0.0.0.0 --port 8888"),
+            std::string::npos);
+  EXPECT_NE(commands[5].find("docker logs -f"), std::string::npos);
+  // The log holds the remote lines and the loading progress reached the job.
+  const auto log = controller_->ReadLog(job->id, 0);
+  ASSERT_TRUE(log);
+  bool complete = false;
+  for (const auto& line : log->lines) complete = complete || line.text.find("Application startup complete.") != std::string::npos;
+  EXPECT_TRUE(complete);
+  const ControllerStats stats = controller_->Stats();
+  EXPECT_EQ(stats.swaps.at("succeeded"), 1u);
+  EXPECT_EQ(stats.swap_duration.count(), 1u);
+}
+
+TEST_F(ControllerTest, SwapsSerialiseAndVllmActionsWaitForThem) {
+  auto first = controller_->Swap("gemma4");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(controller_->Swap("qwen36").status().code(), "swap_running");
+  EXPECT_EQ(controller_->ServiceAction("vllm", "restart").status().code(), "swap_running");
+  EXPECT_EQ(controller_->Stats().running.at(JobKind::kSwap), 1);
+  // Speech services are independent of swaps.
+  auto parakeet = controller_->ServiceAction("parakeet", "restart");
+  ASSERT_TRUE(parakeet.ok()) << parakeet.status().message();
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "stop").status().code(), "job_running");
+  EXPECT_EQ(Wait(parakeet->id).state, JobState::kSucceeded);
+  EXPECT_EQ(Wait(first->id).state, JobState::kSucceeded);
+  EXPECT_EQ(controller_->Swap("nope").status().code(), "unknown_model");
+  EXPECT_EQ(controller_->ServiceAction("nope", "start").status().code(), "unknown_service");
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "dance").status().code(), "invalid_field");
+  EXPECT_EQ(controller_->ServiceAction("magpie", "fix-cache-ownership").status().code(),
+            "not_configured");
+}
+
+TEST_F(ControllerTest, VllmRestartRelaunchesTheCurrentModelAndStartTheLastOne) {
+  auto restart = controller_->ServiceAction("vllm", "restart");
+  ASSERT_TRUE(restart.ok()) << restart.status().message();
+  EXPECT_EQ(restart->kind, JobKind::kSwap);
+  EXPECT_EQ(restart->target, "qwen36");
+  EXPECT_EQ(Wait(restart->id).state, JobState::kSucceeded);
+  auto stop = controller_->ServiceAction("vllm", "stop");
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->kind, JobKind::kService);
+  EXPECT_EQ(Wait(stop->id).state, JobState::kSucceeded);
+  EXPECT_EQ(served_.Get(), "");
+  auto start = controller_->ServiceAction("vllm", "start");
+  ASSERT_TRUE(start.ok()) << start.status().message();
+  EXPECT_EQ(start->target, "qwen36");
+  EXPECT_EQ(Wait(start->id).state, JobState::kSucceeded);
+  EXPECT_EQ(served_.Get(), kQwen36);
+}
+
+TEST_F(ControllerTest, CancelEndsTheSwapAndStopsVllm) {
+  auto job = controller_->Swap("gemma4");
+  ASSERT_TRUE(job.ok());
+  const auto until = std::chrono::steady_clock::now() + seconds(10);
+  while (controller_->Job(job->id)->progress.phase != "loading" &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  ASSERT_TRUE(controller_->Cancel(job->id).ok());
+  const JobInfo done = Wait(job->id);
+  EXPECT_EQ(done.state, JobState::kCancelled);
+  EXPECT_EQ(done.error->code, "cancelled");
+  EXPECT_NE(Commands().back().find("launch-cluster.sh stop"), std::string::npos);
+  EXPECT_EQ(controller_->Cancel(job->id).code(), "conflict");
+  EXPECT_EQ(controller_->Cancel("j999").code(), "not_found");
+  EXPECT_EQ(controller_->Stats().swaps.at("cancelled"), 1u);
+}
+
+TEST_F(ControllerTest, AnUnknownHostKeyFailsTheJobWithTheFingerprint) {
+  executor_.SetHostKey("spark1", SimulatedExecutor::HostKeyState::kUnknown, "SHA256:new");
+  auto job = controller_->Swap("qwen36");
+  ASSERT_TRUE(job.ok());
+  const JobInfo done = Wait(job->id);
+  ASSERT_TRUE(done.error);
+  EXPECT_EQ(done.error->code, "host_key_unknown");
+  EXPECT_EQ(done.error->fingerprint, "SHA256:new");
+  EXPECT_FALSE(done.error->log_tail.empty());
+}
+
+TEST_F(ControllerTest, JobsAreRecordedAndIdsNeverReused) {
+  const std::string first = controller_->ServiceAction("parakeet", "restart")->id;
+  Wait(first);
+  controller_.reset();
+  Controller again(ControllerDeps{executor_, *catalog_, *config_, clock_,
+                                  [this] { return std::make_unique<FakeVllmHttp>(served_); },
+                                  [](const std::string&) {},
+                                  [] { return std::optional<std::string>(); }},
+                   dir_ / "jobs.jsonl");
+  ASSERT_EQ(again.Jobs().size(), 1u);
+  EXPECT_EQ(again.Jobs()[0].id, first);
+  EXPECT_EQ(again.Jobs()[0].state, JobState::kSucceeded);
+  auto next = again.ServiceAction("parakeet", "restart");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->id, "j2");
+}
+
+}  // namespace
+}  // namespace spark
