@@ -264,8 +264,12 @@ void SparkWorker::Connect() {
   backoff_ = backoff_ == Duration{} ? Duration(std::chrono::seconds(1))
                                     : std::min<Duration>(backoff_ * 2, settings_.max_backoff);
   next_attempt_ = steady_clock::now() + backoff_;
+  // The same failure again (a Spark that stays down, checked every 30 s) is logged once.
+  const bool repeated = last_error_ && last_error_->status.code() == failure.status.code() &&
+                        last_error_->status.message() == failure.status.message();
   last_error_ = failure;
-  Log(LogLevel::kWarn, spark_ + ": " + failure.status.code() + ": " + failure.status.message());
+  Log(repeated ? LogLevel::kDebug : LogLevel::kWarn,
+      spark_ + ": " + failure.status.code() + ": " + failure.status.message());
   FailQueued(failure, SteadyTime::max());
 }
 
