@@ -18,7 +18,7 @@ demo: release
 
 # ThreadSanitizer covers the unit tests of the types threads share; the ASan + UBSan build
 # then runs the whole suite (its ctest summary is the last thing printed).
-TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*
+TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*:*DiarizationStats*
 
 test: deps
 	cmake --preset tsan
