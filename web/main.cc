@@ -17,6 +17,7 @@
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "demo/demo_cluster.h"
+#include "exporter/diarization_stats.h"
 #include "exporter/event_log.h"
 #include "exporter/file_io.h"
 #include "exporter/log.h"
@@ -199,10 +200,12 @@ int Run(const Flags& flags) {
   };
   reports.EnsureServices(service_names(*initial));
   SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
+  DiarizationStats diarization(static_cast<size_t>(initial->limits.max_source_bytes));
 
   Scraper scraper([&config] { return config->Current()->cluster; });
   scraper.Add(MakeServiceMetrics(poller));
   scraper.Add(MakeReportMetrics(reports, events));
+  scraper.Add(MakeDiarizationMetrics(diarization));
   scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
   scraper.Add(MakeProcessMetrics(clock));
 
@@ -227,7 +230,8 @@ int Run(const Flags& flags) {
     changes.Bump();
   });
 
-  App app{clock, *config, poller, events, reports, sources_labels, scraper, changes, warnings};
+  App app{clock,          *config,     poller,  events,  reports,
+          sources_labels, diarization, scraper, changes, warnings};
   ServerOptions server_options;
   server_options.listen = flags.listen;
   server_options.threads = initial->limits.max_sse_clients + 32;
