@@ -224,5 +224,23 @@ TEST_F(RateLimitedDiarization, ClientsWithoutATokenAreRateLimited) {
   EXPECT_EQ(accepted + limited, 6);
 }
 
+TEST(DiarizationDemo, TheDemoPostsSyntheticDiarizationFromStartUp) {
+  TempDir dir;
+  SparkControl app({"--demo", "--data-dir", dir.path().string()});
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = Get(app.url() + "/metrics").body;
+    if (MetricValue(metrics,
+                    Series("segments_total", "source=\"recap-relay\",confidence=\"known\"")) > 0 &&
+        MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"")) > 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GT(MetricValue(metrics, Series("segment_confidence_count", "source=\"recap-relay\"")), 0)
+      << metrics;
+  EXPECT_GT(MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"")), 0);
+}
+
 }  // namespace
 }  // namespace spark::test
