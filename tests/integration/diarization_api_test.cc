@@ -3,6 +3,7 @@
 // exactly what was posted.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -157,6 +158,10 @@ TEST_F(SmallDiarizationLimits, HugeInputIs413AndTheRouteHasItsOwnBodyLimit) {
   Reply r = Post(at_cap);
   EXPECT_EQ(r.status, 200) << r.body.substr(0, 200);
   EXPECT_EQ(json::parse(r.body)["segments"][0]["confidence"], 0.5);
+  // A client waiting for "100 Continue" before a large body gets it at once (curl waits 1 s).
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Post(at_cap, {"Expect: 100-continue"}).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(700));
   // One frame more is over T × S.
   r = Post(TensorBody(10001, 4));
   EXPECT_EQ(r.status, 413);
