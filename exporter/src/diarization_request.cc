@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +11,7 @@ namespace spark {
 namespace {
 
 using json = nlohmann::json;
+using Event = json::parse_event_t;
 
 Status Missing(const std::string& field) {
   return Status::Error("missing_field", "`" + field + "` is required", field);
@@ -60,80 +60,161 @@ Status ParseSegmentObject(const json& value, const std::string& path, Diarizatio
   return Status::Ok();
 }
 
-Status ParseSegments(const json& body, size_t max_cells, std::vector<DiarizationSegment>& out) {
-  const json* segments = Member(body, "segments");
-  if (segments == nullptr) return Missing("segments");
-  if (!segments->is_array()) return Invalid("segments", "an array");
-  // More segments than cells cannot each cover a distinct frame of a speaker.
-  if (segments->size() > max_cells) {
-    return Status::Error("body_too_large",
-                         "at most " + std::to_string(max_cells) + " segments are accepted",
-                         "segments");
-  }
-  out.reserve(segments->size());
-  for (size_t i = 0; i < segments->size(); ++i) {
-    const json& value = (*segments)[i];
-    const std::string path = Index("segments", i);
-    if (value.is_string()) {
-      auto segment = ParseNemoSegment(value.get_ref<const std::string&>());
-      if (!segment) {
-        return Invalid(path, "a string \"START END SPEAKER\" such as \"0.560 3.120 speaker_0\"");
-      }
-      out.push_back(std::move(*segment));
-    } else if (value.is_object()) {
-      DiarizationSegment segment;
-      if (Status s = ParseSegmentObject(value, path, segment); !s.ok()) return s;
-      out.push_back(std::move(segment));
-    } else {
-      return Invalid(path, "an object {start, end, speaker} or a string \"START END SPEAKER\"");
-    }
-  }
-  return Status::Ok();
+Status TooManyCells(size_t max_cells) {
+  return Status::Error("body_too_large",
+                       "`probs` has more than " + std::to_string(max_cells) +
+                           " cells (frames × speakers, limits.max_diarization_cells)",
+                       "probs");
 }
 
-// Checks the shape first (rows × longest row against the cap), then every score's type.
-Status ParseProbs(const json& probs, size_t max_cells, ScoreMatrix& out) {
-  if (!probs.is_array()) return Invalid("probs", "an array of frames, each an array of scores");
-  size_t widest = 0;
-  bool ragged = false;
-  for (size_t i = 0; i < probs.size(); ++i) {
-    const json& row = probs[i];
-    if (!row.is_array()) return Invalid(Index("probs", i), "an array of scores");
-    if (i > 0 && row.size() != widest) ragged = true;
-    widest = std::max(widest, row.size());
+// The callback of nlohmann's parse that takes the elements of the two large arrays,
+// `segments` and `probs`, out of the tree as they are read: each is converted (or its first
+// problem recorded) and dropped, so memory stays within the caps whatever the body holds.
+// Depths: 1 = members of the top object, 2 = array elements (a segment, a row), 3 = scores.
+class ArrayStreams {
+ public:
+  explicit ArrayStreams(size_t max_cells) : max_cells_(max_cells) {}
+
+  bool operator()(int depth, Event event, json& parsed) {
+    if (depth == 1) {
+      if (event == Event::key) {
+        const std::string& key = parsed.get_ref<const std::string&>();
+        member_ = key == "segments" ? Member::kSegments
+                  : key == "probs"  ? Member::kProbs
+                                    : Member::kOther;
+        in_array_ = false;
+      } else if (event == Event::array_start && member_ != Member::kOther) {
+        Restart();
+      } else if (event == Event::array_end) {
+        in_array_ = false;
+      }
+      return true;
+    }
+    if (!in_array_ || depth < 2) return true;
+    return member_ == Member::kSegments ? Segment(depth, event, parsed)
+                                        : Score(depth, event, parsed);
   }
-  const size_t cells = probs.size() * std::max<size_t>(widest, 1);
-  if (cells > max_cells) {
-    return Status::Error("body_too_large",
-                         "`probs` has " + std::to_string(cells) +
-                             " cells (frames × speakers); at most " + std::to_string(max_cells) +
-                             " are accepted",
-                         "probs");
+
+  // What the last `segments` / `probs` array held, or the first problem in it.
+  Status segments_status = Status::Ok();
+  std::vector<DiarizationSegment> segments;
+  Status probs_status = Status::Ok();
+
+  // An empty matrix when the rows are ragged or have no scores.
+  ScoreMatrix TakeMatrix() {
+    ScoreMatrix matrix;
+    if (ragged_ || widest_ == 0) return matrix;
+    matrix.frames = rows_;
+    matrix.speakers = widest_;
+    matrix.scores = std::move(scores_);
+    return matrix;
   }
-  std::vector<double> scores;
-  scores.reserve(cells);
-  for (size_t i = 0; i < probs.size(); ++i) {
-    const json& row = probs[i];
-    for (size_t j = 0; j < row.size(); ++j) {
-      const json& score = row[j];
-      if (score.is_number()) {
-        scores.push_back(score.get<double>());
-      } else if (score.is_null()) {
-        scores.push_back(std::numeric_limits<double>::quiet_NaN());
+
+ private:
+  enum class Member { kOther, kSegments, kProbs };
+
+  // A repeated member replaces the earlier one, as in the tree.
+  void Restart() {
+    in_array_ = true;
+    index_ = 0;
+    if (member_ == Member::kSegments) {
+      segments_status = Status::Ok();
+      segments.clear();
+      return;
+    }
+    probs_status = Status::Ok();
+    scores_.clear();
+    rows_ = widest_ = column_ = 0;
+    ragged_ = in_row_ = false;
+  }
+
+  // Segment elements: strings and objects are converted, anything else is a 400.
+  bool Segment(int depth, Event event, json& parsed) {
+    if (depth != 2) return true;  // inside a segment object: kept until its end
+    if (!segments_status.ok()) return false;
+    if (event == Event::object_start) return true;
+    const std::string path = Index("segments", index_++);
+    if (index_ > max_cells_) {
+      // More segments than cells cannot each cover a distinct frame of a speaker.
+      segments_status = Status::Error(
+          "body_too_large", "at most " + std::to_string(max_cells_) + " segments are accepted",
+          "segments");
+      return false;
+    }
+    DiarizationSegment segment;
+    if (event == Event::object_end) {
+      segments_status = ParseSegmentObject(parsed, path, segment);
+    } else if (event == Event::value && parsed.is_string()) {
+      if (auto nemo = ParseNemoSegment(parsed.get_ref<const std::string&>())) {
+        segment = std::move(*nemo);
       } else {
-        return Invalid(Index(Index("probs", i), j), "a number or null");
+        segments_status =
+            Invalid(path, "a string \"START END SPEAKER\" such as \"0.560 3.120 speaker_0\"");
       }
+    } else {
+      segments_status =
+          Invalid(path, "an object {start, end, speaker} or a string \"START END SPEAKER\"");
     }
+    if (segments_status.ok()) segments.push_back(std::move(segment));
+    return false;
   }
-  if (!ragged && widest > 0) {
-    out.frames = probs.size();
-    out.speakers = widest;
-    out.scores = std::move(scores);
-  }
-  return Status::Ok();
-}
 
-Result<DiarizationRequest> ParseObject(const json& body, size_t max_cells) {
+  // Rows at depth 2, scores at depth 3: numbers, or null for a missing score.
+  bool Score(int depth, Event event, json& parsed) {
+    if (!probs_status.ok()) return false;
+    if (depth == 2) {
+      if (event == Event::array_start) return StartRow();
+      if (event == Event::array_end) return EndRow();
+      probs_status = Invalid(Index("probs", rows_), "an array of scores");
+      return false;
+    }
+    if (depth != 3 || !in_row_ || event == Event::array_end) return false;
+    const size_t column = column_++;
+    if (event == Event::value && (parsed.is_number() || parsed.is_null())) {
+      if (rows_ * std::max(widest_, column_) > max_cells_) {
+        probs_status = TooManyCells(max_cells_);
+      } else {
+        scores_.push_back(parsed.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                           : parsed.get<double>());
+      }
+    } else {
+      probs_status = Invalid(Index(Index("probs", rows_ - 1), column), "a number or null");
+    }
+    return false;
+  }
+
+  bool StartRow() {
+    ++rows_;
+    if (rows_ * std::max<size_t>(widest_, 1) > max_cells_) {
+      probs_status = TooManyCells(max_cells_);
+      return false;
+    }
+    in_row_ = true;
+    column_ = 0;
+    return true;
+  }
+
+  bool EndRow() {
+    if (rows_ > 1 && column_ != widest_) ragged_ = true;
+    widest_ = std::max(widest_, column_);
+    in_row_ = false;
+    return false;
+  }
+
+  const size_t max_cells_;
+  Member member_ = Member::kOther;
+  bool in_array_ = false;  // inside the current member's array
+  size_t index_ = 0;       // segments read so far
+  std::vector<double> scores_;
+  size_t rows_ = 0;
+  size_t widest_ = 0;
+  size_t column_ = 0;  // scores read in the current row
+  bool ragged_ = false;
+  bool in_row_ = false;
+};
+
+// The checks of the small members, and the streamed arrays' results, in a fixed order.
+Result<DiarizationRequest> Assemble(const json& body, ArrayStreams& streams) {
   DiarizationRequest request;
   if (const json* source = Member(body, "source")) {
     if (!source->is_string()) return Invalid("source", "a string");
@@ -142,16 +223,21 @@ Result<DiarizationRequest> ParseObject(const json& body, size_t max_cells) {
       return Invalid("source", "at most " + std::to_string(kMaxReportSourceBytes) + " bytes");
     }
   }
-  if (Status s = ParseSegments(body, max_cells, request.segments); !s.ok()) return s;
+  const json* segments = Member(body, "segments");
+  if (segments == nullptr) return Missing("segments");
+  if (!segments->is_array()) return Invalid("segments", "an array");
+  if (!streams.segments_status.ok()) return streams.segments_status;
+  request.segments = std::move(streams.segments);
   const json* duration = Member(body, "duration");
-  if (duration != nullptr && !duration->is_number())
+  if (duration != nullptr && !duration->is_number()) {
     return Invalid("duration", "a number of seconds");
+  }
   if (const json* probs = Member(body, "probs")) {
     if (duration == nullptr) return Missing("duration");
     request.duration_s = duration->get<double>();
-    ScoreMatrix matrix;
-    if (Status s = ParseProbs(*probs, max_cells, matrix); !s.ok()) return s;
-    request.probs = std::move(matrix);
+    if (!probs->is_array()) return Invalid("probs", "an array of frames, each an array of scores");
+    if (!streams.probs_status.ok()) return streams.probs_status;
+    request.probs = streams.TakeMatrix();
   }
   return request;
 }
@@ -160,12 +246,18 @@ Result<DiarizationRequest> ParseObject(const json& body, size_t max_cells) {
 
 Result<DiarizationRequest> ParseDiarizationRequest(std::string_view body, size_t max_cells) {
   try {
-    const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded())
+    ArrayStreams streams(max_cells);
+    const json doc = json::parse(
+        body,
+        [&streams](int depth, Event event, json& parsed) { return streams(depth, event, parsed); },
+        /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
       return Status::Error("invalid_json", "the request body is not valid JSON");
-    if (!doc.is_object())
+    }
+    if (!doc.is_object()) {
       return Status::Error("invalid_json", "the request body must be a JSON object");
-    return ParseObject(doc, max_cells);
+    }
+    return Assemble(doc, streams);
   } catch (const json::exception& e) {
     return Status::Error("invalid_json",
                          std::string("the request body cannot be read: ") + e.what());

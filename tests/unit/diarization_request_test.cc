@@ -148,7 +148,7 @@ TEST(DiarizationRequest, TensorsAndSegmentListsAboveTheCellCapAreTooLarge) {
   ASSERT_FALSE(request.ok());
   EXPECT_EQ(request.status().code(), "body_too_large");
   EXPECT_EQ(request.status().field(), "probs");
-  EXPECT_NE(request.status().message().find("12 cells"), std::string::npos)
+  EXPECT_NE(request.status().message().find("more than 11 cells"), std::string::npos)
       << request.status().message();
   request =
       ParseDiarizationRequest(R"({"segments":[],"duration":1,"probs":[[0],[0,0,0,0,0,0]]})", 11);
@@ -159,6 +159,32 @@ TEST(DiarizationRequest, TensorsAndSegmentListsAboveTheCellCapAreTooLarge) {
       R"({"segments":["0 1 speaker_0","1 2 speaker_0","2 3 speaker_0"]})", 2);
   EXPECT_EQ(request.status().code(), "body_too_large");
   EXPECT_EQ(request.status().field(), "segments");
+}
+
+TEST(DiarizationRequest, OnlyTheTopLevelArraysAreTheSegmentsAndTheScores) {
+  // Same-named keys deeper down are someone else's data.
+  auto request = ParseDiarizationRequest(
+      R"({"meta":{"segments":[7],"probs":[["x"]]},"segments":[{"start":0,"end":1,
+          "speaker":"speaker_0","probs":[["x"]],"extra":{"segments":[1]}}],"probs":[[0.5]],"duration":1})",
+      kCells);
+  ASSERT_TRUE(request.ok()) << request.status().message();
+  EXPECT_EQ(request->segments.size(), 1u);
+  EXPECT_EQ(request->probs->frames, 1u);
+  EXPECT_FALSE(ParseDiarizationRequest(R"([{"segments":[]}])", kCells).ok());
+}
+
+TEST(DiarizationRequest, ARepeatedMemberReplacesTheEarlierOne) {
+  auto request = ParseDiarizationRequest(
+      R"({"segments":[7],"probs":[["x"]],"segments":["0 1 speaker_0"],"probs":[[0.1,0.2]],"duration":1})",
+      kCells);
+  ASSERT_TRUE(request.ok()) << request.status().message();
+  EXPECT_EQ(request->segments.size(), 1u);
+  EXPECT_EQ(request->probs->speakers, 2u);
+  request = ParseDiarizationRequest(R"({"segments":["0 1 speaker_0"],"segments":null})", kCells);
+  EXPECT_EQ(request.status().code(), "missing_field");
+  request = ParseDiarizationRequest(R"({"segments":[],"probs":[[0.5]],"probs":null})", kCells);
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->probs.has_value());
 }
 
 TEST(DiarizationRequest, UnknownKeysAreIgnored) {

@@ -1,6 +1,8 @@
 #pragma once
 // Parses the body of POST /api/diarization (API.md "Diarization confidence"): the one place
 // where client bytes become a DiarizationRequest. Pure, never throws; fuzzed in tests/fuzz.
+// The `segments` and `probs` arrays are converted as they are read, never held as a JSON
+// tree, so memory stays near the body plus the caps whatever the body holds.
 
 #include <cstddef>
 #include <optional>
@@ -19,6 +21,9 @@ namespace spark {
 //                   outside [0, 1], a `source` over kMaxReportSourceBytes
 //   body_too_large  T × S (rows × their longest row, at least 1) or the number of segments
 //                   above `max_cells`
+// Within each array the first problem in document order is reported; the other members are
+// checked in the order source, segments, duration, probs. A repeated member replaces the
+// earlier one.
 // What merely makes a confidence unknowable (a ragged or empty tensor, a score outside [0, 1],
 // duration ≤ 0, non-finite times) parses, and yields null confidences in ScoreSegments().
 // A JSON null score is a missing one (NaN); a null `probs`, `source` or `confidence` is absent.
