@@ -1,7 +1,8 @@
 # Thin wrapper over the CMake presets. The two commands of the README:
 #   make demo   install what is missing, build Release, run spark-control --demo on :9999
 #   make test   install what is missing, build the sanitizer suite, run it through ctest
-.PHONY: deps demo release test bench format clean
+#               (it includes a 20 s run of each libFuzzer target; `make fuzz` runs them longer)
+.PHONY: deps demo release test bench fuzz format clean
 
 DEMO_LISTEN ?= 0.0.0.0:9999
 JOBS ?= $(shell nproc)
@@ -18,7 +19,7 @@ demo: release
 
 # ThreadSanitizer covers the unit tests of the types threads share; the ASan + UBSan build
 # then runs the whole suite (its ctest summary is the last thing printed).
-TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*:*ControllerTest*
+TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*:*ControllerTest*:*DiarizationStats*
 
 test: deps
 	cmake --preset tsan
@@ -27,6 +28,11 @@ test: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
+
+FUZZ_SECONDS ?= 600
+
+fuzz: deps
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 bench: release
 	scripts/install-deps --bench

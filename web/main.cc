@@ -25,6 +25,7 @@
 #include "controller/ssh_health.h"
 #include "controller/ssh_keys.h"
 #include "demo/demo_cluster.h"
+#include "exporter/diarization_stats.h"
 #include "exporter/event_log.h"
 #include "exporter/file_io.h"
 #include "exporter/log.h"
@@ -262,6 +263,7 @@ int Run(const Flags& flags) {
   };
   reports.EnsureServices(service_names(*initial));
   SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
+  DiarizationStats diarization(static_cast<size_t>(initial->limits.max_source_bytes));
 
   auto catalog_opened = OpenCatalog(*initial, data_dir, clock);
   if (!catalog_opened.ok()) {
@@ -315,6 +317,7 @@ int Run(const Flags& flags) {
   Scraper scraper([&config] { return config->Current()->cluster; });
   scraper.Add(MakeServiceMetrics(poller));
   scraper.Add(MakeReportMetrics(reports, events));
+  scraper.Add(MakeDiarizationMetrics(diarization));
   scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
   scraper.Add(MakeProcessMetrics(clock));
   scraper.Add(MakeControllerMetrics(*controller, ssh_health, *catalog, poller,
@@ -344,7 +347,7 @@ int Run(const Flags& flags) {
   });
 
   App app{clock,      *config,     poller,    events,      reports,
-          sources_labels, scraper,  changes,   warnings,    *catalog,
+          sources_labels, diarization, scraper,  changes,   warnings,    *catalog,
           *controller, monitored,  ssh_health, [&identity] { return identity.Get(); },
           [&heartbeat] { heartbeat->Poke(); }};
   ServerOptions server_options;

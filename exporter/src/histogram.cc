@@ -32,4 +32,8 @@ std::vector<double> SshCommandBuckets() {
   return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 }
 
+std::vector<double> ConfidenceBuckets() {
+  return {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+}
+
 }  // namespace spark

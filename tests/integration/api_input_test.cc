@@ -16,14 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string ErrorCode(const Reply& r) { return json::parse(r.body)["error"]["code"]; }
-std::string ErrorField(const Reply& r) { return json::parse(r.body)["error"].value("field", ""); }
-
-double MetricValue(const std::string& metrics, const std::string& series) {
-  const auto at = metrics.find(series + " ");
-  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + series.size() + 1));
-}
-
 class ApiInput : public ::testing::Test {
  protected:
   explicit ApiInput(std::string extra_config = "limits: {report_rate_per_client: 0}\n") {

@@ -1,5 +1,6 @@
-// /metrics on a live process: Debian's promtool finds nothing to complain about, every
-// spark_control_ series carries `cluster`, known label combinations start at 0.
+// /metrics on a live process (after health and diarization reports): Debian's promtool finds
+// nothing to complain about, every spark_control_ series carries `cluster`, known label
+// combinations start at 0.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -33,6 +34,16 @@ TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
                                 << "probe: {interval_s: 0.2, timeout_s: 0.1}\n";
   SparkControl app({"--config", (dir / "c.yaml").string(), "--data-dir", (dir / "d").string()});
   ASSERT_EQ(SendJson("POST", app.url() + "/api/health-event", R"({"service":"vllm","ok":false,"ms":12})").status, 202);
+  // Both diarization forms, with known, uncertain and null confidences.
+  ASSERT_EQ(SendJson("POST", app.url() + "/api/diarization",
+                     R"({"source":"recap-relay","segments":[{"start":0,"end":1,"speaker":"speaker_0","confidence":0.9},
+                         {"start":1,"end":2,"speaker":"speaker_1","confidence":0.2},"2 3 speaker_1"]})")
+                .status,
+            200);
+  ASSERT_EQ(SendJson("POST", app.url() + "/api/diarization",
+                     R"({"segments":["0 0.16 speaker_0","0 0.16 speaker_5"],"probs":[[0.9,0.1],[0.7,0.3]],"duration":0.16})")
+                .status,
+            200);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const Reply scrape = Get(app.url() + "/metrics");
   ASSERT_EQ(scrape.status, 200);
@@ -74,13 +85,27 @@ TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
   EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
                              "outcome=\"failure\",le=\"0.025\"} 1"),
             std::string::npos);
+  // Confidences are ratios: 0.2 lands in le="0.2", the computed 0.8 in le="0.8".
+  for (const char* sample :
+       {"spark_control_diarization_segment_confidence_bucket{cluster=\"lab\",source=\"recap-relay\",le=\"0.2\"} 1",
+        "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\",source=\"unknown\",le=\"0.8\"} 1",
+        "spark_control_diarization_segments_total{cluster=\"lab\",source=\"recap-relay\",confidence=\"unknown\"} 1",
+        "spark_control_diarization_uncertain_segments_total{cluster=\"lab\",source=\"recap-relay\"} 1"}) {
+    EXPECT_NE(scrape.body.find(sample), std::string::npos) << sample;
+  }
 }
 
 TEST(Metrics, TheDemoScrapeIsCleanForPromtoolToo) {
   TempDir dir;
   SparkControl app({"--demo", "--data-dir", dir.path().string()});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto [code, output] = PromtoolCheck(Get(app.url() + "/metrics").body);
+  // Until the demo's first diarization report is in (it posts one in its first round).
+  std::string scrape;
+  for (int i = 0; i < 50 && scrape.find("spark_control_diarization_segments_total{") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    scrape = Get(app.url() + "/metrics").body;
+  }
+  EXPECT_NE(scrape.find("spark_control_diarization_segments_total{"), std::string::npos);
+  const auto [code, output] = PromtoolCheck(scrape);
   EXPECT_EQ(code, 0) << output;
   EXPECT_EQ(output, "");
 }

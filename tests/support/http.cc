@@ -4,9 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 namespace spark::test {
 namespace {
+
+std::string ErrorMember(const Reply& reply, const char* key) {
+  const auto body = nlohmann::json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
+  return body["error"].value(key, "");
+}
 
 size_t AppendBody(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -101,6 +108,14 @@ std::string ReadStream(const std::string& url, std::vector<std::string> headers,
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
   return state.data;
+}
+
+std::string ErrorCode(const Reply& reply) { return ErrorMember(reply, "code"); }
+std::string ErrorField(const Reply& reply) { return ErrorMember(reply, "field"); }
+
+double MetricValue(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find(series + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + series.size() + 1));
 }
 
 }  // namespace spark::test

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "demo/demo_diarization.h"
+
 namespace spark {
 
 Result<std::unique_ptr<DemoCluster>> DemoCluster::Start(const Clock& clock) {
@@ -48,7 +50,8 @@ void DemoCluster::StartClients(std::string server_url, std::function<std::option
   });
 }
 
-// Two apps calling the cluster and reporting each call, as Open WebUI and Recap Relay do.
+// Two apps calling the cluster and reporting each call, as Open WebUI and Recap Relay do;
+// Recap Relay also reports the diarization of its recordings.
 void DemoCluster::RunClients(std::string server_url, std::function<std::optional<std::string>()> token,
                              std::unique_ptr<HttpClient> http) {
   std::mt19937 rng{std::random_device{}()};
@@ -61,6 +64,15 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
   const Call calls[] = {{"open-webui", "vllm"},     {"recap-relay", "parakeet"},
                         {"recap-relay", "vllm"},    {"open-webui", "magpie"},
                         {"recap-relay", "magpie"},  {"open-webui", "vllm"}};
+  auto post = [&](const char* path, const nlohmann::json& body) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = server_url + path;
+    request.body = body.dump();
+    request.timeout = std::chrono::seconds(2);
+    if (auto t = token()) request.bearer_token = *t;
+    (void)http->Send(request);
+  };
   size_t next = 0;
   while (true) {
     {
@@ -68,6 +80,8 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
       const auto pause = std::chrono::milliseconds(600 + static_cast<int>(unit(rng) * 1200));
       if (cv_.wait_for(lock, pause, [this] { return stop_; })) return;
     }
+    // Recap Relay diarizes a recording every fifth round, with and without frame scores.
+    if (next % 5 == 0) post("/api/diarization", SyntheticDiarization(rng, next % 10 == 0));
     const Call& call = calls[next++ % std::size(calls)];
     const std::string service = call.service;
     bool ok = true;
@@ -86,13 +100,7 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
     }
     nlohmann::json body = {{"service", service}, {"ok", ok}, {"source", call.source}, {"ms", std::round(ms)}};
     if (!ok) body["error"] = error;
-    HttpRequest request;
-    request.method = "POST";
-    request.url = server_url + "/api/health-event";
-    request.body = body.dump();
-    request.timeout = std::chrono::seconds(2);
-    if (auto t = token()) request.bearer_token = *t;
-    (void)http->Send(request);
+    post("/api/health-event", body);
   }
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // --demo: a simulated cluster inside the process. A fake vLLM on 127.0.0.1 (Spark 1)
 // serving the bundled qwen36 model, fake Parakeet and Magpie on 127.0.0.2 (Spark 2) that
-// flap, and simulated LAN clients (open-webui, recap-relay) that post health reports to
-// our own API over real HTTP. A product feature, not a test mock.
+// flap, and simulated LAN clients (open-webui, recap-relay) that post health reports and
+// diarization reports to our own API over real HTTP. A product feature, not a test mock.
 
 #include <nlohmann/json.hpp>
 

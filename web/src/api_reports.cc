@@ -10,8 +10,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kMaxSourceBytes = 256;
-
 struct HealthReport {
   std::string service;
   bool ok = false;
@@ -46,7 +44,7 @@ Result<HealthReport> ParseHealthReport(const json& body, const Config& config) {
   if (const auto source = body.find("source"); source != body.end() && !source->is_null()) {
     if (!source->is_string()) return Status::Error("invalid_field", "`source` must be a string", "source");
     report.source = source->get<std::string>();
-    if (report.source.size() > kMaxSourceBytes) {
+    if (report.source.size() > kMaxReportSourceBytes) {
       return Status::Error("invalid_field", "`source` must be at most 256 bytes", "source");
     }
   }

@@ -7,6 +7,7 @@ std::vector<Route> AppRoutes(App& app) {
   AddStatusRoutes(app, routes);
   AddEventRoutes(app, routes);
   AddReportRoutes(app, routes);
+  AddDiarizationRoutes(app, routes);
   AddConfigRoutes(app, routes);
   AddModelRoutes(app, routes);
   AddJobRoutes(app, routes);

@@ -59,8 +59,10 @@ class Scraper {
 class Poller;
 class EventLog;
 class ReportStats;
+class DiarizationStats;
 std::shared_ptr<MetricsSource> MakeServiceMetrics(const Poller& poller);
 std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports, const EventLog& events);
+std::shared_ptr<MetricsSource> MakeDiarizationMetrics(const DiarizationStats& stats);
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision);
 // process_* from /proc/self, re-read at most once per second.
 std::shared_ptr<MetricsSource> MakeProcessMetrics(const Clock& clock);

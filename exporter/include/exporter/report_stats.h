@@ -16,6 +16,9 @@
 
 namespace spark {
 
+// The longest `source` a report may carry (its label value is cut shorter, see below).
+inline constexpr size_t kMaxReportSourceBytes = 256;
+
 // Maps free-form client names to label values: the first `max_sources` distinct names
 // (cut to `max_bytes` on a UTF-8 boundary) keep their name, later ones become "other";
 // an empty name becomes "unknown". Thread-safe.

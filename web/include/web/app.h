@@ -14,6 +14,7 @@
 #include "controller/ssh_keys.h"
 #include "exporter/change_feed.h"
 #include "exporter/clock.h"
+#include "exporter/diarization_stats.h"
 #include "exporter/event_log.h"
 #include "exporter/metrics.h"
 #include "exporter/poller.h"
@@ -29,6 +30,7 @@ struct App {
   EventLog& events;
   ReportStats& reports;
   SourceLabels& sources;
+  DiarizationStats& diarization;
   Scraper& scraper;
   ChangeFeed& changes;  // bumped by the poller and the event log: SSE streams wait here
   std::function<std::vector<std::string>()> warnings;  // start-up and config warnings
@@ -52,6 +54,7 @@ std::vector<Route> AppRoutes(App& app);
 void AddStatusRoutes(App& app, std::vector<Route>& routes);    // /healthz, /api/endpoints, /api/status, /metrics
 void AddEventRoutes(App& app, std::vector<Route>& routes);     // /api/events, /api/events/stream
 void AddReportRoutes(App& app, std::vector<Route>& routes);    // POST /api/health-event
+void AddDiarizationRoutes(App& app, std::vector<Route>& routes);  // POST /api/diarization
 void AddConfigRoutes(App& app, std::vector<Route>& routes);    // GET/PUT /api/config
 void AddUiRoutes(App& app, std::vector<Route>& routes);        // GET / and static files
 void AddModelRoutes(App& app, std::vector<Route>& routes);     // /api/models…
