@@ -34,7 +34,7 @@ import promql
 # Families whose panels may have no data in this test, one a line with the reason. The test
 # fails while a listed family is exported, so delete a line as soon as its family lands.
 NO_DATA_EXPECTED = {
-    "spark_control_update_commits_behind": "not exported yet: issue 4",
+    "spark_control_update_commits_behind": "not exported yet: the spark-vllm-docker update capability",
     "spark_control_download_done_bytes": "exists only while a download runs; the test starts none",
     "spark_control_download_size_bytes": "exists only while a download runs; the test starts none",
 }
