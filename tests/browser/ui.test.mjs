@@ -431,6 +431,24 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
         early,
         { timeout: 20_000 }
       );
+      // The viewer follows the end of the log until the user scrolls up; "Jump to latest" goes back.
+      const logLines = page.locator("#job-log-lines");
+      await page.waitForFunction(() => {
+        const ol = document.querySelector("#job-log-lines");
+        return ol.scrollHeight > ol.clientHeight + 40 && document.querySelector("#job-log")?.dataset.phase === "live";
+      }, null, { timeout: 20_000 });
+      const atEnd = () => logLines.evaluate((ol) => ol.scrollHeight - ol.scrollTop - ol.clientHeight < 24);
+      assert.ok(await atEnd(), "the log follows its end");
+      await logLines.evaluate((ol) => {
+        ol.scrollTop = 0;
+      });
+      await page.locator("#job-log-follow").waitFor({ state: "visible" });
+      const seen = await page.locator("#job-log-lines li").count();
+      await page.waitForFunction((n) => document.querySelectorAll("#job-log-lines li").length > n, seen, { timeout: 20_000 });
+      assert.equal(await logLines.evaluate((ol) => ol.scrollTop), 0, "no autoscroll once the user scrolled up");
+      await page.locator("#job-log-follow").click();
+      await page.locator("#job-log-follow").waitFor({ state: "hidden" });
+      assert.ok(await atEnd(), "back at the end");
       if (SHOT_DELAY_MS) {
         await page.locator("#jobs").scrollIntoViewIfNeeded();
         await page.screenshot({ path: path.join(SHOTS, "desktop-swap-dark.png") });
@@ -461,6 +479,26 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
       const restart = (await getJson(`${server.url}/api/jobs`)).jobs.find((j) => j.kind === "service" && j.target === "parakeet");
       assert.equal(restart.action, "restart");
       assert.equal(restart.state, "succeeded");
+
+      // The viewer keeps at most 3,000 lines: a long log (a stand-in for the swap's log route)
+      // keeps its newest lines; stderr lines look different from stdout ones.
+      const longLog =
+        Array.from({ length: 3500 }, (_, i) => {
+          const line = { seq: i + 1, ts: "2026-11-24T12:00:00.000Z", stream: i % 7 ? "stdout" : "stderr", text: `line ${i + 1}` };
+          return `event: line\nid: ${i + 1}\ndata: ${JSON.stringify(line)}\n\n`;
+        }).join("") + `event: end\ndata: ${JSON.stringify(swapJob)}\n\n`;
+      const swapLogRoute = new RegExp(`/api/jobs/${swapJob.id}/log$`);
+      await page.route(swapLogRoute, (route) => route.fulfill({ status: 200, contentType: "text/event-stream", body: longLog }));
+      await page.locator(`#jobs-recent li[data-job="${swapJob.id}"] button`, { hasText: "Full log" }).click();
+      await page.locator("#job-log-state[data-state='succeeded']", { hasText: "last 3,000 lines" }).waitFor();
+      assert.equal(await page.locator("#job-log-lines li").count(), 3000);
+      assert.equal(await page.locator("#job-log-lines li").first().getAttribute("data-seq"), "501");
+      assert.match(await page.locator("#job-log-lines li").last().innerText(), /line 3500$/);
+      const colors = await page.evaluate(() =>
+        ["stdout", "stderr"].map((s) => getComputedStyle(document.querySelector(`#job-log-lines li[data-stream="${s}"]`)).color)
+      );
+      assert.notEqual(colors[0], colors[1], "stderr lines are styled differently");
+      await page.unroute(swapLogRoute);
 
       // Stop asks first; cancelling the dialog starts nothing.
       const jobsBefore = (await getJson(`${server.url}/api/jobs`)).jobs.length;
@@ -579,8 +617,17 @@ describe("admin token and pinned fields", { timeout: 90_000 }, () => {
   });
 
   test("a pinned field is read-only; a 401 prompts for the token; with it the save works", async () => {
-    const { page, context, assertClean } = await openPage(server.url, {}, [apiConfigStatus(401)]);
+    const { page, context, assertClean } = await openPage(server.url, {}, [
+      apiConfigStatus(401),
+      apiStatus(/\/api\/services\/parakeet\/restart$/, 401),
+    ]);
     try {
+      // A button's mutation without the token: a message at the button and the token prompt.
+      await page.locator('.svc[data-service="parakeet"] button[data-action="restart"]').click();
+      await page.locator('.svc[data-service="parakeet"] .note[data-tone="fail"]', { hasText: "admin token is required" }).waitFor();
+      await page.locator("#auth-prompt", { hasText: "admin token" }).waitFor({ state: "visible" });
+      assert.equal((await getJson(`${server.url}/api/jobs`)).jobs.length, 0, "nothing started");
+
       const pinned = page.locator('input[name="sparks.spark2.host"]');
       await page.waitForFunction(() => document.querySelector('input[name="sparks.spark2.host"]')?.readOnly === true);
       assert.equal(await pinned.inputValue(), "127.0.0.2");

@@ -1570,6 +1570,11 @@
       }
       flushLines();
       if (job) viewer.job = job;
+      if (!viewer.count) {
+        $("job-log-lines").append(
+          h("li", { class: "log-none", text: "No log lines are available for this job: logs are not kept across a restart of spark-control." })
+        );
+      }
       updateViewerHead("ended");
       if (job) jobEnded(job);
     });
