@@ -421,6 +421,7 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
         const buttons = [...document.querySelectorAll("#model-list .model-actions .btn-primary")];
         return running && buttons.length >= 5 && buttons.every((b) => b.disabled);
       });
+      await page.locator("#summary-sub .summary-job", { hasText: "Swap to Gemma 4 26B-A4B" }).waitFor();
       const vllmActions = page.locator('.svc[data-service="vllm"] .svc-actions button');
       assert.ok(await vllmActions.evaluateAll((els) => els.every((b) => b.disabled)), "vLLM actions wait for the swap");
       // Lines arrive while the job runs (live, not only replayed at the end).
@@ -511,6 +512,29 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
       // Fix cache ownership without services.magpie.cache_dir: the API's message is shown.
       await magpie.locator('button[data-action="fix-cache-ownership"]').click();
       await magpie.locator(".note[data-tone='fail']", { hasText: "cache_dir" }).waitFor();
+
+      // Cancel (after a confirmation): a swap back to qwen36 ends Cancelled, with its error and
+      // the log tail on demand.
+      await qwen.locator(".model-actions .btn-primary").click();
+      const running = page.locator('#jobs-running .job[data-kind="swap"]');
+      await running.waitFor();
+      await running.locator("button", { hasText: "Cancel" }).click();
+      await page.locator("#confirm-dialog[open]", { hasText: "Swap to Qwen3.6" }).waitFor();
+      await page.locator("#confirm-ok").click();
+      await page.locator("#job-log-state[data-state='cancelled']", { hasText: "Cancelled" }).waitFor({ timeout: 30_000 });
+      const cancelled = page.locator('#jobs-recent li[data-kind="swap"][data-state="cancelled"]');
+      await cancelled.locator(".job-error", { hasText: "cancelled" }).waitFor();
+      await cancelled.locator(".log-tail > summary").click();
+      await cancelled.locator(".log-tail-text", { hasText: "cancel requested" }).waitFor();
+      // vLLM's Start relaunches the last model (a swap job whose log opens at once).
+      await page.locator('.svc[data-service="vllm"] button[data-action="start"]').click();
+      await page.locator("#job-log-state[data-state='live']").waitFor();
+      await page.locator("#job-log-state[data-state='succeeded']").waitFor({ timeout: 40_000 });
+      const relaunch = (await getJson(`${server.url}/api/jobs`)).jobs[0];
+      assert.equal(relaunch.kind, "swap");
+      assert.equal(relaunch.state, "succeeded");
+      const relaunched = models.find((m) => m.id === relaunch.target);
+      await page.locator("#summary-sub .model-name", { hasText: relaunched.hf_repo }).waitFor();
 
       await assertClean();
     } finally {

@@ -335,19 +335,24 @@
       const sub = $("summary-sub");
       const model = status.model && status.model.served_name;
       const since = status.model && status.model.since;
-      const subKey = model + "|" + since + "|" + configured.length;
+      // A running swap is named too: vLLM is down on purpose while it loads the new model.
+      const swap = (Array.isArray(status.jobs) ? status.jobs : []).find((j) => j.kind === "swap");
+      const swapText = swap ? jobTitle(swap) + " · " + phaseText(swap) : "";
+      const subKey = model + "|" + since + "|" + configured.length + "|" + swapText;
       if (sub.dataset.key !== subKey) {
         sub.dataset.key = subKey;
+        const swapPart = swap ? h("a", { class: "summary-job", href: "#jobs", text: swapText }) : null;
         if (!configured.length) {
           sub.replaceChildren("Set the Sparks’ addresses below to start probing.");
         } else if (model) {
           sub.replaceChildren(
             "Serving ",
             h("span", { class: "model-name", text: model }),
-            since ? h("span", {}, " for ", h("span", { dataset: { since }, text: duration(now() - parseTs(since)) })) : ""
+            since ? h("span", {}, " for ", h("span", { dataset: { since }, text: duration(now() - parseTs(since)) })) : "",
+            swapPart ? [" · ", swapPart] : ""
           );
         } else {
-          sub.replaceChildren("vLLM is not serving a model right now");
+          sub.replaceChildren(swapPart || "vLLM is not serving a model right now");
         }
       }
 
