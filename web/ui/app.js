@@ -1346,6 +1346,7 @@
         refs = createJobRow(job);
         J.rows.set(job.id, refs);
         box.append(refs.root);
+        setData(refs.root, "viewing", String(!$("job-log").hidden && viewer.id === job.id));
       }
       updateJobRow(refs, job);
     }
@@ -1397,9 +1398,12 @@
     }
     refs.cancel.setAttribute("aria-label", "Cancel " + jobTitle(job));
     refs.logBtn.setAttribute("aria-label", "Show the log of " + jobTitle(job));
-    const showing = viewer.id === job.id && !$("job-log").hidden;
-    refs.logBtn.disabled = showing;
-    setText(refs.logBtn, showing ? "Log shown" : "Show log");
+  }
+
+  // The row whose log the viewer shows is marked (data-viewing), in place.
+  function markViewing() {
+    const id = $("job-log").hidden ? "" : viewer.id;
+    for (const el of document.querySelectorAll("#jobs .job[data-job]")) setData(el, "viewing", String(el.dataset.job === id));
   }
 
   async function cancelJob(id, refs) {
@@ -1462,11 +1466,12 @@
   }
 
   function renderRecent() {
-    const key = JSON.stringify(J.recent.map((j) => [j.id, j.state, j.ended_at])) + "|" + viewer.id;
+    const key = JSON.stringify(J.recent.map((j) => [j.id, j.state, j.ended_at, jobTitle(j)]));
     if (key === J.recentKey) return;
     J.recentKey = key;
     $("jobs-recent-box").hidden = J.recent.length === 0;
     $("jobs-recent").replaceChildren(...J.recent.map(recentRow));
+    markViewing();
     $("jobs-idle").hidden = J.running.size > 0 || !$("job-log").hidden || J.recent.length > 0;
   }
 
@@ -1487,7 +1492,6 @@
           class: "btn btn-small",
           "aria-controls": "job-log",
           "aria-label": "Show the full log of " + title,
-          disabled: viewer.id === job.id && !$("job-log").hidden,
           onclick: () => openJobLog(job.id, { scroll: true }),
         }, "Full log")
       ),
@@ -1593,8 +1597,7 @@
       }
     };
     renderJobs();
-    J.recentKey = "";
-    renderRecent();
+    markViewing();
     if (scroll) box.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "nearest" });
   }
 
@@ -1611,8 +1614,7 @@
       $("job-log").dataset.job = "";
       $("job-log-lines").replaceChildren();
       renderJobs();
-      J.recentKey = "";
-      renderRecent();
+      markViewing();
     }
   }
 
@@ -1692,7 +1694,10 @@
       ol.scrollTop = ol.scrollHeight;
       $("job-log-follow").hidden = true;
     });
-    $("job-log-close").addEventListener("click", () => closeJobLog(true));
+    $("job-log-close").addEventListener("click", () => {
+      closeJobLog(true);
+      $("jobs-h").focus({ preventScroll: true }); // the button is gone: keep the focus nearby
+    });
     $("job-log-wrap").addEventListener("change", (e) => $("job-log-lines").classList.toggle("wrap", e.currentTarget.checked));
     loadJobs();
   }
@@ -1837,7 +1842,6 @@
       M.loaded = true;
       renderModels();
       // Titles of jobs name models: refresh them once the catalog is known.
-      J.recentKey = "";
       renderRecent();
       renderJobs();
     } catch {
