@@ -451,7 +451,8 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
       await page.locator("#job-log-follow").waitFor({ state: "hidden" });
       assert.ok(await atEnd(), "back at the end");
       if (SHOT_DELAY_MS) {
-        await page.locator("#jobs").scrollIntoViewIfNeeded();
+        await page.evaluate(() => document.getElementById("jobs").scrollIntoView({ block: "start", behavior: "instant" }));
+        await page.waitForTimeout(300); // let the progress bar's transition settle
         await page.screenshot({ path: path.join(SHOTS, "desktop-swap-dark.png") });
       }
       await page.locator("#job-log-state[data-state='succeeded']", { hasText: "Succeeded" }).waitFor({ timeout: 40_000 });
