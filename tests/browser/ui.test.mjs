@@ -620,6 +620,7 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
       // Body text stays at a readable size.
       const fontSize = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector(".log .msg")).fontSize));
       assert.ok(fontSize >= 13, `log text is ${fontSize}px`);
+      await page.evaluate(() => window.scrollTo(0, 0)); // the pictures show the top of the page
       if (SHOT_DELAY_MS) await page.waitForTimeout(SHOT_DELAY_MS);
       await page.screenshot({ path: path.join(SHOTS, "phone-light.png") });
       await page.emulateMedia({ colorScheme: "dark" });
@@ -662,7 +663,9 @@ describe("admin token and pinned fields", { timeout: 90_000 }, () => {
       const user = page.locator('input[name="sparks.spark1.user"]');
       await user.fill("alice");
       await page.locator("#config-save").click();
-      await page.locator("#auth-prompt", { hasText: "admin token" }).waitFor({ state: "visible" });
+      // (The prompt is already up from the button above: wait for the form's own answer.)
+      await page.locator("#form-status[data-tone='fail']", { hasText: "admin token is required" }).waitFor();
+      await page.locator("#auth-prompt", { hasText: "save again" }).waitFor({ state: "visible" });
       assert.equal(await page.evaluate(() => document.activeElement?.id), "admin-token");
       assert.equal((await getJson(`${server.url}/api/config`)).sparks.spark1.user, "demo", "nothing saved");
 

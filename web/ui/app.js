@@ -1457,7 +1457,10 @@
     if (!job || !job.id) return;
     J.running.delete(job.id);
     J.started.delete(job.id);
-    J.recent = [job, ...J.recent.filter((j) => j.id !== job.id)].slice(0, RECENT_JOBS);
+    // Replacing in place keeps the order when an old job's log was replayed.
+    const at = J.recent.findIndex((j) => j.id === job.id);
+    if (at >= 0) J.recent = J.recent.map((j) => (j.id === job.id ? job : j));
+    else J.recent = [job, ...J.recent].slice(0, RECENT_JOBS);
     renderJobs();
     renderRecent();
     onJobsChanged();
@@ -1666,6 +1669,9 @@
       );
     }
     viewer.pending = [];
+    // Follow the end only if the box is at its end now: a scroll-up whose scroll event is not
+    // delivered yet must win over new lines.
+    const atEnd = ol.scrollHeight - ol.scrollTop - ol.clientHeight < 24;
     ol.append(frag);
     viewer.count = ol.childElementCount;
     let trimmed = false;
@@ -1676,7 +1682,7 @@
       trimmed = true;
     }
     if (trimmed) updateViewerHead($("job-log").dataset.phase);
-    if (viewer.follow) ol.scrollTop = ol.scrollHeight;
+    if (viewer.follow && atEnd) ol.scrollTop = ol.scrollHeight;
   }
 
   function onLogScroll() {
