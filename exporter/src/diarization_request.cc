@@ -67,30 +67,49 @@ Status TooManyCells(size_t max_cells) {
                        "probs");
 }
 
-// The callback of nlohmann's parse that takes the elements of the two large arrays,
-// `segments` and `probs`, out of the tree as they are read: each is converted (or its first
-// problem recorded) and dropped, so memory stays within the caps whatever the body holds.
-// Depths: 1 = members of the top object, 2 = array elements (a segment, a row), 3 = scores.
+// More nesting than any request needs would only cost the parser memory per level.
+constexpr size_t kMaxDepth = 64;
+
+// Whether arrays and objects in `text` nest deeper than `limit` (brackets in strings aside).
+bool NestedDeeperThan(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// The callback of nlohmann's parse that keeps the tree small whatever the body holds: the
+// elements of the two large arrays, `segments` and `probs`, are converted as they are read (or
+// their first problem recorded) and dropped; unknown members are not stored; a container where
+// a scalar belongs is kept empty, so it still fails its member's type check. (nlohmann calls
+// back for everything inside a dropped container too; returning false keeps it out.)
+// Depths: 1 = members of the top object, 2 = array elements (a segment, a row), 3 = the
+// fields of a segment object or the scores of a row.
 class ArrayStreams {
  public:
   explicit ArrayStreams(size_t max_cells) : max_cells_(max_cells) {}
 
   bool operator()(int depth, Event event, json& parsed) {
-    if (depth == 1) {
-      if (event == Event::key) {
-        const std::string& key = parsed.get_ref<const std::string&>();
-        member_ = key == "segments" ? Member::kSegments
-                  : key == "probs"  ? Member::kProbs
-                                    : Member::kOther;
-        in_array_ = false;
-      } else if (event == Event::array_start && member_ != Member::kOther) {
-        Restart();
-      } else if (event == Event::array_end) {
-        in_array_ = false;
-      }
+    if (depth == 0) {
+      if (event == Event::object_start) top_is_object_ = true;
       return true;
     }
-    if (!in_array_ || depth < 2) return true;
+    // The elements of a top-level array or scalar: the body is refused, so keep nothing.
+    if (!top_is_object_) return false;
+    if (depth == 1) return TopMember(event, parsed);
+    if (member_ == Member::kOther || !member_is_array_) return false;
     return member_ == Member::kSegments ? Segment(depth, event, parsed)
                                         : Score(depth, event, parsed);
   }
@@ -113,9 +132,29 @@ class ArrayStreams {
  private:
   enum class Member { kOther, kSegments, kProbs };
 
+  bool TopMember(Event event, json& parsed) {
+    switch (event) {
+      case Event::key: {
+        const std::string& key = parsed.get_ref<const std::string&>();
+        member_ = key == "segments" ? Member::kSegments
+                  : key == "probs"  ? Member::kProbs
+                                    : Member::kOther;
+        return member_ != Member::kOther || key == "source" || key == "duration";
+      }
+      case Event::array_start:
+        member_is_array_ = true;
+        if (member_ != Member::kOther) Restart();
+        return true;
+      case Event::object_start:
+        member_is_array_ = false;
+        return true;
+      default:
+        return true;
+    }
+  }
+
   // A repeated member replaces the earlier one, as in the tree.
   void Restart() {
-    in_array_ = true;
     index_ = 0;
     if (member_ == Member::kSegments) {
       segments_status = Status::Ok();
@@ -130,8 +169,11 @@ class ArrayStreams {
 
   // Segment elements: strings and objects are converted, anything else is a 400.
   bool Segment(int depth, Event event, json& parsed) {
-    if (depth != 2) return true;  // inside a segment object: kept until its end
     if (!segments_status.ok()) return false;
+    if (depth > 3) return false;  // inside a field's container
+    if (depth == 3) {             // inside a segment object, kept until its end: only its fields
+      return event != Event::key || IsSegmentField(parsed.get_ref<const std::string&>());
+    }
     if (event == Event::object_start) return true;
     const std::string path = Index("segments", index_++);
     if (index_ > max_cells_) {
@@ -201,10 +243,15 @@ class ArrayStreams {
     return false;
   }
 
+  static bool IsSegmentField(const std::string& key) {
+    return key == "start" || key == "end" || key == "speaker" || key == "confidence";
+  }
+
   const size_t max_cells_;
+  bool top_is_object_ = false;
   Member member_ = Member::kOther;
-  bool in_array_ = false;  // inside the current member's array
-  size_t index_ = 0;       // segments read so far
+  bool member_is_array_ = false;  // the current member's value is an array
+  size_t index_ = 0;              // segments read so far
   std::vector<double> scores_;
   size_t rows_ = 0;
   size_t widest_ = 0;
@@ -246,6 +293,11 @@ Result<DiarizationRequest> Assemble(const json& body, ArrayStreams& streams) {
 
 Result<DiarizationRequest> ParseDiarizationRequest(std::string_view body, size_t max_cells) {
   try {
+    if (NestedDeeperThan(body, kMaxDepth)) {
+      return Status::Error("invalid_json",
+                           "the request body nests arrays and objects deeper than " +
+                               std::to_string(kMaxDepth) + " levels");
+    }
     ArrayStreams streams(max_cells);
     const json doc = json::parse(
         body,

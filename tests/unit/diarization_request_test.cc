@@ -129,6 +129,19 @@ TEST(DiarizationRequest, BadBodiesNameTheirField) {
        "probs[1][1]"},
       {R"({"segments":[],"probs":[[0.5,0.1],[0.5,[0.2]]],"duration":1})", "invalid_field",
        "probs[1][1]"},
+      // Containers where a scalar belongs (dropped while parsing, still named).
+      {R"({"segments":[],"source":{"name":"x"}})", "invalid_field", "source"},
+      {R"({"segments":[],"duration":[1],"probs":[[0.5]]})", "invalid_field", "duration"},
+      {R"({"segments":[{"start":[0],"end":1,"speaker":"speaker_0"}]})", "invalid_field",
+       "segments[0].start"},
+      {R"({"segments":[{"start":0,"end":1,"speaker":{"id":0}}]})", "invalid_field",
+       "segments[0].speaker"},
+      {R"({"segments":[{"start":0,"end":1,"speaker":"speaker_0","confidence":[0.5]}]})",
+       "invalid_field", "segments[0].confidence"},
+      {R"({"segments":[],"probs":[{"a":1}],"duration":1})", "invalid_field", "probs[0]"},
+      {"[" + ok_segment + "]", "invalid_json", ""},
+      {R"({"segments":[],"deep":)" + std::string(64, '[') + std::string(64, ']') + "}",
+       "invalid_json", ""},
   };
   for (const BadBody& c : cases) {
     const auto request = ParseDiarizationRequest(c.body, kCells);
@@ -185,6 +198,13 @@ TEST(DiarizationRequest, ARepeatedMemberReplacesTheEarlierOne) {
   request = ParseDiarizationRequest(R"({"segments":[],"probs":[[0.5]],"probs":null})", kCells);
   ASSERT_TRUE(request.ok());
   EXPECT_FALSE(request->probs.has_value());
+}
+
+TEST(DiarizationRequest, NestingUpTo64LevelsParses) {
+  // 1 (the body) + 63 levels of someone's metadata; brackets inside strings do not count.
+  const std::string body = R"({"segments":[],"source":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[","meta":)" +
+                           std::string(63, '[') + std::string(63, ']') + "}";
+  EXPECT_TRUE(ParseDiarizationRequest(body, kCells).ok());
 }
 
 TEST(DiarizationRequest, UnknownKeysAreIgnored) {

@@ -1,8 +1,9 @@
 #pragma once
 // Parses the body of POST /api/diarization (API.md "Diarization confidence"): the one place
 // where client bytes become a DiarizationRequest. Pure, never throws; fuzzed in tests/fuzz.
-// The `segments` and `probs` arrays are converted as they are read, never held as a JSON
-// tree, so memory stays near the body plus the caps whatever the body holds.
+// The `segments` and `probs` arrays are converted as they are read and unknown members are
+// skipped, never held as a JSON tree, so memory stays near the body plus the caps whatever the
+// body holds; a body nesting arrays and objects deeper than 64 levels is invalid_json.
 
 #include <cstddef>
 #include <optional>
