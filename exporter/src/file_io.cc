@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -44,7 +45,10 @@ void FsyncDir(const fs::path& dir) {
 }  // namespace
 
 Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
-  const fs::path temp = path.string() + std::string(kTempMarker) + std::to_string(::getpid());
+  // A name of its own per call: two threads replacing files at once never share a temp file.
+  static std::atomic<uint64_t> serial{0};
+  const fs::path temp = path.string() + std::string(kTempMarker) + std::to_string(::getpid()) +
+                        "-" + std::to_string(serial++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create", temp);
   Status status = WriteAll(fd, contents, temp);
