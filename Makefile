@@ -1,7 +1,7 @@
 # Thin wrapper over the CMake presets. The two commands of the README:
 #   make demo   install what is missing, build Release, run spark-control --demo on :9999
 #   make test   install what is missing, build the sanitizer suite, run it through ctest
-#               (it includes a 20 s run of each libFuzzer target; `make fuzz` runs them longer)
+#               (it includes a 3 s run of each libFuzzer target; `make fuzz` runs them longer)
 .PHONY: deps demo release test bench fuzz format clean
 
 DEMO_LISTEN ?= 0.0.0.0:9999
@@ -29,10 +29,12 @@ test: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
 
-FUZZ_SECONDS ?= 600
+# Seconds per target; the targets run two at a time (FUZZ_JOBS). One target: make fuzz FUZZ_TARGETS=NAME
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
 
 fuzz: deps
-	tests/fuzz/run $(FUZZ_SECONDS)
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: release
 	scripts/install-deps --bench

@@ -18,16 +18,44 @@ std::string FormatRfc3339(WallTime t) {
   return buf;
 }
 
+namespace {
+
+// The number in s[at, at + n) when all n characters are digits, else -1.
+int DigitsAt(std::string_view s, size_t at, size_t n) {
+  if (at + n > s.size()) return -1;
+  int value = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    value = value * 10 + (s[i] - '0');
+  }
+  return value;
+}
+
+// WallTime counts nanoseconds in 64 bits (1677-09-21 to 2262-04-11): whole years inside.
+constexpr int kFirstYear = 1678;
+constexpr int kLastYear = 2261;
+
+}  // namespace
+
 std::optional<WallTime> ParseRfc3339(std::string_view s) {
-  std::tm tm{};
-  int ms = 0;
-  std::string text(s);
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+  // YYYY-MM-DDTHH:MM:SS exactly (sscanf would take signs, spaces and short fields).
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
-  std::string_view rest = s.substr(static_cast<size_t>(consumed));
+  std::tm tm{};
+  tm.tm_year = DigitsAt(s, 0, 4);
+  tm.tm_mon = DigitsAt(s, 5, 2);
+  tm.tm_mday = DigitsAt(s, 8, 2);
+  tm.tm_hour = DigitsAt(s, 11, 2);
+  tm.tm_min = DigitsAt(s, 14, 2);
+  tm.tm_sec = DigitsAt(s, 17, 2);
+  if (tm.tm_year < kFirstYear || tm.tm_year > kLastYear || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+      tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+      tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59) {
+    return std::nullopt;
+  }
+  int ms = 0;
+  std::string_view rest = s.substr(19);
   if (!rest.empty() && rest.front() == '.') {
     rest.remove_prefix(1);
     int digits = 0;
@@ -40,9 +68,11 @@ std::optional<WallTime> ParseRfc3339(std::string_view s) {
     for (int d = digits; d < 3; ++d) ms *= 10;
   }
   if (rest != "Z") return std::nullopt;
+  const int day = tm.tm_mday;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const std::time_t secs = timegm(&tm);
+  if (tm.tm_mday != day) return std::nullopt;  // timegm moved Feb 30 to March
   return WallTime(std::chrono::seconds(secs)) + std::chrono::milliseconds(ms);
 }
 

@@ -1,27 +1,30 @@
-// libFuzzer target: the POST /api/diarization body parser and the scoring behind it. Any input
-// must parse or fail with a Status (never crash, hang or throw); what parses must score to one
-// verdict per segment, each confidence in [0, 1] or null, and count its uncertain ones.
-#include <cstdint>
-#include <cstdlib>
-#include <string_view>
-
+// POST /api/diarization: the body parser and the scoring behind it. Any input must parse or
+// fail with a Status (never crash, hang or throw); what parses must score to one verdict per
+// segment, each confidence in [0, 1] or null, and count its uncertain ones.
 #include "exporter/diarization_request.h"
+#include "fuzz_support.h"
+#include "fuzz_targets.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const auto request = spark::ParseDiarizationRequest(body, 360000);
+namespace spark::fuzz {
+
+void FuzzDiarizationRequest(std::string_view input) {
+  const auto request = ParseDiarizationRequest(input, 360000);
   if (!request.ok()) {
-    if (request.status().code().empty() || request.status().message().empty()) std::abort();
-    return 0;
+    Require(!request.status().code().empty() && !request.status().message().empty(),
+            "a refused body has a code and a message");
+    return;
   }
-  const spark::DiarizationResult result = spark::ScoreSegments(*request, 0.5);
-  if (result.segments.size() != request->segments.size()) std::abort();
+  const DiarizationResult result = ScoreSegments(*request, 0.5);
+  Require(result.segments.size() == request->segments.size(), "one verdict per segment");
   size_t uncertain = 0;
-  for (const spark::SegmentVerdict& verdict : result.segments) {
-    if (verdict.confidence && !(*verdict.confidence >= 0 && *verdict.confidence <= 1)) std::abort();
-    if (verdict.uncertain != (verdict.confidence && *verdict.confidence < 0.5)) std::abort();
+  for (const SegmentVerdict& verdict : result.segments) {
+    Require(!verdict.confidence || (*verdict.confidence >= 0 && *verdict.confidence <= 1),
+            "a confidence is in [0, 1] or null");
+    Require(verdict.uncertain == (verdict.confidence && *verdict.confidence < 0.5),
+            "uncertain means a confidence below the threshold");
     uncertain += verdict.uncertain ? 1 : 0;
   }
-  if (uncertain != result.uncertain) std::abort();
-  return 0;
+  Require(uncertain == result.uncertain, "the uncertain count matches the verdicts");
 }
+
+}  // namespace spark::fuzz

@@ -2,6 +2,7 @@
 // GET /api/jobs, GET/DELETE /api/jobs/{id}, GET /api/jobs/{id}/log (SSE).
 #include "web/app.h"
 #include "web/json_api.h"
+#include "web/request_bodies.h"
 
 namespace spark {
 namespace {
@@ -63,15 +64,9 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
-                      const auto model = body->find("model");
-                      if (model == body->end() || model->is_null()) {
-                        return ErrorResponse(400, "missing_field", "model is required", "model");
-                      }
-                      if (!model->is_string()) {
-                        return ErrorResponse(400, "invalid_field", "model must be a model id",
-                                             "model");
-                      }
-                      return Accepted(app.controller.Swap(model->get<std::string>()));
+                      auto model = ParseSwapRequest(*body);
+                      if (!model.ok()) return StatusResponse(model.status());
+                      return Accepted(app.controller.Swap(*model));
                     },
                     {}, {}});
   routes.push_back({"POST", "/api/services/{name}/{action}", Access::kMutation,

@@ -2,6 +2,7 @@
 // POST /api/ssh/known-hosts/{spark} (the user confirms the fingerprint a Spark presents).
 #include "web/app.h"
 #include "web/json_api.h"
+#include "web/request_bodies.h"
 
 namespace spark {
 namespace {
@@ -37,21 +38,12 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
        [&app](const Request& request) {
          auto body = ParseJsonBody(request);
          if (!body.ok()) return StatusResponse(body.status());
-         const auto fingerprint = body->find("fingerprint");
-         if (fingerprint == body->end() || fingerprint->is_null()) {
-           return ErrorResponse(400, "missing_field", "fingerprint is required", "fingerprint");
-         }
-         if (!fingerprint->is_string() ||
-             !fingerprint->get_ref<const std::string&>().starts_with("SHA256:")) {
-           return ErrorResponse(400, "invalid_field",
-                                "fingerprint must be the SHA256:… text the Spark presents",
-                                "fingerprint");
-         }
+         auto fingerprint = ParseKnownHostsRequest(*body);
+         if (!fingerprint.ok()) return StatusResponse(fingerprint.status());
          const std::string& spark = request.params.at("spark");
          // A request thread waits at most kConfirmWait for the Spark (api-notes: a slow or
          // silent Spark gets 503 with Retry-After instead of holding the thread).
-         const Status s =
-             app.executor.ConfirmHostKey(spark, fingerprint->get<std::string>(), kConfirmWait);
+         const Status s = app.executor.ConfirmHostKey(spark, *fingerprint, kConfirmWait);
          if (!s.ok()) {
            if (s.code() == "not_found") {
              return ErrorResponse(404, "not_found", "no Spark named \"" + spark + "\"");
