@@ -1,6 +1,7 @@
 // GET /api/config, PUT /api/config (a merge patch; pinned keys → 409; a change that would lock
 // out its own sender or raise a limit fixed at start → 409 conflict).
 #include "controller/config_schema.h"
+#include "exporter/json_depth.h"
 #include "exporter/log.h"
 #include "web/app.h"
 #include "web/config_admission.h"
@@ -9,9 +10,20 @@
 namespace spark {
 namespace {
 
+// No config key sits deeper than 4 levels (5 with the coming `clusters` list), and a patch is
+// merged and copied several times on the way (preview, overlay, layers, YAML): each recursion
+// costs a stack frame per level on a ~100 KiB request-thread stack, where an ASan build
+// already overflowed at 30 levels. So a patch gets a much tighter cap than the 64 of any body.
+constexpr size_t kMaxPatchDepth = 8;
+
 Response PutConfig(App& app, const Request& request) {
   auto patch = ParseJsonBody(request);
   if (!patch.ok()) return StatusResponse(patch.status());
+  if (NestedDeeperThan(request.body, kMaxPatchDepth)) {
+    return ErrorResponse(400, "invalid_field",
+                         "a configuration patch nests at most " + std::to_string(kMaxPatchDepth) +
+                             " levels: no configuration key is deeper");
+  }
   const ConfigPtr before = app.config.Current();
   // A patch that does not decode is left to Apply, which names the field.
   if (auto next = PreviewConfig(*before, *patch); next.ok()) {
