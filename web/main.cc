@@ -33,6 +33,7 @@
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
 #include "web/app.h"
+#include "web/host_names.h"
 #include "web/http_server.h"
 
 namespace spark {
@@ -349,10 +350,14 @@ int Run(const Flags& flags) {
   App app{clock,      *config,     poller,    events,      reports,
           sources_labels, diarization, scraper,  changes,   warnings,    *catalog,
           *controller, monitored,  ssh_health, [&identity] { return identity.Get(); },
-          [&heartbeat] { heartbeat->Poke(); }};
+          [&heartbeat] { heartbeat->Poke(); },
+          Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
+          initial->limits.max_sse_clients};
   ServerOptions server_options;
   server_options.listen = flags.listen;
-  server_options.threads = initial->limits.max_sse_clients + 32;
+  server_options.max_sse_clients = app.max_sse_clients_at_start;
+  server_options.host_names = app.site.host_names;
+  server_options.log_routes = true;
   ServerHooks hooks;
   hooks.config = [&config] { return config->Current(); };
   hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };

@@ -67,8 +67,7 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
   }
   const auto head = config->sparks.find(plan.head);
   if (head == config->sparks.end() || !head->second.host) {
-    return Status::Error("not_configured",
-                         plan.head + " has no host: configure the Sparks first");
+    return Status::Error("not_configured", plan.head + " has no host: configure the Sparks first");
   }
   plan.base_url = "http://" + config->VllmHttpHost().value_or(*head->second.host) + ":" +
                   std::to_string(config->vllm.port);
@@ -84,8 +83,7 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
   const ConfigPtr config = deps_.config.Current();
   if (service == "vllm") {
     if (action != "start" && action != "stop" && action != "restart") {
-      return Status::Error("invalid_field", "vLLM's actions are start, stop and restart",
-                           "action");
+      return Status::Error("invalid_field", "vLLM's actions are start, stop and restart", "action");
     }
     // The served model is read before the lock: probes may take a moment.
     const auto served = deps_.served_model();
@@ -231,8 +229,15 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   record->info.action = std::move(action);
   record->info.started_at = deps_.clock.WallNow();
   record->info.progress.phase = kind == JobKind::kSwap ? "reconciling" : "running";
+  // Recorded before anything runs: a job the journal cannot hold would vanish on a restart
+  // and its id could come again. Its id is not handed out again either way.
+  if (Status s = journal_.Record(record->info); !s.ok()) {
+    Log(LogLevel::kWarn, "jobs.jsonl: " + s.message());
+    return Status::Error("storage_failed",
+                         "the job could not be recorded, so it was not started: " + s.message());
+  }
   jobs_.push_back(record);
-  Publish(*record);
+  feed_.Bump();
   threads_.emplace(record->info.id,
                    std::thread([this, record, procedure] { RunJob(record, procedure); }));
   return record->info;
@@ -256,14 +261,14 @@ void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& 
   } else if (record->cancel && !result.ok()) {
     result = Status::Error("cancelled", "cancelled by the user");
   }
-  info.state = result.ok()                       ? JobState::kSucceeded
+  info.state = result.ok()                    ? JobState::kSucceeded
                : result.code() == "cancelled" ? JobState::kCancelled
-                                                : JobState::kFailed;
+                                              : JobState::kFailed;
   info.ended_at = deps_.clock.WallNow();
   if (!result.ok()) {
     record->log.Append(*info.ended_at, LogStream::kSystem, result.message());
-    info.error = JobError{result.code(), result.message(), record->log.Tail(kLogTail),
-                          record->fingerprint};
+    info.error =
+        JobError{result.code(), result.message(), record->log.Tail(kLogTail), record->fingerprint};
   }
   if (info.kind == JobKind::kSwap) {
     ++stats_.swaps[std::string(JobStateName(info.state))];

@@ -21,11 +21,33 @@ std::optional<Enum> FromName(const std::array<const char*, N>& names, const json
   return std::nullopt;
 }
 
+// The member `key` of `object` when it is a string, else "" (a record written by another
+// version, or edited by hand, must not stop the load).
+std::string StringMember(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// `text` cut to JobLog::kMaxLineBytes, at a UTF-8 character boundary, saying how much went.
+std::string CutLine(std::string text) {
+  if (text.size() <= JobLog::kMaxLineBytes) return text;
+  const size_t total = text.size();
+  constexpr size_t kRoom = 32;  // for the note
+  size_t keep = JobLog::kMaxLineBytes - kRoom;
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  text.resize(keep);
+  text += "… (" + std::to_string(total - keep) + " bytes cut)";
+  return text;
+}
+
 std::string_view StreamName(LogStream stream) {
   switch (stream) {
-    case LogStream::kStdout: return "stdout";
-    case LogStream::kStderr: return "stderr";
-    case LogStream::kSystem: return "system";
+    case LogStream::kStdout:
+      return "stdout";
+    case LogStream::kStderr:
+      return "stderr";
+    case LogStream::kSystem:
+      return "system";
   }
   return "system";
 }
@@ -66,7 +88,7 @@ std::optional<JobInfo> DecodeJob(const json& record) {
   JobInfo job;
   const auto kind = FromName<JobKind>(kKindNames, record.value("kind", json()));
   const auto state = FromName<JobState>(kStateNames, record.value("state", json()));
-  const auto started = ParseRfc3339(record.value("started_at", std::string()));
+  const auto started = ParseRfc3339(StringMember(record, "started_at"));
   const json id = record.value("id", json());
   if (!kind || !state || !started || !id.is_string() || id.get<std::string>().size() < 2) {
     return std::nullopt;
@@ -75,22 +97,22 @@ std::optional<JobInfo> DecodeJob(const json& record) {
   job.kind = *kind;
   job.state = *state;
   job.started_at = *started;
-  job.target = record.value("target", std::string());
-  job.action = record.value("action", std::string());
+  job.target = StringMember(record, "target");
+  job.action = StringMember(record, "action");
   if (const auto ended = record.value("ended_at", json()); ended.is_string()) {
     job.ended_at = ParseRfc3339(ended.get<std::string>());
   }
   if (const auto progress = record.value("progress", json()); progress.is_object()) {
-    job.progress.phase = progress.value("phase", std::string());
+    job.progress.phase = StringMember(progress, "phase");
     if (progress.value("percent", json()).is_number()) {
       job.progress.percent = progress["percent"].get<double>();
     }
   }
   if (const auto error = record.value("error", json()); error.is_object()) {
     JobError e;
-    e.code = error.value("code", std::string());
-    e.message = error.value("message", std::string());
-    e.fingerprint = error.value("fingerprint", std::string());
+    e.code = StringMember(error, "code");
+    e.message = StringMember(error, "message");
+    e.fingerprint = StringMember(error, "fingerprint");
     if (const auto tail = error.value("log_tail", json()); tail.is_array()) {
       for (const auto& line : tail) {
         if (line.is_string()) e.log_tail.push_back(line.get<std::string>());
@@ -110,13 +132,17 @@ json EncodeLogLine(const JobLogLine& line) {
 }
 
 void JobLog::Append(WallTime ts, LogStream stream, std::string text) {
-  JobLogLine line{next_seq_++, ts, stream, std::move(text)};
+  JobLogLine line{next_seq_++, ts, stream, CutLine(std::move(text))};
+  bytes_ += line.text.size();
   if (head_.size() < kHead) {
     head_.push_back(std::move(line));
     return;
   }
   tail_.push_back(std::move(line));
-  if (tail_.size() > kTail) {
+  // The head holds at most kHead × kMaxLineBytes (well under kMaxBytes): the tail always keeps
+  // its newest line.
+  while (tail_.size() > kTail || (bytes_ > kMaxBytes && tail_.size() > 1)) {
+    bytes_ -= tail_.front().text.size();
     tail_.pop_front();
     ++dropped_;
   }

@@ -14,21 +14,40 @@ uint64_t JobNumber(std::string_view id) {
   return ec == std::errc() && end == id.data() + id.size() ? n : 0;
 }
 
+namespace {
+
+std::string RecordId(const nlohmann::json& record) {
+  if (!record.is_object()) return "";
+  const auto it = record.find("id");
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
 Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   path_ = path;
   std::map<uint64_t, JobInfo> latest;
   size_t skipped = 0;
-  if (auto text = ReadFile(path); text.ok()) {
-    std::istringstream in(*text);
+  auto stored = ReadFile(path);
+  if (!stored.ok() && stored.status().code() != "not_found") {
+    // Without the history, the next id is unknown: recording (and so starting) jobs is refused
+    // rather than handing out an id that may already exist.
+    notes_.push_back("job history cannot be read, so no job can start: " +
+                     stored.status().message());
+    return stored.status();
+  }
+  if (stored.ok()) {
+    std::istringstream in(*stored);
     for (std::string line; std::getline(in, line);) {
       if (line.empty()) continue;
       const auto record = nlohmann::json::parse(line, nullptr, false);
+      // A record this version cannot read still holds an id that must never come again.
+      last_id_ = std::max(last_id_, JobNumber(RecordId(record)));
       auto job = DecodeJob(record);
       if (!job || JobNumber(job->id) == 0) {
         ++skipped;
         continue;
       }
-      last_id_ = std::max(last_id_, JobNumber(job->id));
       latest[JobNumber(job->id)] = std::move(*job);
     }
   }
@@ -67,9 +86,13 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
 }
 
 Status JobJournal::Record(const JobInfo& job) {
-  if (!file_.is_open()) return Status::Error("storage_failed", "jobs.jsonl is not open");
-  return file_.Append(EncodeJob(job).dump(-1, ' ', false,
-                                          nlohmann::json::error_handler_t::replace));
+  if (!file_.is_open()) {
+    return Status::Error("storage_failed", path_.string() + " is not open for writing");
+  }
+  const Status s =
+      file_.Append(EncodeJob(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (s.ok()) return s;
+  return Status::Error("storage_failed", "cannot record job " + job.id + ": " + s.message());
 }
 
 }  // namespace spark

@@ -22,7 +22,8 @@ ssh::WorkerSettings ForWorker(const SshSettings& settings, const std::optional<S
           settings.connect_timeout,
           settings.keepalive_interval,
           settings.max_backoff,
-          settings.max_channels};
+          settings.max_channels,
+          settings.wind_down};
 }
 
 std::shared_ptr<RemoteRun> Finished(Status status) {

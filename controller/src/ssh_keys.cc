@@ -199,6 +199,39 @@ std::filesystem::path DefaultSshKeyPath(const std::filesystem::path& data_dir) {
   return data_dir / "ssh" / "id_ed25519";
 }
 
+Status StoreKnownHostKey(const std::filesystem::path& known_hosts, std::string_view host_name,
+                         std::string_view key_blob) {
+  const std::string type = BlobKeyType(key_blob);
+  if (type.empty() || host_name.empty() ||
+      host_name.find_first_of(" \t\r\n") != std::string::npos) {
+    return Status::Error("invalid_field", "not a host key for known_hosts");
+  }
+  static std::mutex file_mu;  // every known_hosts write of the process, one at a time
+  std::lock_guard lock(file_mu);
+  auto old = ReadFile(known_hosts);
+  if (!old.ok() && old.status().code() != "not_found") {
+    return Status::Error("storage_failed", old.status().message());
+  }
+  std::string text;
+  if (old.ok()) {
+    size_t pos = 0;
+    while (pos < old->size()) {
+      size_t end = old->find('\n', pos);
+      if (end == std::string::npos) end = old->size();
+      const std::string_view line(old->data() + pos, end - pos);
+      pos = end + 1;
+      if (line.empty() || line.substr(0, line.find(' ')) == host_name) continue;
+      text.append(line).push_back('\n');
+    }
+  }
+  text += std::string(host_name) + " " + type + " " + Base64Encode(key_blob, /*pad=*/true) +
+          " spark-control\n";
+  Status s = EnsureDirectory(known_hosts.parent_path());
+  if (s.ok()) s = WriteFileAtomic(known_hosts, text);
+  if (!s.ok()) return Status::Error("storage_failed", "cannot store the host key: " + s.message());
+  return Status::Ok();
+}
+
 std::string FormatSha256Fingerprint(std::string_view digest) {
   return "SHA256:" + Base64Encode(digest, /*pad=*/false);
 }

@@ -300,42 +300,7 @@ Status SshConnection::VerifyHostKey(const std::filesystem::path& known_hosts) co
 }
 
 Status SshConnection::TrustHostKey(const std::filesystem::path& known_hosts) const {
-  KnownHosts hosts(session_);
-  if (hosts.get() == nullptr)
-    return Status::Error("storage_failed", "libssh2 could not load known hosts");
-  std::error_code ec;
-  if (std::filesystem::exists(known_hosts, ec)) {
-    libssh2_knownhost_readfile(hosts.get(), known_hosts.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-  }
-  const std::string name = KnownHostsName();
-  std::vector<libssh2_knownhost*> stale;
-  libssh2_knownhost* prev = nullptr;
-  libssh2_knownhost* entry = nullptr;
-  while (libssh2_knownhost_get(hosts.get(), &entry, prev) == 0) {
-    if (entry->name != nullptr && name == entry->name) stale.push_back(entry);
-    prev = entry;
-  }
-  for (auto* e : stale) libssh2_knownhost_del(hosts.get(), e);
-  const int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-                   KnownHostKeyBits(host_key_.type);
-  if (libssh2_knownhost_addc(hosts.get(), name.c_str(), nullptr, host_key_.blob.data(),
-                             host_key_.blob.size(), "spark-control", 13, mask, nullptr) != 0) {
-    return Status::Error("storage_failed",
-                         "cannot add the host key of " + Where() + ": " + LastError());
-  }
-  std::string text;
-  std::vector<char> line(8192);
-  prev = nullptr;
-  while (libssh2_knownhost_get(hosts.get(), &entry, prev) == 0) {
-    size_t out = 0;
-    if (libssh2_knownhost_writeline(hosts.get(), entry, line.data(), line.size(), &out,
-                                    LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0) {
-      text.append(line.data(), out);
-    }
-    prev = entry;
-  }
-  if (Status s = EnsureDirectory(known_hosts.parent_path()); !s.ok()) return s;
-  return WriteFileAtomic(known_hosts, text);
+  return StoreKnownHostKey(known_hosts, KnownHostsName(), host_key_.blob);
 }
 
 Status SshConnection::Authenticate(const std::string& user, const std::filesystem::path& key,

@@ -93,7 +93,7 @@ class SshConnection {
   // ok, host_key_unknown or host_key_mismatch with a message saying what to compare.
   Status VerifyHostKey(const std::filesystem::path& known_hosts) const;
   // Stores the presented host key in `known_hosts`, replacing other keys of this host:port
-  // (atomic file replace). storage_failed on error.
+  // (StoreKnownHostKey: atomic, serialised process-wide). storage_failed on error.
   Status TrustHostKey(const std::filesystem::path& known_hosts) const;
   // Public-key auth with `key` (public half derived by libssh2). ssh_auth_failed with the
   // cause (an RSA key gets the libssh2 1.10 explanation), ssh_unreachable, or cancelled.

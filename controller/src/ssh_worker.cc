@@ -66,8 +66,11 @@ Status SparkWorker::ConfirmHostKey(const std::string& fingerprint, Duration time
     incoming_confirms_.push_back(confirm);
   }
   wake_->Notify();
-  if (result.wait_for(timeout + std::chrono::seconds(1)) != std::future_status::ready) {
-    return Status::Error("ssh_unreachable", spark_ + " did not answer in time");
+  // The worker gives up at the same deadline; a connection it is still opening for a command
+  // may hold the answer longer, which the caller must not wait for.
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return Status::Error("ssh_unreachable",
+                         spark_ + " did not answer within " + SecondsText(timeout) + " s");
   }
   return result.get();
 }
@@ -160,8 +163,12 @@ void SparkWorker::ExpireJobs(SteadyTime now) {
     }
     it = queued_.erase(it);
   }
+  size_t stuck = 0;
   for (auto& job : active_) {
-    if (job->aborted) continue;
+    if (job->aborted) {
+      stuck += now >= job->wind_down_until ? 1 : 0;
+      continue;
+    }
     if (!job->internal() && job->run->cancel_requested()) {
       Abort(*job, Status::Error("cancelled", "cancelled; the remote command was stopped"));
     } else if (now >= job->deadline) {
@@ -170,11 +177,18 @@ void SparkWorker::ExpireJobs(SteadyTime now) {
                                          SecondsText(job->command.timeout) + " s; it was stopped"));
     }
   }
+  // A session that never reports or closes what was stopped would keep those channels (and
+  // sshd's sessions) forever; a new session frees them.
+  if (stuck > 0) {
+    DropConnection(std::to_string(stuck) + " stopped command(s) did not end within " +
+                   SecondsText(settings_.wind_down) + " s; reconnecting to free their channels");
+  }
 }
 
 void SparkWorker::Abort(Job& job, Status why) {
   Finish(job, RemoteOutcome::Failed(std::move(why)));
   job.aborted = true;
+  job.wind_down_until = steady_clock::now() + settings_.wind_down;
   // A job still opening or starting runs on until the remote shell reports its session,
   // so that the session can be killed; one that reported it is killed now.
   if (job.phase == Phase::kReading && (job.marker_seen || job.internal())) {
@@ -341,7 +355,7 @@ void SparkWorker::WaitForWork() {
   SteadyTime until = SteadyTime::max();
   for (const auto& job : queued_) until = std::min(until, job->deadline);
   for (const auto& job : active_) {
-    if (!job->aborted) until = std::min(until, job->deadline);
+    until = std::min(until, job->aborted ? job->wind_down_until : job->deadline);
   }
   if (conn_) until = std::min(until, next_keepalive_);
   if (!conn_ && Wanted()) until = std::min(until, next_attempt_);
@@ -349,12 +363,11 @@ void SparkWorker::WaitForWork() {
   // session, or one waiting for a channel slot that just freed) must start now: nothing else
   // may wake us before its deadline, and the aborted command's channel only closes once the
   // very process the kill is for has exited.
-  const auto busy = std::count_if(active_.begin(), active_.end(),
-                                  [](const auto& j) { return !j->internal(); });
-  const bool startable =
-      conn_ && std::any_of(queued_.begin(), queued_.end(), [&](const auto& j) {
-        return j->internal() || busy < settings_.max_channels;
-      });
+  const auto busy =
+      std::count_if(active_.begin(), active_.end(), [](const auto& j) { return !j->internal(); });
+  const bool startable = conn_ && std::any_of(queued_.begin(), queued_.end(), [&](const auto& j) {
+                           return j->internal() || busy < settings_.max_channels;
+                         });
   int timeout_ms = -1;
   if (more_ || startable) {
     timeout_ms = 0;

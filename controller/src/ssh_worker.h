@@ -26,6 +26,7 @@ struct WorkerSettings {
   Duration keepalive_interval{};
   Duration max_backoff{};
   int max_channels = 8;
+  Duration wind_down = std::chrono::seconds(10);
 };
 
 class SparkWorker {
@@ -55,8 +56,10 @@ class SparkWorker {
     long session_id = 0;
     bool marker_seen = false;
     bool retried = false;  // reconnected once because the session died before the channel opened
-    // Its outcome is out (cancel/timeout); only the channel is being wound down.
+    // Its outcome is out (cancel/timeout); only the channel is being wound down, until
+    // `wind_down_until`: past it the session no longer answers for it and is dropped.
     bool aborted = false;
+    SteadyTime wind_down_until{};
     bool internal() const { return run == nullptr; }
   };
   struct Confirm {

@@ -5,6 +5,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "exporter/json_depth.h"
 #include "exporter/report_stats.h"
 
 namespace spark {
@@ -65,29 +66,6 @@ Status TooManyCells(size_t max_cells) {
                        "`probs` has more than " + std::to_string(max_cells) +
                            " cells (frames × speakers, limits.max_diarization_cells)",
                        "probs");
-}
-
-// More nesting than any request needs would only cost the parser memory per level.
-constexpr size_t kMaxDepth = 64;
-
-// Whether arrays and objects in `text` nest deeper than `limit` (brackets in strings aside).
-bool NestedDeeperThan(std::string_view text, size_t limit) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // The callback of nlohmann's parse that keeps the tree small whatever the body holds: the
@@ -293,10 +271,10 @@ Result<DiarizationRequest> Assemble(const json& body, ArrayStreams& streams) {
 
 Result<DiarizationRequest> ParseDiarizationRequest(std::string_view body, size_t max_cells) {
   try {
-    if (NestedDeeperThan(body, kMaxDepth)) {
+    if (NestedDeeperThan(body, kMaxJsonDepth)) {
       return Status::Error("invalid_json",
                            "the request body nests arrays and objects deeper than " +
-                               std::to_string(kMaxDepth) + " levels");
+                               std::to_string(kMaxJsonDepth) + " levels");
     }
     ArrayStreams streams(max_cells);
     const json doc = json::parse(

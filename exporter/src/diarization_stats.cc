@@ -2,8 +2,9 @@
 
 namespace spark {
 
-void DiarizationStats::Record(std::string_view source, const DiarizationResult& result) {
-  const std::string label = labels_.Label(source);
+void DiarizationStats::Record(std::string_view source, const DiarizationResult& result,
+                              bool with_token) {
+  const std::string label = labels_.Label(source, with_token);
   std::lock_guard lock(mu_);
   SourceSeries& series = view_.sources[label];
   for (const SegmentVerdict& segment : result.segments) {

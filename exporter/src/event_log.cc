@@ -1,62 +1,77 @@
 #include "exporter/event_log.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
-#include <charconv>
-#include <fstream>
 
 namespace spark {
 namespace fs = std::filesystem;
 namespace {
 
-bool Matches(const ConnectivityEvent& e, const EventQuery& q) {
-  if (!q.service.empty() && e.service != q.service) return false;
-  if (q.type && e.type != *q.type) return false;
-  return true;
+// An event line is longer than this (its fixed fields alone are), so a file of
+// max_file_bytes never needs more index entries than LiveBlocks() gives.
+constexpr uint64_t kMinLineBytes = 64;
+
+EventFilter FilterOf(const EventQuery& query) { return {query.service, query.type}; }
+
+// Events with id > since from the chunks, oldest first, up to `limit`.
+std::vector<ConnectivityEvent> ChunksForward(
+    const std::vector<std::shared_ptr<const EventChunk>>& ring, const EventFilter& filter,
+    uint64_t since, size_t limit) {
+  std::vector<ConnectivityEvent> out;
+  for (const auto& chunk : ring) {
+    const size_t size = chunk->size.load(std::memory_order_acquire);
+    if (size == 0 || chunk->events[size - 1].id <= since) continue;
+    for (size_t i = 0; i < size; ++i) {
+      const ConnectivityEvent& e = chunk->events[i];
+      if (e.id <= since || !filter.Matches(e)) continue;
+      out.push_back(e);
+      if (out.size() == limit) return out;
+    }
+  }
+  return out;
 }
 
-// Reads the id from the start of a line we wrote (`{"id":N,`) without a full parse.
-std::optional<uint64_t> PeekId(std::string_view line) {
-  constexpr std::string_view kPrefix = "{\"id\":";
-  if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  uint64_t id = 0;
-  const char* begin = line.data() + kPrefix.size();
-  const auto [end, ec] = std::from_chars(begin, line.data() + line.size(), id);
-  if (ec != std::errc() || end == begin) return std::nullopt;
-  return id;
-}
-
-// The last `max_bytes` of a file split into complete lines.
-std::vector<std::string> TailLines(const fs::path& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  const std::streamoff size = in.tellg();
-  const std::streamoff start = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(max_bytes));
-  in.seekg(start);
-  std::string data(static_cast<size_t>(size - start), '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  if (start > 0) {  // the first line is probably cut
-    const auto nl = data.find('\n');
-    pos = nl == std::string::npos ? data.size() : nl + 1;
+// The newest matching events from the chunks, newest first, up to `limit`.
+std::vector<ConnectivityEvent> ChunksBackward(
+    const std::vector<std::shared_ptr<const EventChunk>>& ring, const EventFilter& filter,
+    size_t limit) {
+  std::vector<ConnectivityEvent> out;
+  for (auto chunk = ring.rbegin(); chunk != ring.rend(); ++chunk) {
+    for (size_t i = (*chunk)->size.load(std::memory_order_acquire); i-- > 0;) {
+      const ConnectivityEvent& e = (*chunk)->events[i];
+      if (!filter.Matches(e)) continue;
+      out.push_back(e);
+      if (out.size() == limit) return out;
+    }
   }
-  while (pos < data.size()) {
-    const auto nl = data.find('\n', pos);
-    if (nl == std::string::npos) break;  // torn last line
-    lines.emplace_back(data, pos, nl - pos);
-    pos = nl + 1;
-  }
-  return lines;
+  return out;
 }
 
 }  // namespace
 
 EventLog::EventLog(EventLogOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {
-  if (options_.dir.empty()) return;
-  (void)EnsureDirectory(options_.dir);
-  (void)file_.Open(ActivePath());
-  LoadTail();
+  std::lock_guard lock(append_mu_);
+  if (!options_.dir.empty()) {
+    (void)EnsureDirectory(options_.dir);
+    for (int n = options_.keep_rotated; n >= 1; --n) {
+      struct stat st {};
+      if (::stat(RotatedPath(n).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (auto file = EventFile::Open(RotatedPath(n), static_cast<uint64_t>(st.st_size), 0)) {
+        files_.push_back(std::move(file));
+      }
+    }
+    bool unused = false;
+    (void)OpenActiveLocked(unused);
+    // Ids continue after the largest id any file ends with, so none repeats even when the
+    // active file is empty (just rotated) or ends in lines that cannot be read.
+    uint64_t last = 0;
+    for (const auto& file : files_) last = std::max(last, file->LastIdOnDisk());
+    last_id_.store(last, std::memory_order_release);
+    ring_complete_ = last == 0;
+  }
+  PublishLocked();
 }
 
 fs::path EventLog::ActivePath() const { return options_.dir / "events.jsonl"; }
@@ -65,66 +80,115 @@ fs::path EventLog::RotatedPath(int n) const {
   return options_.dir / ("events." + std::to_string(n) + ".jsonl");
 }
 
-void EventLog::LoadTail() {
-  constexpr size_t kTailBytes = 1 << 20;
-  // Newest file first; stop at the first that holds a readable event.
-  for (int n = 0; n <= options_.keep_rotated; ++n) {
-    const fs::path path = n == 0 ? ActivePath() : RotatedPath(n);
-    std::vector<ConnectivityEvent> events;
-    for (const std::string& line : TailLines(path, kTailBytes)) {
-      auto decoded = DecodeEvent(line);
-      if (decoded.ok()) events.push_back(std::move(decoded).value());
-    }
-    if (events.empty()) continue;
-    for (auto& e : events) {
-      last_id_ = std::max(last_id_, e.id);
-      ring_.push_back(std::move(e));
-      if (ring_.size() > options_.ring_capacity) ring_.pop_front();
-    }
-    ring_complete_ = false;  // older events may exist on disk
-    return;
-  }
+size_t EventLog::LiveBlocks() const {
+  return static_cast<size_t>(options_.max_file_bytes / (EventFile::kBlockLines * kMinLineBytes)) +
+         2;
 }
 
-Status EventLog::RotateLocked() {
-  std::unique_lock files(files_mu_);
+Status EventLog::OpenActiveLocked(bool& view_changed) {
+  Status status = file_.Open(ActivePath());
+  if (!status.ok()) return status;
+  if (active_ && active_->IsAt(ActivePath())) return Status::Ok();  // a rotation kept the file
+  auto file = EventFile::Open(ActivePath(), file_.size(), LiveBlocks());
+  if (!file) {
+    file_.Close();
+    return Status::Error("io_error", "cannot read " + ActivePath().string());
+  }
+  active_ = file;
+  files_.push_back(std::move(file));
+  const size_t keep = static_cast<size_t>(std::max(0, options_.keep_rotated)) + 1;
+  if (files_.size() > keep) files_.erase(files_.begin(), files_.end() - keep);
+  view_changed = true;
+  return Status::Ok();
+}
+
+Status EventLog::RotateLocked(bool& view_changed) {
   file_.Close();
   std::error_code ec;
   fs::remove(RotatedPath(options_.keep_rotated), ec);
   for (int n = options_.keep_rotated - 1; n >= 1; --n) {
     if (fs::exists(RotatedPath(n), ec)) fs::rename(RotatedPath(n), RotatedPath(n + 1), ec);
   }
-  if (options_.keep_rotated >= 1) fs::rename(ActivePath(), RotatedPath(1), ec);
-  else fs::remove(ActivePath(), ec);
-  return file_.Open(ActivePath());
+  if (options_.keep_rotated >= 1) {
+    fs::rename(ActivePath(), RotatedPath(1), ec);
+  } else {
+    fs::remove(ActivePath(), ec);
+  }
+  // Readers that hold the old active file keep reading it through its own descriptor.
+  return OpenActiveLocked(view_changed);
+}
+
+Status EventLog::WriteLocked(const ConnectivityEvent& event, bool& view_changed) {
+  const std::string line = EncodeEvent(event);
+  Status status = Status::Ok();
+  if (!file_.is_open()) status = OpenActiveLocked(view_changed);
+  if (status.ok() && file_.size() > 0 && file_.size() + line.size() + 1 > options_.max_file_bytes) {
+    status = RotateLocked(view_changed);
+  }
+  if (!status.ok()) return status;
+  const uint64_t offset = file_.size();
+  status = file_.Append(line);
+  if (status.ok()) active_->Add(event, offset, line.size() + 1);
+  return status;
+}
+
+void EventLog::KeepInMemoryLocked(const ConnectivityEvent& event, bool& view_changed) {
+  if (!ring_.empty()) {
+    EventChunk& chunk = *ring_.back();
+    const size_t size = chunk.size.load(std::memory_order_relaxed);
+    if (size < EventChunk::kCapacity) {
+      chunk.events[size] = event;
+      chunk.size.store(size + 1, std::memory_order_release);
+      return;
+    }
+  }
+  auto chunk = std::make_shared<EventChunk>();
+  chunk->events[0] = event;
+  chunk->size.store(1, std::memory_order_release);
+  ring_.push_back(std::move(chunk));
+  const size_t max_chunks =
+      (options_.ring_capacity + EventChunk::kCapacity - 1) / EventChunk::kCapacity + 1;
+  if (ring_.size() > max_chunks) {
+    ring_.erase(ring_.begin());
+    ring_complete_ = false;
+  }
+  view_changed = true;
+}
+
+void EventLog::PublishLocked() {
+  auto view = std::make_shared<View>();
+  view->ring.assign(ring_.begin(), ring_.end());
+  view->ring_complete = ring_complete_;
+  view->files.assign(files_.begin(), files_.end());
+  std::lock_guard lock(view_mu_);
+  view_ = std::move(view);
+}
+
+std::shared_ptr<const EventLog::View> EventLog::CurrentView() const {
+  std::lock_guard lock(view_mu_);
+  return view_;
 }
 
 Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
   {
-    std::lock_guard lock(mu_);
-    event.id = last_id_ + 1;
+    std::lock_guard lock(append_mu_);
+    event.id = last_id_.load(std::memory_order_relaxed) + 1;
     event.ts = clock_.WallNow();
+    bool view_changed = false;
     if (!options_.dir.empty()) {
-      const std::string line = EncodeEvent(event);
-      Status status = Status::Ok();
-      if (!file_.is_open()) status = file_.Open(ActivePath());
-      if (status.ok() && file_.size() > 0 && file_.size() + line.size() + 1 > options_.max_file_bytes) {
-        status = RotateLocked();
-      }
-      if (status.ok()) status = file_.Append(line);
+      const Status status = WriteLocked(event, view_changed);
       if (!status.ok()) {
-        ++counters_.dropped_disk;
+        if (view_changed) PublishLocked();
+        dropped_disk_.fetch_add(1, std::memory_order_relaxed);
         return Status::Error("storage_failed",
                              "the connectivity log could not be written: " + status.message());
       }
     }
-    last_id_ = event.id;
-    ++(event.type == EventType::kTransition ? counters_.transitions : counters_.reports);
-    ring_.push_back(event);
-    if (ring_.size() > options_.ring_capacity) {
-      ring_.pop_front();
-      ring_complete_ = false;
-    }
+    KeepInMemoryLocked(event, view_changed);
+    if (view_changed) PublishLocked();
+    last_id_.store(event.id, std::memory_order_release);
+    (event.type == EventType::kTransition ? transitions_ : reports_)
+        .fetch_add(1, std::memory_order_relaxed);
   }
   feed_.Bump();
   return event;
@@ -132,66 +196,37 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
 
 std::vector<ConnectivityEvent> EventLog::Find(const EventQuery& query) const {
   const size_t limit = std::max<size_t>(1, query.limit);
-  {
-    std::lock_guard lock(mu_);
+  const EventFilter filter = FilterOf(query);
+  const std::shared_ptr<const View> view = CurrentView();
+  const auto& ring = view->ring;
+  if (query.since) {
+    const uint64_t since = *query.since;
+    if (since >= last_id()) return {};  // e.g. a stream that is up to date
+    const bool in_memory = view->ring_complete || view->files.empty() ||
+                           (!ring.empty() && ring.front()->events[0].id <= since + 1);
+    if (in_memory) return ChunksForward(ring, filter, since, limit);
     std::vector<ConnectivityEvent> out;
-    if (query.since) {
-      const bool covered = ring_complete_ || (!ring_.empty() && *query.since + 1 >= ring_.front().id) ||
-                           *query.since >= last_id_;
-      if (covered) {
-        for (const auto& e : ring_) {
-          if (e.id > *query.since && Matches(e, query)) {
-            out.push_back(e);
-            if (out.size() == limit) break;
-          }
-        }
-        return out;
-      }
-    } else {
-      for (auto it = ring_.rbegin(); it != ring_.rend() && out.size() < limit; ++it) {
-        if (Matches(*it, query)) out.push_back(*it);
-      }
-      if (out.size() == limit || ring_complete_) {
-        std::reverse(out.begin(), out.end());
-        return out;
-      }
+    for (const auto& file : view->files) {
+      file->Forward(filter, since, limit, out);
+      if (out.size() >= limit) break;
+    }
+    return out;
+  }
+  std::vector<ConnectivityEvent> out = ChunksBackward(ring, filter, limit);
+  if (out.size() < limit && !view->ring_complete && !view->files.empty()) {
+    out.clear();
+    for (auto file = view->files.rbegin(); file != view->files.rend(); ++file) {
+      (*file)->Backward(filter, limit, out);
+      if (out.size() >= limit) break;
     }
   }
-  return FindOnDisk(query);
-}
-
-std::vector<ConnectivityEvent> EventLog::FindOnDisk(const EventQuery& query) const {
-  const size_t limit = std::max<size_t>(1, query.limit);
-  std::shared_lock files(files_mu_);
-  std::deque<ConnectivityEvent> out;
-  for (int n = options_.keep_rotated; n >= 0; --n) {
-    std::ifstream in(n == 0 ? ActivePath() : RotatedPath(n), std::ios::binary);
-    std::string line;
-    while (in && std::getline(in, line)) {
-      if (in.eof()) break;  // no newline: a line being written right now
-      const auto id = PeekId(line);
-      if (!id || (query.since && *id <= *query.since)) continue;
-      auto decoded = DecodeEvent(line);
-      if (!decoded.ok() || !Matches(*decoded, query)) continue;
-      out.push_back(std::move(decoded).value());
-      if (query.since) {
-        if (out.size() == limit) return {out.begin(), out.end()};
-      } else if (out.size() > limit) {
-        out.pop_front();
-      }
-    }
-  }
-  return {out.begin(), out.end()};
-}
-
-uint64_t EventLog::last_id() const {
-  std::lock_guard lock(mu_);
-  return last_id_;
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 EventLog::Counters EventLog::counters() const {
-  std::lock_guard lock(mu_);
-  return counters_;
+  return {transitions_.load(std::memory_order_relaxed), reports_.load(std::memory_order_relaxed),
+          dropped_disk_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace spark

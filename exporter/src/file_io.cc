@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -44,7 +46,10 @@ void FsyncDir(const fs::path& dir) {
 }  // namespace
 
 Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
-  const fs::path temp = path.string() + std::string(kTempMarker) + std::to_string(::getpid());
+  // A name of its own per call: two threads replacing files at once never share a temp file.
+  static std::atomic<uint64_t> serial{0};
+  const fs::path temp = path.string() + std::string(kTempMarker) + std::to_string(::getpid()) +
+                        "-" + std::to_string(serial++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create", temp);
   Status status = WriteAll(fd, contents, temp);
@@ -105,7 +110,41 @@ void AppendFile::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   size_ = 0;
+  torn_ = false;
 }
+
+namespace {
+
+// Reads exactly `size` bytes at `offset`; false on an error or an early end of file.
+bool PreadAll(int fd, char* data, size_t size, off_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, data, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
+  }
+  return true;
+}
+
+// Where the file's complete lines end: just past its last newline, 0 when it has none,
+// -1 when it cannot be read. Reads backwards in chunks, however long the torn line is.
+off_t CompleteLinesEnd(int fd, off_t size) {
+  constexpr off_t kChunk = 64 << 10;
+  std::string buffer;
+  for (off_t end = size; end > 0;) {
+    const off_t begin = std::max<off_t>(0, end - kChunk);
+    buffer.resize(static_cast<size_t>(end - begin));
+    if (!PreadAll(fd, buffer.data(), buffer.size(), begin)) return -1;
+    const auto nl = buffer.rfind('\n');
+    if (nl != std::string::npos) return begin + static_cast<off_t>(nl) + 1;
+    end = begin;
+  }
+  return 0;
+}
+
+}  // namespace
 
 Status AppendFile::Open(const fs::path& path) {
   Close();
@@ -118,18 +157,17 @@ Status AppendFile::Open(const fs::path& path) {
     return s;
   }
   off_t size = st.st_size;
-  // Drop a torn last line (a crash between the start and the end of a write).
-  if (size > 0) {
-    char last = 0;
-    if (::pread(fd, &last, 1, size - 1) == 1 && last != '\n') {
-      const off_t chunk = std::min<off_t>(size, 1 << 20);
-      std::string tail(static_cast<size_t>(chunk), '\0');
-      if (::pread(fd, tail.data(), tail.size(), size - chunk) == chunk) {
-        const auto nl = tail.rfind('\n');
-        const off_t keep = nl == std::string::npos ? size - chunk : size - chunk + static_cast<off_t>(nl) + 1;
-        if (::ftruncate(fd, keep) == 0) size = keep;
-      }
+  // Drop a torn last line (a crash between the start and the end of a write) entirely:
+  // appending after any part of it would spoil the next line too.
+  char last = '\n';
+  if (size > 0 && (!PreadAll(fd, &last, 1, size - 1) || last != '\n')) {
+    const off_t keep = CompleteLinesEnd(fd, size);
+    if (keep < 0 || ::ftruncate(fd, keep) != 0) {
+      const Status s = Errno("drop the torn last line of", path);
+      ::close(fd);
+      return s;
     }
+    size = keep;
   }
   fd_ = fd;
   size_ = static_cast<uint64_t>(size);
@@ -138,6 +176,12 @@ Status AppendFile::Open(const fs::path& path) {
 
 Status AppendFile::Append(std::string_view line) {
   if (fd_ < 0) return Status::Error("io_error", "log file is not open");
+  // A failed append whose rollback failed too: cut it off before anything follows it.
+  if (torn_ && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+    return Status::Error("io_error", std::string("a failed append could not be rolled back: ") +
+                                         std::strerror(errno));
+  }
+  torn_ = false;
   std::string record;
   record.reserve(line.size() + 1);
   record.append(line);
@@ -151,8 +195,8 @@ Status AppendFile::Append(std::string_view line) {
     return Status::Ok();
   }
   const int saved = n < 0 ? errno : ENOSPC;
-  if (n > 0) (void)::ftruncate(fd_, static_cast<off_t>(size_));
-  errno = saved;
+  // Back to the old size, whatever the failed write left behind.
+  torn_ = ::ftruncate(fd_, static_cast<off_t>(size_)) != 0;
   return Status::Error("io_error", std::string("append failed: ") + std::strerror(saved));
 }
 

@@ -1,5 +1,7 @@
 #include "exporter/report_stats.h"
 
+#include <algorithm>
+
 namespace spark {
 
 std::string_view TruncateUtf8(std::string_view s, size_t max_bytes) {
@@ -10,12 +12,21 @@ std::string_view TruncateUtf8(std::string_view s, size_t max_bytes) {
   return s.substr(0, cut);
 }
 
-std::string SourceLabels::Label(std::string_view source) {
+SourceLabels::SourceLabels(size_t max_sources, size_t max_bytes, size_t reserved_for_token)
+    : max_sources_(max_sources),
+      max_bytes_(max_bytes),
+      open_slots_(max_sources - std::min(max_sources, reserved_for_token)) {}
+
+std::string SourceLabels::Label(std::string_view source, bool with_token) {
   if (source.empty()) return "unknown";
   std::string label(TruncateUtf8(source, max_bytes_));
   std::lock_guard lock(mu_);
   if (known_.count(label)) return label;
   if (known_.size() >= max_sources_) return "other";
+  if (!with_token) {
+    if (taken_without_token_ >= open_slots_) return "other";
+    ++taken_without_token_;
+  }
   known_.insert(label);
   return label;
 }

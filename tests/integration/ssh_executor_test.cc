@@ -2,8 +2,12 @@
 // with the fake spark-vllm-docker tools on the session PATH. Every wait is bounded.
 #include "controller/ssh_executor.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -14,6 +18,7 @@
 #include "controller/command_builder.h"
 #include "controller/shell_quote.h"
 #include "support/process.h"
+#include "support/silent_port.h"
 #include "support/sshd.h"
 
 namespace spark {
@@ -277,6 +282,71 @@ TEST_F(SshExecutorTest, ADroppedConnectionFailsTheCommandAndTheNextOneReconnects
   EXPECT_EQ(outcome->status.code(), "ssh_unreachable") << outcome->status.message();
   const auto again = executor->Run(Cmd("echo again", seconds(10)));
   EXPECT_TRUE(again.status.ok()) << again.status.message();
+}
+
+TEST_F(SshExecutorTest, CommandsStoppedOnAHungSessionNeverKeepTheirChannels) {
+  SshSettings settings = Settings();
+  settings.wind_down = seconds(1);
+  auto executor = Trusted(settings);
+  ASSERT_TRUE(executor->Run(Cmd("true")).status.ok());
+  // The link hangs: the session's sshd answers nothing, so no command reports its session
+  // or closes. More commands than channels end by their deadline or a cancel.
+  ASSERT_GT(sshd_.PauseSessions(true), 0);
+  std::vector<std::shared_ptr<RemoteRun>> runs;
+  for (int i = 0; i < 10; ++i) runs.push_back(executor->Start(Cmd("echo lost", seconds(2))));
+  runs.push_back(executor->Start(Cmd("echo cancelled", seconds(60))));
+  runs.back()->Cancel();
+  for (const auto& run : runs) {
+    const auto outcome = run->WaitFor(seconds(10));
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_TRUE(outcome->status.code() == "timeout" || outcome->status.code() == "cancelled")
+        << outcome->status.code() << ": " << outcome->status.message();
+  }
+  // A new command still runs: the stopped ones' channels are given up with their session.
+  const auto next = executor->Run(Cmd("echo next", seconds(20)));
+  sshd_.PauseSessions(false);
+  EXPECT_TRUE(next.status.ok()) << next.status.message();
+}
+
+TEST_F(SshExecutorTest, TwoSparksConfirmedAtOnceBothStayInKnownHosts) {
+  test::Sshd second;
+  for (int round = 0; round < 3; ++round) {
+    SshSettings settings = Settings();
+    settings.sparks["spark2"] = SshLogin{"127.0.0.1", second.user(), second.port()};
+    settings.known_hosts = data_ / ("round" + std::to_string(round)) / "known_hosts";
+    SshExecutor executor(settings);
+    Status first_result = Status::Ok();
+    std::thread other([&] {
+      first_result = executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10));
+    });
+    const Status second_result =
+        executor.ConfirmHostKey("spark2", second.HostKeyFingerprint(), seconds(10));
+    other.join();
+    ASSERT_TRUE(first_result.ok()) << first_result.message();
+    ASSERT_TRUE(second_result.ok()) << second_result.message();
+    const std::string text = ReadText(settings.known_hosts);
+    EXPECT_NE(text.find("[127.0.0.1]:" + std::to_string(sshd_.port()) + " ssh-ed25519 "),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("[127.0.0.1]:" + std::to_string(second.port()) + " ssh-ed25519 "),
+              std::string::npos)
+        << text;
+    // Both keys are usable as stored.
+    EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());
+    EXPECT_TRUE(executor.Run({"spark2", "true", seconds(20), {}}).status.ok());
+  }
+}
+
+TEST_F(SshExecutorTest, ConfirmingAHostKeyWaitsNoLongerThanItsTimeout) {
+  const test::SilentPort silent;
+  SshSettings settings = Settings();
+  settings.sparks["spark1"]->port = silent.port();
+  SshExecutor executor(settings);
+  const auto start = Clock::now();
+  const Status s = executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(2));
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(s.code(), "ssh_unreachable") << s.message();
+  EXPECT_LT(took, milliseconds(2500));
 }
 
 TEST_F(SshExecutorTest, ALongLogFollowDoesNotHoldUpAShortCommand) {

@@ -202,6 +202,12 @@ int Sshd::KillSessions() {
   return static_cast<int>(pids.size());
 }
 
+int Sshd::PauseSessions(bool pause) {
+  const auto pids = SessionPids();
+  for (pid_t pid : pids) kill(pid, pause ? SIGSTOP : SIGCONT);
+  return static_cast<int>(pids.size());
+}
+
 void Sshd::Stop() {
   if (!server_) return;
   // Only sshd itself: a command killed while its login shell still runs ~/.bashrc can leave

@@ -54,6 +54,10 @@ class Sshd {
   // Kills (SIGKILL) the per-connection sshd processes, keeping the listener: open
   // connections drop as if the link died. Returns how many were killed.
   int KillSessions();
+  // Stops (SIGSTOP, `pause`) or resumes (SIGCONT) the per-connection sshd processes: open
+  // connections stay up but nothing answers on them, as on a link that hangs; new connections
+  // are served. Returns how many.
+  int PauseSessions(bool pause);
   // sshd's own log (-e), for failure messages.
   std::string Log() const;
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <numeric>
 
 #include "controller/job.h"
 #include "controller/job_journal.h"
@@ -26,7 +27,36 @@ TEST(JobLog, KeepsTheFirstAndLastLinesAndMarksTheGap) {
   // Resuming after any seq never repeats a line.
   EXPECT_EQ(log.Since(lines[JobLog::kHead].seq).size(), JobLog::kTail);
   EXPECT_EQ(log.Since(total).size(), 0u);
-  EXPECT_EQ(log.Tail(2), (std::vector<std::string>{std::to_string(total - 1), std::to_string(total)}));
+  EXPECT_EQ(log.Tail(2),
+            (std::vector<std::string>{std::to_string(total - 1), std::to_string(total)}));
+}
+
+TEST(JobLog, IsBoundedInBytesPerLineAndPerJob) {
+  JobLog log;
+  // One huge line (a progress bar without line ends, a base64 blob) is cut, at a character
+  // boundary, and says how much went.
+  std::string huge;
+  for (int i = 0; i < 300'000; ++i) huge += "é";  // 2 bytes each
+  log.Append(At(0), LogStream::kStdout, huge);
+  const std::string kept = log.Since(0)[0].text;
+  EXPECT_LE(kept.size(), JobLog::kMaxLineBytes);
+  EXPECT_NE(kept.find("bytes cut)"), std::string::npos) << kept.substr(kept.size() - 40);
+  EXPECT_TRUE(kept.starts_with("éé"));
+  EXPECT_NO_THROW((void)nlohmann::json(kept).dump());  // still valid UTF-8
+  // Many long lines: well below the line counts, the bytes bound keeps the newest lines.
+  const std::string wide(JobLog::kMaxLineBytes - 10, 'x');
+  for (int i = 1; i <= 3000; ++i) log.Append(At(1), LogStream::kStdout, std::to_string(i) + wide);
+  const auto lines = log.Since(0);
+  const size_t bytes =
+      std::accumulate(lines.begin(), lines.end(), size_t{0},
+                      [](size_t n, const JobLogLine& l) { return n + l.text.size(); });
+  EXPECT_LE(bytes, JobLog::kMaxBytes + 100);  // + the gap marker
+  EXPECT_LE(log.bytes(), JobLog::kMaxBytes);
+  EXPECT_GT(log.bytes(), JobLog::kMaxBytes - JobLog::kMaxLineBytes);
+  ASSERT_EQ(lines[JobLog::kHead].stream, LogStream::kSystem);
+  EXPECT_NE(lines[JobLog::kHead].text.find("lines not kept"), std::string::npos);
+  EXPECT_TRUE(lines.back().text.starts_with("3000x"));
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_LT(lines[i - 1].seq, lines[i].seq);
 }
 
 TEST(JobLog, JobsRoundTripThroughJson) {
@@ -43,6 +73,50 @@ TEST(JobLog, JobsRoundTripThroughJson) {
   ASSERT_TRUE(back);
   EXPECT_EQ(EncodeJob(*back), EncodeJob(job));
   EXPECT_FALSE(DecodeJob(nlohmann::json{{"id", "j1"}, {"kind", "dance"}}));
+  // A null (or a number) where a string belongs is read as empty, never thrown.
+  auto odd = EncodeJob(job);
+  odd["target"] = nullptr;
+  odd["action"] = 3;
+  odd["error"]["code"] = nullptr;
+  odd["progress"]["phase"] = nlohmann::json::array();
+  const auto read = DecodeJob(odd);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->target, "");
+  EXPECT_EQ(read->error->code, "");
+  odd["started_at"] = nullptr;
+  EXPECT_FALSE(DecodeJob(odd));
+}
+
+TEST(JobJournal, OddRecordsNeitherStopTheLoadNorFreeTheirIds) {
+  test::TempDir dir;
+  const auto path = dir / "jobs.jsonl";
+  std::ofstream(path)
+      << R"({"id":"j3","kind":"swap","state":"succeeded","target":null,"started_at":null})"
+         "\n"
+      << R"({"id":"j2","kind":"service","state":"succeeded","target":null,"action":null,)"
+      << R"("started_at":"2026-11-30T12:00:00.000Z","error":{"code":null,"log_tail":[1,null]}})"
+      << "\n"
+      << R"({"id":"j9","kind":"teleport","state":"succeeded","started_at":"2026-11-30T12:00:00.000Z"})"
+      << "\n";
+  JobJournal journal;
+  ASSERT_TRUE(journal.Open(path, At(0)).ok());
+  ASSERT_EQ(journal.history().size(), 1u);
+  EXPECT_EQ(journal.history()[0].id, "j2");
+  EXPECT_EQ(journal.history()[0].target, "");
+  // j9 came from a version with another job kind: its id is still taken.
+  EXPECT_EQ(journal.last_id(), 9u);
+}
+
+TEST(JobJournal, AHistoryThatCannotBeReadRefusesToRecord) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "jobs.jsonl");  // exists, unreadable as a file
+  JobJournal journal;
+  EXPECT_FALSE(journal.Open(dir / "jobs.jsonl", At(0)).ok());
+  JobInfo job;
+  job.id = "j1";
+  job.started_at = At(0);
+  EXPECT_EQ(journal.Record(job).code(), "storage_failed");
+  ASSERT_FALSE(journal.notes().empty());
 }
 
 TEST(JobJournal, ARunningJobBecomesInterruptedAndIdsContinue) {

@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
 
 #include "support/process.h"
 #include "support/sshd.h"
@@ -89,6 +92,58 @@ TEST(SshKeys, FingerprintFormat) {
        {"", "ssh-ed25519", "ssh-ed25519 !!!!", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIA== x"}) {
     EXPECT_EQ(PublicKeyFingerprint(junk).status().code(), "invalid_field") << junk;
   }
+}
+
+// A host key blob as a server sends it: string "ssh-ed25519", string 32 key bytes.
+std::string Ed25519Blob(char fill) {
+  std::string blob = std::string("\0\0\0\x0b", 4) + "ssh-ed25519" + std::string("\0\0\0\x20", 4);
+  return blob + std::string(32, fill);
+}
+
+TEST(KnownHosts, TwoSparksConfirmedAtOnceBothStay) {
+  TempDir data;
+  const auto file = data / "ssh/known_hosts";
+  constexpr int kPerThread = 60;
+  std::vector<std::thread> threads;
+  std::vector<std::string> failures[2];
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string name = "[10.0." + std::to_string(t) + "." + std::to_string(i) + "]:22";
+        const Status s = StoreKnownHostKey(file, name, Ed25519Blob(static_cast<char>('a' + t)));
+        if (!s.ok()) failures[t].push_back(s.message());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_TRUE(failures[0].empty() && failures[1].empty())
+      << ::testing::PrintToString(failures[0]) << ::testing::PrintToString(failures[1]);
+  std::ifstream in(file);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lines;
+    EXPECT_TRUE(line.starts_with("[10.0.")) << line;
+    EXPECT_NE(line.find(" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 2 * kPerThread) << "a concurrent confirmation lost a line";
+  for (const auto& entry : std::filesystem::directory_iterator(data / "ssh")) {
+    EXPECT_EQ(entry.path().filename(), "known_hosts") << "left behind: " << entry.path();
+  }
+}
+
+TEST(KnownHosts, AConfirmedKeyReplacesOnlyItsOwnHostsLines) {
+  TempDir data;
+  const auto file = data / "known_hosts";
+  std::ofstream(file) << "other ssh-ed25519 AAAA keep\n[h]:2222 ssh-rsa AAAA old\n";
+  ASSERT_TRUE(StoreKnownHostKey(file, "[h]:2222", Ed25519Blob('x')).ok());
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().find("old"), std::string::npos) << text.str();
+  EXPECT_TRUE(text.str().starts_with("other ssh-ed25519 AAAA keep\n[h]:2222 ssh-ed25519 "))
+      << text.str();
+  EXPECT_EQ(StoreKnownHostKey(file, "[h]:2222", "junk").code(), "invalid_field");
+  EXPECT_EQ(StoreKnownHostKey(file, "a b", Ed25519Blob('x')).code(), "invalid_field");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "exporter/diarization_request.h"
 #include "web/app.h"
 #include "web/json_api.h"
+#include "web/request_guard.h"
 
 namespace spark {
 namespace {
@@ -45,7 +46,7 @@ Response Diarize(App& app, const Request& http) {
   const auto request = ParseDiarizationRequest(http.body, max_cells);
   if (!request.ok()) return StatusResponse(request.status());
   const DiarizationResult result = ScoreSegments(*request, config->diarization.uncertain_below);
-  app.diarization.Record(request->source, result);
+  app.diarization.Record(request->source, result, HasAnyToken(http, *config));
   Response response;
   response.body = ResponseBody(*request, result);
   return response;

@@ -3,6 +3,7 @@
 #include "web/app.h"
 #include "web/json_api.h"
 #include "web/request_bodies.h"
+#include "web/request_guard.h"
 
 namespace spark {
 
@@ -26,7 +27,8 @@ void AddReportRoutes(App& app, std::vector<Route>& routes) {
                         Log(LogLevel::kError, stored.status().message());
                         return StatusResponse(stored.status());
                       }
-                      const std::string label = app.sources.Label(report->source);
+                      const std::string label =
+                          app.sources.Label(report->source, HasAnyToken(request, *config));
                       std::optional<double> seconds;
                       if (report->ms) seconds = *report->ms / 1000.0;
                       app.reports.Record(report->service, label, report->ok, seconds);

@@ -5,9 +5,16 @@
 #include "web/request_bodies.h"
 
 namespace spark {
+namespace {
+
+constexpr std::chrono::seconds kConfirmWait(5);
+
+}  // namespace
 
 void AddSshRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/api/ssh/public-key", Access::kRead,
+  routes.push_back({"GET",
+                    "/api/ssh/public-key",
+                    Access::kRead,
                     [&app](const Request&) {
                       auto identity = app.identity();
                       if (!identity.ok()) return StatusResponse(identity.status());
@@ -22,30 +29,42 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
                       }
                       return JsonResponse(200, out);
                     },
-                    {}, {}});
+                    {},
+                    {}});
   routes.push_back(
-      {"POST", "/api/ssh/known-hosts/{spark}", Access::kMutation,
+      {"POST",
+       "/api/ssh/known-hosts/{spark}",
+       Access::kMutation,
        [&app](const Request& request) {
          auto body = ParseJsonBody(request);
          if (!body.ok()) return StatusResponse(body.status());
          auto fingerprint = ParseKnownHostsRequest(*body);
          if (!fingerprint.ok()) return StatusResponse(fingerprint.status());
          const std::string& spark = request.params.at("spark");
-         const Status s = app.executor.ConfirmHostKey(spark, *fingerprint,
-                                                      std::chrono::seconds(15));
+         // A request thread waits at most kConfirmWait for the Spark (api-notes: a slow or
+         // silent Spark gets 503 with Retry-After instead of holding the thread).
+         const Status s = app.executor.ConfirmHostKey(spark, *fingerprint, kConfirmWait);
          if (!s.ok()) {
            if (s.code() == "not_found") {
              return ErrorResponse(404, "not_found", "no Spark named \"" + spark + "\"");
            }
-           if (s.code() == "ssh_unreachable") {
-             return ErrorResponse(503, "ssh_unreachable", s.message());
+           if (s.code() == "ssh_unreachable" || s.code() == "cancelled") {
+             // cancelled: the SSH settings changed (or the process stops) mid-confirmation.
+             Response busy = ErrorResponse(503, "ssh_unreachable", s.message() + "; try again");
+             busy.headers.emplace_back("Retry-After", std::to_string(kConfirmWait.count()));
+             return busy;
+           }
+           if (s.code() != "conflict" && s.code() != "not_configured") {
+             return ErrorResponse(503, "storage_failed", s.message());
            }
            return StatusResponse(s);
          }
          app.ssh_changed();
-         return JsonResponse(200, {{"spark", spark}, {"fingerprint", *fingerprint}, {"trusted", true}});
+         return JsonResponse(200,
+                             {{"spark", spark}, {"fingerprint", *fingerprint}, {"trusted", true}});
        },
-       {}, {}});
+       {},
+       {}});
 }
 
 }  // namespace spark

@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <regex>
 #include <thread>
 
+#include "exporter/log.h"
 #include "web/json_api.h"
 #include "web/request_guard.h"
 
@@ -18,13 +20,15 @@ namespace spark {
 namespace {
 
 std::string StatusLine(int status) {
-  return "HTTP/1.1 " + std::to_string(status) + " " + mg_get_response_code_text(nullptr, status) + "\r\n";
+  return "HTTP/1.1 " + std::to_string(status) + " " + mg_get_response_code_text(nullptr, status) +
+         "\r\n";
 }
 
 bool KeepAlive(const mg_request_info* ri) {
   const char* connection = nullptr;
   for (int i = 0; i < ri->num_headers; ++i) {
-    if (strcasecmp(ri->http_headers[i].name, "Connection") == 0) connection = ri->http_headers[i].value;
+    if (strcasecmp(ri->http_headers[i].name, "Connection") == 0)
+      connection = ri->http_headers[i].value;
   }
   if (connection != nullptr) return strcasecmp(connection, "close") != 0;
   return ri->http_version != nullptr && std::string_view(ri->http_version) == "1.1";
@@ -115,7 +119,33 @@ bool MatchPattern(std::string_view pattern, std::string_view path,
   }
 }
 
-bool HasBody(std::string_view method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
+bool HasBody(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+// Bodies are read in pieces of this size: a chunked body (no Content-Length) grows as it
+// arrives instead of being allocated at the route's limit, and each read's stall bound
+// (kRequestTimeoutMs) applies per piece, not to a whole 16 MB upload.
+constexpr size_t kReadPiece = 64 * 1024;
+
+const char* AccessName(Access access) {
+  switch (access) {
+    case Access::kRead:
+      return "read";
+    case Access::kMutation:
+      return "mutation";
+    case Access::kReport:
+      return "report";
+  }
+  return "?";
+}
+
+Response TooManyRequests(std::string message, double wait_s) {
+  Response response = ErrorResponse(429, "rate_limited", message);
+  response.headers.emplace_back("Retry-After",
+                                std::to_string(std::max(1L, static_cast<long>(std::ceil(wait_s)))));
+  return response;
+}
 
 }  // namespace
 
@@ -123,22 +153,33 @@ Status ValidateListenAddress(const std::string& listen) {
   static const std::regex kIpv4Port(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$)");
   std::smatch m;
   if (listen.find('[') != std::string::npos || std::count(listen.begin(), listen.end(), ':') > 1) {
-    return Status::Error("invalid_listen", "--listen " + listen +
-                                               ": IPv6 is not supported (Debian's CivetWeb is built "
-                                               "without it); use an IPv4 address such as 0.0.0.0:9999");
+    return Status::Error("invalid_listen",
+                         "--listen " + listen +
+                             ": IPv6 is not supported (Debian's CivetWeb is built "
+                             "without it); use an IPv4 address such as 0.0.0.0:9999");
   }
   if (!std::regex_match(listen, m, kIpv4Port)) {
-    return Status::Error("invalid_listen", "--listen " + listen + ": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9999");
+    return Status::Error("invalid_listen",
+                         "--listen " + listen + ": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9999");
   }
   for (int i = 1; i <= 4; ++i) {
-    if (std::stoi(m[i]) > 255) return Status::Error("invalid_listen", "--listen " + listen + ": bad IPv4 address");
+    if (std::stoi(m[i]) > 255)
+      return Status::Error("invalid_listen", "--listen " + listen + ": bad IPv4 address");
   }
-  if (std::stoi(m[5]) > 65535) return Status::Error("invalid_listen", "--listen " + listen + ": bad port");
+  if (std::stoi(m[5]) > 65535)
+    return Status::Error("invalid_listen", "--listen " + listen + ": bad port");
   return Status::Ok();
 }
 
-HttpServer::HttpServer(std::vector<Route> routes, ServerHooks hooks, const Clock& clock)
-    : routes_(std::move(routes)), hooks_(std::move(hooks)), clock_(clock), limiter_(clock) {}
+HttpServer::HttpServer(std::vector<Route> routes, ServerHooks hooks, const Clock& clock, Site site,
+                       int max_sse_clients)
+    : routes_(std::move(routes)),
+      hooks_(std::move(hooks)),
+      clock_(clock),
+      site_(std::move(site)),
+      max_sse_clients_(max_sse_clients),
+      limiter_(clock),
+      auth_throttle_(clock) {}
 
 HttpServer::~HttpServer() {
   stopping_ = true;
@@ -166,23 +207,37 @@ HttpServer::~HttpServer() {
   waker.join();
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, std::vector<Route> routes,
-                                                      ServerHooks hooks, const Clock& clock) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options,
+                                                      std::vector<Route> routes, ServerHooks hooks,
+                                                      const Clock& clock) {
   if (Status s = ValidateListenAddress(options.listen); !s.ok()) return s;
   static const unsigned kInit = mg_init_library(0);
   (void)kInit;
-  std::unique_ptr<HttpServer> server(new HttpServer(std::move(routes), std::move(hooks), clock));
-  const std::string threads = std::to_string(options.threads);
-  const char* civet_options[] = {
-      "listening_ports", options.listen.c_str(),
-      "num_threads", threads.c_str(),
-      "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "15000",
-      "tcp_nodelay", "1",
-      "request_timeout_ms", "30000",
-      "access_control_allow_origin", "",
-      "enable_auth_domain_check", "no",
-      nullptr};
+  const std::string listen_host = options.listen.substr(0, options.listen.rfind(':'));
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(routes), std::move(hooks), clock,
+                                                    Site{listen_host, options.host_names},
+                                                    options.max_sse_clients));
+  const std::string threads = std::to_string(
+      options.threads > 0 ? options.threads : std::max(options.max_sse_clients, 0) + kSpareThreads);
+  const std::string request_timeout = std::to_string(kRequestTimeoutMs);
+  const std::string keep_alive_timeout = std::to_string(kKeepAliveTimeoutMs);
+  const char* civet_options[] = {"listening_ports",
+                                 options.listen.c_str(),
+                                 "num_threads",
+                                 threads.c_str(),
+                                 "enable_keep_alive",
+                                 "yes",
+                                 "keep_alive_timeout_ms",
+                                 keep_alive_timeout.c_str(),
+                                 "tcp_nodelay",
+                                 "1",
+                                 "request_timeout_ms",
+                                 request_timeout.c_str(),
+                                 "access_control_allow_origin",
+                                 "",
+                                 "enable_auth_domain_check",
+                                 "no",
+                                 nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // we log ourselves
   char error_text[256] = {0};
@@ -203,9 +258,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, std
   const int n = mg_get_server_ports(server->context_, 4, ports);
   if (n < 1) return Status::Error("listen_failed", "no listening port after start");
   server->port_ = ports[0].port;
-  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  server->url_ = "http://" + host + ":" + std::to_string(server->port_);
-  server->wake_host_ = host == "0.0.0.0" ? "127.0.0.1" : host;
+  server->url_ = "http://" + listen_host + ":" + std::to_string(server->port_);
+  server->wake_host_ = listen_host == "0.0.0.0" ? "127.0.0.1" : listen_host;
+  // The route table at debug level (tests derive their route lists from it).
+  for (const Route& route : server->routes_) {
+    if (!options.log_routes) break;
+    Log(LogLevel::kDebug, std::string("route ") + route.method + " " + route.pattern + " " +
+                              AccessName(route.access));
+  }
   return server;
 }
 
@@ -213,7 +273,8 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
   try {
     return static_cast<HttpServer*>(self)->Handle(conn);
   } catch (const std::exception& e) {
-    WriteResponse(conn, ErrorResponse(500, "internal", std::string("internal error: ") + e.what()), false);
+    WriteResponse(conn, ErrorResponse(500, "internal", std::string("internal error: ") + e.what()),
+                  false);
   } catch (...) {
     WriteResponse(conn, ErrorResponse(500, "internal", "internal error"), false);
   }
@@ -242,12 +303,17 @@ int HttpServer::Handle(mg_connection* conn) {
   }
   request.client = ClientAddress(request.peer, request.Header("X-Forwarded-For"), *x.config);
 
-  if (auto refused = CheckHost(request, *x.config)) return Finish(x, *refused);
+  // http.allowed_hosts applies to every request, before routing (reads and 404s too).
+  if (auto refused = CheckSite(request, *x.config, site_, Access::kRead, false)) {
+    return Finish(x, *refused);
+  }
   std::string allow;
   const Route* route = FindRoute(request, allow);
   if (route == nullptr) {
-    if (allow.empty()) return Finish(x, ErrorResponse(404, "not_found", "no such route: " + request.path));
-    Response response = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
+    if (allow.empty())
+      return Finish(x, ErrorResponse(404, "not_found", "no such route: " + request.path));
+    Response response =
+        ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
     response.headers.emplace_back("Allow", allow);
     return Finish(x, response);
   }
@@ -286,16 +352,38 @@ const Route* HttpServer::FindRoute(Request& request, std::string& allow) const {
 
 std::optional<Response> HttpServer::CheckAccess(Exchange& x, const Route& route) {
   if (route.access == Access::kRead) return std::nullopt;
-  if (auto refused = CheckOrigin(x.request, *x.config)) return refused;
-  if (auto refused = CheckToken(x.request, *x.config, route.access)) return refused;
+  const bool token_valid = TokenValid(x.request, *x.config, route.access);
+  if (auto refused = CheckSite(x.request, *x.config, site_, route.access, token_valid)) {
+    return refused;
+  }
+  if (auto refused = CheckAuth(x, route)) return refused;
   if (route.access != Access::kReport || HasAnyToken(x.request, *x.config)) return std::nullopt;
   const double wait = limiter_.Take(x.request.client, x.config->limits.report_rate_per_client,
                                     x.config->limits.report_burst);
   if (wait <= 0) return std::nullopt;
   if (hooks_.on_rate_limited) hooks_.on_rate_limited();
-  Response response = ErrorResponse(429, "rate_limited", "too many reports from this client; retry later");
-  response.headers.emplace_back("Retry-After", std::to_string(static_cast<long>(std::ceil(wait))));
-  return response;
+  return TooManyRequests("too many reports from this client; retry later", wait);
+}
+
+// The bearer token, behind the throttle of repeated failures from one client address.
+std::optional<Response> HttpServer::CheckAuth(Exchange& x, const Route& route) {
+  const Config& config = *x.config;
+  const bool guarded =
+      config.auth.token || (route.access == Access::kReport && config.auth.report_token);
+  if (!guarded) return std::nullopt;
+  const std::string& client = x.request.client;
+  if (const double wait = auth_throttle_.Blocked(client); wait > 0) {
+    return TooManyRequests(
+        "too many requests with a missing or wrong token from this address; "
+        "retry later",
+        wait);
+  }
+  if (auto refused = CheckToken(x.request, config, route.access)) {
+    auth_throttle_.Failed(client);
+    return refused;
+  }
+  auth_throttle_.Succeeded(client);
+  return std::nullopt;
 }
 
 // Caps the body before reading it (a declared length over the cap is refused unread, before
@@ -306,7 +394,8 @@ std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, lo
                                         : static_cast<size_t>(x.config->limits.max_body_bytes);
   auto too_large = [&] {
     x.keep_alive = false;  // the rest of the body stays unread
-    return ErrorResponse(413, "body_too_large", "the body is larger than " + std::to_string(limit) + " bytes");
+    return ErrorResponse(413, "body_too_large",
+                         "the body is larger than " + std::to_string(limit) + " bytes");
   };
   if (declared > static_cast<long long>(limit)) return too_large();
   // CivetWeb does not answer "Expect: 100-continue" for callback handlers, and clients that
@@ -315,12 +404,16 @@ std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, lo
     constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     mg_write(x.conn, kContinue.data(), kContinue.size());
   }
+  // A declared length is at most the limit; a chunked body may run one byte past it, which
+  // is how an oversized one is told apart.
   const size_t want = declared >= 0 ? static_cast<size_t>(declared) : limit + 1;
   std::string& body = x.request.body;
-  body.resize(want);
+  if (declared >= 0) body.reserve(want);
   size_t got = 0;
   while (got < want) {
-    const int n = mg_read(x.conn, body.data() + got, want - got);
+    const size_t piece = std::min(kReadPiece, want - got);
+    body.resize(got + piece);
+    const int n = mg_read(x.conn, body.data() + got, piece);
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
@@ -330,10 +423,34 @@ std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, lo
   return std::nullopt;
 }
 
+bool HttpServer::OpenStream(const std::string& client, int cap) {
+  std::lock_guard lock(streams_mu_);
+  int& mine = streams_per_client_[client];
+  if (open_streams_ >= cap || mine >= kMaxStreamsPerClient) {
+    if (mine == 0) streams_per_client_.erase(client);
+    return false;
+  }
+  ++mine;
+  ++open_streams_;
+  return true;
+}
+
+void HttpServer::CloseStream(const std::string& client) {
+  std::lock_guard lock(streams_mu_);
+  const auto it = streams_per_client_.find(client);
+  if (it != streams_per_client_.end() && --it->second <= 0) streams_per_client_.erase(it);
+  --open_streams_;
+}
+
 int HttpServer::Stream(Exchange& x, const Route& route) {
-  if (open_streams_.fetch_add(1) >= x.config->limits.max_sse_clients) {
-    open_streams_.fetch_sub(1);
-    Response response = ErrorResponse(503, "overloaded", "too many open event streams; retry later");
+  // The threads were sized from the start value, so a larger live value cannot be honoured.
+  const int cap = std::min(x.config->limits.max_sse_clients, max_sse_clients_);
+  const std::string client = x.request.client;
+  if (!OpenStream(client, cap)) {
+    Response response = ErrorResponse(
+        503, "overloaded",
+        "too many open event streams (at most " + std::to_string(cap) + ", " +
+            std::to_string(kMaxStreamsPerClient) + " per client address); retry later");
     response.headers.emplace_back("Retry-After", "5");
     return Finish(x, response);
   }
@@ -343,9 +460,10 @@ int HttpServer::Stream(Exchange& x, const Route& route) {
                            "Connection: close\r\n\r\n";
   CivetSseStream stream(x.conn, *this, head);
   struct Release {
-    std::atomic<int>& count;
-    ~Release() { count.fetch_sub(1); }
-  } release{open_streams_};
+    HttpServer& server;
+    const std::string& client;
+    ~Release() { server.CloseStream(client); }
+  } release{*this, client};
   route.stream(x.request, stream);
   const int status = stream.End();
   if (hooks_.access_log) {

@@ -133,10 +133,22 @@
 
   // ---------------------------------------------------------------- API
 
+  // host_refused: the server does not know the name this page was opened under (its guard
+  // against DNS rebinding). Say which name, and the fixes that work from a browser.
+  function hostRefusedText(message) {
+    const name = location.hostname;
+    return (
+      (message ? message + ". " : "") +
+      'This page was opened as "' + name + '". To make changes from it, open the panel by its IP ' +
+      'address, or add "' + name + '" to http.allowed_hosts in the operator config and restart, ' +
+      "or enter the admin token under Admin token (when one is set)."
+    );
+  }
+
   class ApiError extends Error {
     constructor(status, body) {
       const err = (body && body.error) || {};
-      super(err.message || "HTTP " + status);
+      super(err.code === "host_refused" ? hostRefusedText(err.message) : err.message || "HTTP " + status);
       this.status = status;
       this.code = err.code || "";
       this.field = err.field || "";

@@ -62,6 +62,8 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
+  // Every job start below fails with storage_failed, before anything runs remotely, when
+  // jobs.jsonl cannot record the job (disk full, read-only, unreadable history).
   // POST /api/swap. unknown_model; swap_running when a swap (or a vLLM action) runs;
   // not_configured when the vLLM Spark has no SSH host.
   Result<JobInfo> Swap(const std::string& model_id);

@@ -3,10 +3,9 @@
 // action (swap, service action, download, update) with a state machine:
 // queued → running → succeeded | failed | cancelled.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,19 +22,19 @@ std::string_view JobStateName(JobState state);
 bool IsFinished(JobState state);
 
 struct JobProgress {
-  std::string phase;              // swap: reconciling|stopping|launching|loading|ready; service: running
+  std::string phase;  // swap: reconciling|stopping|launching|loading|ready; service: running
   std::optional<double> percent;  // 0–100 when known
 };
 
 struct JobError {
-  std::string code;                   // API.md's job error codes
+  std::string code;  // API.md's job error codes
   std::string message;
   std::vector<std::string> log_tail;  // the last 50 log lines
   std::string fingerprint;            // host_key_unknown / host_key_mismatch
 };
 
 struct JobInfo {
-  std::string id;      // "j42"; never reused
+  std::string id;  // "j42"; never reused
   JobKind kind = JobKind::kService;
   JobState state = JobState::kQueued;
   std::string target;  // model id, service name
@@ -62,11 +61,16 @@ struct JobLogLine {
 nlohmann::json EncodeLogLine(const JobLogLine& line);
 
 // A job's log, bounded (API.md): the first kHead and the last kTail lines are kept, and a
-// `system` line marks the gap. Not thread-safe: its job's owner serialises access.
+// `system` line marks the gap. Bounded in bytes too: a line keeps at most kMaxLineBytes of
+// text (cut at a UTF-8 boundary, ending in "… (N bytes cut)"), and the kept lines hold at most
+// kMaxBytes of text together (the tail's oldest lines go first). Not thread-safe: its job's
+// owner serialises access.
 class JobLog {
  public:
   static constexpr size_t kHead = 200;
   static constexpr size_t kTail = 5000;
+  static constexpr size_t kMaxLineBytes = 4 * 1024;
+  static constexpr size_t kMaxBytes = 2 * 1024 * 1024;
 
   void Append(WallTime ts, LogStream stream, std::string text);
   // The kept lines with seq > after, oldest first, the gap marker included where lines
@@ -75,11 +79,14 @@ class JobLog {
   // The last `n` lines' texts (for an error's log_tail).
   std::vector<std::string> Tail(size_t n) const;
   uint64_t last_seq() const { return next_seq_ - 1; }
+  // The text bytes of the kept lines (≤ kMaxBytes).
+  size_t bytes() const { return bytes_; }
 
  private:
   std::vector<JobLogLine> head_;
   std::deque<JobLogLine> tail_;
   uint64_t dropped_ = 0;
+  size_t bytes_ = 0;
   uint64_t next_seq_ = 1;
 };
 

@@ -40,6 +40,11 @@ struct SshSettings {
   Duration keepalive_interval = std::chrono::seconds(15);
   Duration max_backoff = std::chrono::seconds(15);  // between failed connection attempts
   int max_channels = 8;  // concurrent commands per Spark, below sshd's MaxSessions (10)
+  // How long a cancelled or timed-out command may take to end on the Spark. One that has not
+  // ended by then (its session report or channel close never came) means the session no
+  // longer answers: it is dropped and the next command reconnects, so abandoned commands
+  // never keep channel slots.
+  Duration wind_down = std::chrono::seconds(10);
 };
 
 // The settings for `config`: key = ssh.key_path or DATA/ssh/id_ed25519, known hosts in

@@ -39,6 +39,14 @@ Result<SshIdentity> LoadSshIdentity(const std::filesystem::path& private_key);
 // container or a PEM header; empty when it cannot tell. Never fails.
 std::string SshKeyType(const std::filesystem::path& private_key);
 
+// DATA/ssh/known_hosts (OpenSSH format): stores `key_blob` (the host key as the server sent
+// it) for `host_name` ("host", or "[host]:port" off port 22), replacing the lines of that name
+// and keeping every other line. Calls are serialised process-wide (one read-modify-write at
+// a time), so two Sparks confirmed at once both stay; the file is replaced atomically.
+// invalid_field for a blob without a key type; storage_failed when the file cannot be written.
+Status StoreKnownHostKey(const std::filesystem::path& known_hosts, std::string_view host_name,
+                         std::string_view key_blob);
+
 // "SHA256:" + unpadded base64 of a raw 32-byte SHA-256 digest.
 std::string FormatSha256Fingerprint(std::string_view digest);
 // The fingerprint of an authorized_keys / .pub line ("TYPE BASE64 [comment]").

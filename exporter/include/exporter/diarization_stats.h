@@ -28,11 +28,13 @@ class DiarizationStats {
     uint64_t version = 0;
   };
 
-  // `max_source_bytes` cuts label values (limits.max_source_bytes); 32 sources, then "other".
+  // `max_source_bytes` cuts label values (limits.max_source_bytes); 32 sources (8 of them
+  // only for senders with a token), then "other".
   explicit DiarizationStats(size_t max_source_bytes = 64) : labels_(32, max_source_bytes) {}
 
-  // Counts one answered request's segments under `source`'s label.
-  void Record(std::string_view source, const DiarizationResult& result);
+  // Counts one answered request's segments under `source`'s label (`with_token`: the
+  // request carried a valid token, see SourceLabels).
+  void Record(std::string_view source, const DiarizationResult& result, bool with_token = false);
   View Get() const;
   uint64_t version() const;
 

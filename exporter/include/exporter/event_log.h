@@ -1,21 +1,24 @@
 #pragma once
 // The connectivity log: poller transitions and client reports in one stream with ids
-// that increase by one and continue across restarts. Kept in a bounded in-memory ring
-// and in DATA/events.jsonl (rotated by size to events.N.jsonl). Thread-safe.
+// that increase by one and never repeat, across restarts too. Kept in a bounded in-memory
+// ring and in DATA/events.jsonl (rotated by size to events.N.jsonl, each file indexed by
+// EventFile). Thread-safe: one appender at a time; readers work on an immutable view of
+// chunks and files, so neither waits for the other.
 
+#include <array>
+#include <atomic>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "exporter/change_feed.h"
 #include "exporter/clock.h"
 #include "exporter/connectivity_event.h"
+#include "exporter/event_file.h"
 #include "exporter/file_io.h"
 #include "exporter/status.h"
 
@@ -30,29 +33,38 @@ struct EventQuery {
 
 struct EventLogOptions {
   std::filesystem::path dir;          // holds events.jsonl; empty = memory only (tests)
-  size_t ring_capacity = 5000;
+  size_t ring_capacity = 5000;        // at least this many newest events stay in memory
   uint64_t max_file_bytes = 8 << 20;  // rotate when the active file would exceed this
   int keep_rotated = 4;               // events.1.jsonl … events.N.jsonl
 };
 
+// Events in memory, 64 to a chunk, written once in order by the appender: readers scan
+// events [0, size) without a lock while appends go on.
+struct EventChunk {
+  static constexpr size_t kCapacity = 64;
+  std::array<ConnectivityEvent, kCapacity> events;
+  std::atomic<size_t> size{0};
+};
+
 class EventLog {
  public:
-  // Opens the log, reading only the tail of the newest file to continue ids (start-up
-  // stays fast however long the log is). A missing or unwritable dir is not fatal:
-  // appends fail with io_error until it becomes writable.
+  // Opens the log, reading only the ends of the files to continue ids (start-up stays fast
+  // however long the log is; a file is indexed when a query first needs it). A missing or
+  // unwritable dir is not fatal: appends fail with storage_failed until it becomes writable.
   EventLog(EventLogOptions options, const Clock& clock);
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
   // Assigns the next id and the timestamp, appends the line with one write(2) and only
   // then makes the event visible. On a write failure nothing is stored, the id is not
-  // used, and the disk-drop counter grows.
+  // used, and the disk-drop counter grows. Never waits for a reader.
   Result<ConnectivityEvent> Append(ConnectivityEvent event);
 
-  // Serves from the ring when it covers the request, else from the files on disk.
+  // Serves from memory when it covers the request, else from the indexed files: the cost
+  // follows the result, not the size of the log. Any thread, alongside appends and rotation.
   std::vector<ConnectivityEvent> Find(const EventQuery& query) const;
 
-  uint64_t last_id() const;
+  uint64_t last_id() const { return last_id_.load(std::memory_order_acquire); }
   // Bumped after every append; SSE streams wait on it.
   ChangeFeed& feed() { return feed_; }
 
@@ -64,21 +76,37 @@ class EventLog {
   Counters counters() const;
 
  private:
+  // What readers see: replaced as a whole (under view_mu_) when a chunk or file comes or goes.
+  struct View {
+    std::vector<std::shared_ptr<const EventChunk>> ring;  // oldest first
+    bool ring_complete = true;  // no event older than the ring's first exists anywhere
+    std::vector<std::shared_ptr<const EventFile>> files;  // oldest first, the active one last
+  };
+
   std::filesystem::path ActivePath() const;
   std::filesystem::path RotatedPath(int n) const;
-  void LoadTail();
-  Status RotateLocked();
-  std::vector<ConnectivityEvent> FindOnDisk(const EventQuery& query) const;
+  size_t LiveBlocks() const;
+  Status WriteLocked(const ConnectivityEvent& event, bool& view_changed);
+  Status OpenActiveLocked(bool& view_changed);
+  Status RotateLocked(bool& view_changed);
+  void KeepInMemoryLocked(const ConnectivityEvent& event, bool& view_changed);
+  void PublishLocked();
+  std::shared_ptr<const View> CurrentView() const;
 
   const EventLogOptions options_;
   const Clock& clock_;
-  mutable std::mutex mu_;                 // guards everything below
-  mutable std::shared_mutex files_mu_;    // rotation (exclusive) vs. disk scans (shared)
+  std::mutex append_mu_;  // serialises appends; guards everything up to view_mu_
   AppendFile file_;
-  std::deque<ConnectivityEvent> ring_;
-  uint64_t last_id_ = 0;
-  bool ring_complete_ = true;             // the ring holds every event ever written
-  Counters counters_;
+  std::shared_ptr<EventFile> active_;
+  std::vector<std::shared_ptr<EventFile>> files_;  // oldest first
+  std::vector<std::shared_ptr<EventChunk>> ring_;  // oldest first
+  bool ring_complete_ = true;
+  mutable std::mutex view_mu_;  // held only to copy or replace view_
+  std::shared_ptr<const View> view_;
+  std::atomic<uint64_t> last_id_{0};
+  std::atomic<uint64_t> transitions_{0};
+  std::atomic<uint64_t> reports_{0};
+  std::atomic<uint64_t> dropped_disk_{0};
   ChangeFeed feed_;
 };
 

@@ -37,18 +37,22 @@ class AppendFile {
   AppendFile(const AppendFile&) = delete;
   AppendFile& operator=(const AppendFile&) = delete;
 
-  // Opens (creating, 0600) for append; drops a torn last line left by a crash.
+  // Opens (creating, 0600) for append; drops a torn last line left by a crash, all of it
+  // however long (an error when that fails, so nothing is ever appended after a part line).
   Status Open(const std::filesystem::path& path);
   void Close();
   bool is_open() const { return fd_ >= 0; }
   // Writes `line` + '\n' with one write(2). A short write is rolled back (the file is
-  // truncated to its old size) so no torn line stays behind; errno text in the Status.
+  // truncated to its old size) so no torn line stays behind; if that rollback fails, the
+  // next Append retries it and fails rather than write after a part line. errno text in the
+  // Status.
   Status Append(std::string_view line);
   uint64_t size() const { return size_; }
 
  private:
   int fd_ = -1;
   uint64_t size_ = 0;
+  bool torn_ = false;  // a failed write may have left bytes after size_
 };
 
 }  // namespace spark

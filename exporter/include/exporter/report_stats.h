@@ -19,20 +19,27 @@ namespace spark {
 // The longest `source` a report may carry (its label value is cut shorter, see below).
 inline constexpr size_t kMaxReportSourceBytes = 256;
 
-// Maps free-form client names to label values: the first `max_sources` distinct names
-// (cut to `max_bytes` on a UTF-8 boundary) keep their name, later ones become "other";
-// an empty name becomes "unknown". Thread-safe.
+// Maps free-form client names to label values: a name, cut to `max_bytes` on a UTF-8
+// boundary, keeps its own label while slots last, later ones become "other"; an empty name
+// becomes "unknown". Of the `max_sources` slots, `reserved_for_token` are given only to names
+// sent with a valid admin or report token, so an unauthenticated flood of names cannot take
+// them all (they wait for a token holder even while no token is configured: one can be set
+// live). A slot, once given, is never taken back, so Prometheus increase() keeps working over
+// a series' whole life. Thread-safe.
 class SourceLabels {
  public:
-  explicit SourceLabels(size_t max_sources = 32, size_t max_bytes = 64)
-      : max_sources_(max_sources), max_bytes_(max_bytes) {}
-  std::string Label(std::string_view source);
+  explicit SourceLabels(size_t max_sources = 32, size_t max_bytes = 64,
+                        size_t reserved_for_token = 8);
+  // `with_token`: the request carried a valid admin or report token.
+  std::string Label(std::string_view source, bool with_token = false);
 
  private:
   const size_t max_sources_;
   const size_t max_bytes_;
+  const size_t open_slots_;  // slots a name sent without a token may take
   std::mutex mu_;
   std::set<std::string, std::less<>> known_;
+  size_t taken_without_token_ = 0;
 };
 
 // Cuts `s` to at most `max_bytes` without splitting a UTF-8 sequence.

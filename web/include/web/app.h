@@ -20,6 +20,7 @@
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
 #include "web/http.h"
+#include "web/request_guard.h"
 
 namespace spark {
 
@@ -41,6 +42,9 @@ struct App {
   // spark-control's SSH identity; not_found while the first-start key is being generated.
   std::function<Result<SshIdentity>()> identity;
   std::function<void()> ssh_changed;  // after a confirmed host key: check the Sparks again
+  // What the HTTP server was started with (PUT /api/config refuses changes against them).
+  Site site;
+  int max_sse_clients_at_start = 64;
 };
 
 // GET /api/status's document, and a version that changes whenever it may have.
@@ -51,14 +55,15 @@ uint64_t StatusVersion(App& app);
 std::vector<Route> AppRoutes(App& app);
 
 // Route groups (one file each).
-void AddStatusRoutes(App& app, std::vector<Route>& routes);    // /healthz, /api/endpoints, /api/status, /metrics
-void AddEventRoutes(App& app, std::vector<Route>& routes);     // /api/events, /api/events/stream
-void AddReportRoutes(App& app, std::vector<Route>& routes);    // POST /api/health-event
+void AddStatusRoutes(
+    App& app, std::vector<Route>& routes);  // /healthz, /api/endpoints, /api/status, /metrics
+void AddEventRoutes(App& app, std::vector<Route>& routes);        // /api/events, /api/events/stream
+void AddReportRoutes(App& app, std::vector<Route>& routes);       // POST /api/health-event
 void AddDiarizationRoutes(App& app, std::vector<Route>& routes);  // POST /api/diarization
-void AddConfigRoutes(App& app, std::vector<Route>& routes);    // GET/PUT /api/config
-void AddUiRoutes(App& app, std::vector<Route>& routes);        // GET / and static files
-void AddModelRoutes(App& app, std::vector<Route>& routes);     // /api/models…
-void AddJobRoutes(App& app, std::vector<Route>& routes);       // swap, services, /api/jobs…
-void AddSshRoutes(App& app, std::vector<Route>& routes);       // /api/ssh/…
+void AddConfigRoutes(App& app, std::vector<Route>& routes);       // GET/PUT /api/config
+void AddUiRoutes(App& app, std::vector<Route>& routes);           // GET / and static files
+void AddModelRoutes(App& app, std::vector<Route>& routes);        // /api/models…
+void AddJobRoutes(App& app, std::vector<Route>& routes);          // swap, services, /api/jobs…
+void AddSshRoutes(App& app, std::vector<Route>& routes);          // /api/ssh/…
 
 }  // namespace spark

@@ -17,7 +17,10 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 Response StatusResponse(const Status& status);
 int HttpStatusFor(std::string_view code);
 
-// Parses a request body as a JSON object; on failure the 400 invalid_json response.
+// Parses a request body as a JSON object; on failure the 400 invalid_json response. The one
+// place route bodies are parsed (the diarization parser keeps the same 64-level rule): nesting
+// beyond kMaxJsonDepth is refused before anything recursive runs, so no body can exhaust a
+// request thread's stack.
 Result<nlohmann::json> ParseJsonBody(const Request& request);
 
 }  // namespace spark

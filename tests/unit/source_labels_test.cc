@@ -1,0 +1,94 @@
+// Client `source` names as label values: bounded, 8 of 32 slots kept for senders with a
+// token, a slot never taken back; the same under concurrent reports (TSan runs this suite).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "exporter/report_stats.h"
+
+namespace spark {
+namespace {
+
+std::string Name(const std::string& prefix, int i) { return prefix + "-" + std::to_string(i); }
+
+TEST(SourceLabels, AFloodWithoutTokenLeavesEightSlotsForTokenHolders) {
+  SourceLabels labels;
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(labels.Label(Name("anon", i)), i < 24 ? Name("anon", i) : "other") << i;
+  }
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(labels.Label(Name("app", i), /*with_token=*/true), i < 8 ? Name("app", i) : "other")
+        << i;
+  }
+}
+
+TEST(SourceLabels, TokenHoldersMayTakeEverySlot) {
+  SourceLabels labels;
+  for (int i = 0; i < 32; ++i) EXPECT_EQ(labels.Label(Name("app", i), true), Name("app", i));
+  EXPECT_EQ(labels.Label("app-32", true), "other");
+  EXPECT_EQ(labels.Label("anon-0"), "other");
+}
+
+TEST(SourceLabels, ASlotOnceGivenIsNeverTakenBack) {
+  SourceLabels labels;
+  EXPECT_EQ(labels.Label("open-webui"), "open-webui");
+  EXPECT_EQ(labels.Label("recap", true), "recap");
+  for (int i = 0; i < 100; ++i) labels.Label(Name("anon", i), i % 2 == 0);
+  // Full now; the first names keep their labels, with or without a token.
+  EXPECT_EQ(labels.Label("open-webui"), "open-webui");
+  EXPECT_EQ(labels.Label("open-webui", true), "open-webui");
+  EXPECT_EQ(labels.Label("recap"), "recap");
+  EXPECT_EQ(labels.Label("late", true), "other");
+}
+
+TEST(SourceLabels, EmptyIsUnknownAndLongNamesAreCutOnACharacter) {
+  SourceLabels labels(32, 6);
+  EXPECT_EQ(labels.Label(""), "unknown");
+  EXPECT_EQ(labels.Label("", true), "unknown");
+  EXPECT_EQ(labels.Label("abcd\xc3\xa9xyz"), "abcd\xc3\xa9");
+  EXPECT_EQ(labels.Label("abcde\xc3\xa9"), "abcde");
+  // Names that cut to the same label share one slot.
+  for (int i = 0; i < 30; ++i) labels.Label("abcdef" + std::to_string(i));
+  EXPECT_EQ(labels.Label("zz"), "zz");
+}
+
+TEST(SourceLabelsConcurrency, TheReservationHoldsUnderConcurrentReports) {
+  SourceLabels labels;
+  std::vector<std::thread> threads;
+  std::vector<std::set<std::string>> seen(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&labels, &seen, t] {
+      const bool with_token = t < 2;  // two apps with a token, six anonymous floods
+      for (int i = 0; i < 200; ++i) {
+        const std::string name =
+            with_token ? Name("app" + std::to_string(t), i % 4) : Name("anon", t * 1000 + i);
+        const std::string label = labels.Label(name, with_token);
+        seen[t].insert(label);
+        EXPECT_EQ(labels.Label(name, with_token), label);  // a name keeps its label
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> named;
+  size_t anonymous = 0;
+  for (int t = 0; t < 8; ++t) {
+    for (const std::string& label : seen[t]) {
+      if (label == "other") continue;
+      named.insert(label);
+      if (t >= 2) ++anonymous;
+    }
+  }
+  EXPECT_EQ(named.size(), 32u);
+  EXPECT_EQ(anonymous, 24u);
+  // However the floods interleave, both apps' names have their own labels.
+  for (int t = 0; t < 2; ++t) {
+    for (int i = 0; i < 4; ++i) {
+      const std::string name = Name("app" + std::to_string(t), i);
+      EXPECT_TRUE(seen[t].count(name)) << name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace spark
