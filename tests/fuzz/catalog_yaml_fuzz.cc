@@ -11,8 +11,11 @@ namespace {
 void CheckCatalog(const nlohmann::json& tree, ModelSource source) {
   const auto models = DecodeCatalog(tree, source);
   if (!models.ok()) {
-    Require(!models.status().field().empty() && !models.status().message().empty(),
-            "a refused catalog names the entry or key at fault");
+    // (An empty field is right only when the key at fault is the empty key.)
+    const bool empty_key = tree.is_object() && tree.contains("");
+    if ((models.status().field().empty() && !empty_key) || models.status().message().empty()) {
+      Fail("a refused catalog names the entry or key at fault: " + models.status().message());
+    }
     return;
   }
   for (const CatalogModel& model : *models) {

@@ -11,7 +11,9 @@ void FuzzModelBody(std::string_view input) {
   if (!body.ok()) return;
   const auto model = DecodeCustomModel(*body);
   if (!model.ok()) {
-    Require(!model.status().field().empty() && !model.status().message().empty(),
+    // (An empty field is right only when the key at fault is the empty key.)
+    Require((!model.status().field().empty() || body->contains("")) &&
+                !model.status().message().empty(),
             "a refused model names its field");
     return;
   }
