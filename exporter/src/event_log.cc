@@ -128,7 +128,9 @@ Status EventLog::WriteLocked(const ConnectivityEvent& event, bool& view_changed)
   if (!status.ok()) return status;
   const uint64_t offset = file_.size();
   status = file_.Append(line);
-  if (status.ok()) active_->Add(event, offset, line.size() + 1);
+  if (!status.ok()) return status;
+  last_id_.store(event.id, std::memory_order_release);  // before a reader can see the event
+  active_->Add(event, offset, line.size() + 1);
   return status;
 }
 
@@ -184,9 +186,9 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
                              "the connectivity log could not be written: " + status.message());
       }
     }
+    last_id_.store(event.id, std::memory_order_release);
     KeepInMemoryLocked(event, view_changed);
     if (view_changed) PublishLocked();
-    last_id_.store(event.id, std::memory_order_release);
     (event.type == EventType::kTransition ? transitions_ : reports_)
         .fetch_add(1, std::memory_order_relaxed);
   }

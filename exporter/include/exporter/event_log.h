@@ -64,6 +64,7 @@ class EventLog {
   // follows the result, not the size of the log. Any thread, alongside appends and rotation.
   std::vector<ConnectivityEvent> Find(const EventQuery& query) const;
 
+  // The id of the last append; no reader sees a larger one.
   uint64_t last_id() const { return last_id_.load(std::memory_order_acquire); }
   // Bumped after every append; SSE streams wait on it.
   ChangeFeed& feed() { return feed_; }
