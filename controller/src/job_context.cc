@@ -29,12 +29,15 @@ bool Controller::Context::cancelled() const {
   return record_->cancel;
 }
 
-std::shared_ptr<RemoteRun> Controller::Context::Start(RemoteCommand command, bool cleanup) {
-  LineCallback inner = std::move(command.on_line);
-  command.on_line = [this, inner](RemoteStream stream, std::string_view line) {
-    Log(stream == RemoteStream::kStdout ? LogStream::kStdout : LogStream::kStderr, line);
-    if (inner) inner(stream, line);
-  };
+std::shared_ptr<RemoteRun> Controller::Context::Start(RemoteCommand command, bool cleanup,
+                                                      bool log_lines) {
+  if (log_lines) {
+    LineCallback inner = std::move(command.on_line);
+    command.on_line = [this, inner](RemoteStream stream, std::string_view line) {
+      Log(stream == RemoteStream::kStdout ? LogStream::kStdout : LogStream::kStderr, line);
+      if (inner) inner(stream, line);
+    };
+  }
   std::lock_guard lock(owner_.mu_);
   if (record_->cancel && (!cleanup || owner_.stopping_)) {
     auto run = std::make_shared<RemoteRun>();

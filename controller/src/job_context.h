@@ -34,9 +34,11 @@ class Controller::Context {
   void Phase(std::string_view phase, std::optional<double> percent = std::nullopt);
   bool cancelled() const;
 
-  // Starts `command` with its lines going to the log (then to `command.on_line`). It is
-  // cancelled with the job; once the job is cancelled, only `cleanup` commands start.
-  std::shared_ptr<RemoteRun> Start(RemoteCommand command, bool cleanup = false);
+  // Starts `command` with its lines going to the log (then to `command.on_line`; with
+  // `log_lines` false only there: the callback logs what it keeps). It is cancelled with the
+  // job; once the job is cancelled, only `cleanup` commands start.
+  std::shared_ptr<RemoteRun> Start(RemoteCommand command, bool cleanup = false,
+                                   bool log_lines = true);
   RemoteOutcome Run(RemoteCommand command, bool cleanup = false) {
     return Start(std::move(command), cleanup)->Wait();
   }

@@ -69,7 +69,9 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   }
   for (auto& [number, job] : latest) history_.push_back(job);
 
-  if (std::filesystem::exists(path) && std::filesystem::file_size(path) > kCompactBytes) {
+  std::error_code ec;  // a path that is no file (a directory) must not throw out of here
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kCompactBytes) {
     std::string text;
     for (const auto& job : history_) text += EncodeJob(job).dump() + "\n";
     if (Status s = WriteFileAtomic(path, text); !s.ok()) notes_.push_back(s.message());

@@ -1,8 +1,8 @@
 // The swap (API.md "Job object", SPARK-VLLM-DOCKER.md): reconcile → stop → launch →
 // follow the log while the weights load → ready only when the log, /health and /v1/models
 // all agree, and the vLLM probe has seen the new model.
+#include <array>
 #include <nlohmann/json.hpp>
-
 #include <thread>
 
 #include "controller/command_builder.h"
@@ -23,7 +23,14 @@ struct LogWatch {
   std::string fatal;  // the fatal line, when one came
   bool traceback = false;
   std::optional<double> percent;
+  // A follow started again after a lost link replays the log from the same `--since`: its
+  // first `logged` lines per stream (stdout, stderr) were seen already and are skipped.
+  std::array<size_t, 2> logged{};
+  std::array<size_t, 2> replayed{};
 };
+
+// Reconnecting to follow the log again after a lost link, at most this often.
+constexpr std::chrono::seconds kRefollowEvery(1);
 
 bool AnyLineContains(const std::vector<std::string>& lines, std::string_view text) {
   return std::any_of(lines.begin(), lines.end(),
@@ -46,9 +53,8 @@ Result<bool> ContainerRunning(Controller::Context& ctx, const CommandBuilder& bu
   const RemoteCommandLine ps = builder.Reconcile();
   auto [outcome, lines] = RunCollect(ctx, {spark, ps.line, ps.timeout, {}});
   if (!outcome.status.ok()) return ctx.Failure(outcome, "docker ps on " + spark);
-  return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
-    return line.starts_with(container + " ");
-  });
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& line) { return line.starts_with(container + " "); });
 }
 
 // vLLM answers /health with 200 and lists `served` in /v1/models.
@@ -99,7 +105,8 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
     auto running = ContainerRunning(ctx, builder, node, remote.vllm_container);
     if (!running.ok()) return running.status();
     had_container[node] = *running;
-    ctx.System(node + ": " + remote.vllm_container + (*running ? " is running" : " is not running"));
+    ctx.System(node + ": " + remote.vllm_container +
+               (*running ? " is running" : " is not running"));
   }
 
   // Stop, always: a running container makes launch-cluster.sh skip the launch.
@@ -125,6 +132,17 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   // so nothing older can show up.
   const WallTime since = ctx.clock().WallNow() - seconds(30);
   auto [launched, launch_lines] = RunCollect(ctx, {plan.head, launch->line, launch->timeout, {}});
+  if (launched.status.code() == "ssh_unreachable") {
+    // The link dropped around the launch, which detaches on the Spark: what runs there now
+    // (asked over a new session) says whether it was dispatched.
+    ctx.System("lost the SSH link during the launch: " + launched.status.message() +
+               "; checking on " + plan.head + " whether vLLM was started");
+    auto running = ContainerRunning(ctx, builder, plan.head, remote.vllm_container);
+    if (!running.ok() || !*running)
+      return ctx.Failure(launched, "launch-cluster.sh on " + plan.head);
+    ctx.System(plan.head + ": " + remote.vllm_container + " is running; following its log");
+    launched = RemoteOutcome{};
+  }
   if (AnyLineContains(launch_lines, "already running. Skipping launch")) {
     return Status::Error("remote_command_failed",
                          "launch-cluster.sh found containers still running after the stop and "
@@ -145,24 +163,46 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   auto watch = std::make_shared<LogWatch>();
   watch->last_line = ctx.clock().Now();
   const Clock& clock = ctx.clock();
-  const Duration remaining = std::max<Duration>(deadline - clock.Now(), seconds(1));
-  const RemoteCommandLine follow_line = builder.FollowLogs(since, remaining);
-  auto follow = ctx.Start(
-      {plan.head, follow_line.line, follow_line.timeout,
-       [watch, &clock](RemoteStream, std::string_view line) {
-         const VllmLogSignal signal = ParseVllmLogLine(line);
-         std::lock_guard lock(watch->mu);
-         watch->last_line = clock.Now();
-         switch (signal.kind) {
-           case VllmLogSignal::Kind::kReady: watch->ready = true; break;
-           case VllmLogSignal::Kind::kFatal: watch->fatal = std::string(line); break;
-           case VllmLogSignal::Kind::kTraceback: watch->traceback = true; break;
-           case VllmLogSignal::Kind::kLoading:
-             if (signal.percent) watch->percent = signal.percent;
-             break;
-           default: break;
-         }
-       }});
+  const LineCallback on_line = [watch, &clock, &ctx](RemoteStream stream, std::string_view line) {
+    const size_t s = stream == RemoteStream::kStdout ? 0 : 1;
+    {
+      std::lock_guard lock(watch->mu);
+      watch->last_line = clock.Now();
+      if (watch->replayed[s]++ < watch->logged[s]) return;  // seen before the link was lost
+      ++watch->logged[s];
+      const VllmLogSignal signal = ParseVllmLogLine(line);
+      switch (signal.kind) {
+        case VllmLogSignal::Kind::kReady:
+          watch->ready = true;
+          break;
+        case VllmLogSignal::Kind::kFatal:
+          watch->fatal = std::string(line);
+          break;
+        case VllmLogSignal::Kind::kTraceback:
+          watch->traceback = true;
+          break;
+        case VllmLogSignal::Kind::kLoading:
+          if (signal.percent) watch->percent = signal.percent;
+          break;
+        default:
+          break;
+      }
+    }
+    ctx.Log(s == 0 ? LogStream::kStdout : LogStream::kStderr, line);
+  };
+  // The follow's own deadline is the swap's, so a new one after a lost link is bounded alike.
+  auto start_follow = [&] {
+    {
+      std::lock_guard lock(watch->mu);
+      watch->replayed = {};
+    }
+    const RemoteCommandLine again =
+        builder.FollowLogs(since, std::max<Duration>(deadline - clock.Now(), seconds(1)));
+    return ctx.Start({plan.head, again.line, again.timeout, on_line}, false, false);
+  };
+  auto follow = start_follow();
+  SteadyTime next_follow{};
+  size_t lines_at_loss = SIZE_MAX;  // lines seen when the link was last reported lost
   auto end_follow = [&] {
     follow->Cancel();
     follow->Wait();
@@ -196,7 +236,28 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
       if (Serving(*http, plan.base_url, model.ServedName())) break;
       next_check = now + ctx.deps().ready_check_interval;
     }
-    if (ended) {
+    if (ended && ended->status.code() == "ssh_unreachable") {
+      // The launch is detached: vLLM goes on loading without us. Follow its log again over a
+      // new session (the API alone decides once it logged start-up); the link's outage does
+      // not count as a silent log.
+      size_t lines = 0;
+      {
+        std::lock_guard lock(watch->mu);
+        watch->last_line = last_line = now;
+        lines = watch->logged[0] + watch->logged[1];
+      }
+      if (!ready && now >= next_follow) {
+        if (lines != lines_at_loss) {  // once per loss, not per attempt while the Spark is away
+          lines_at_loss = lines;
+          ctx.System("lost the SSH link to " + plan.head + " while vLLM loads (" +
+                     ended->status.message() + "); reconnecting to follow its log again");
+        }
+        next_follow = now + kRefollowEvery;
+        follow = start_follow();
+      } else {
+        std::this_thread::sleep_for(milliseconds(200));
+      }
+    } else if (ended) {
       if (!ended->status.ok() && ended->status.code() != "remote_command_failed" &&
           ended->status.code() != "timeout") {
         return ctx.Failure(*ended, "following the vLLM log on " + plan.head);
@@ -212,11 +273,11 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
     if (!ready && now - last_line > plan.silent) {
       end_follow();
       StopAfterFailure(ctx, builder, plan.head);
-      return Status::Error("silent_log", "vLLM printed nothing for " +
-                                             std::to_string(std::chrono::duration_cast<seconds>(
-                                                                plan.silent)
-                                                                .count()) +
-                                             " s; it was stopped");
+      return Status::Error(
+          "silent_log",
+          "vLLM printed nothing for " +
+              std::to_string(std::chrono::duration_cast<seconds>(plan.silent).count()) +
+              " s; it was stopped");
     }
     if (now >= deadline) {
       end_follow();

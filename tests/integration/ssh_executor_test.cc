@@ -310,6 +310,7 @@ TEST_F(SshExecutorTest, CommandsStoppedOnAHungSessionNeverKeepTheirChannels) {
 
 TEST_F(SshExecutorTest, TwoSparksConfirmedAtOnceBothStayInKnownHosts) {
   test::Sshd second;
+  second.Authorize(sshd_.client_key().string() + ".pub");
   for (int round = 0; round < 3; ++round) {
     SshSettings settings = Settings();
     settings.sparks["spark2"] = SshLogin{"127.0.0.1", second.user(), second.port()};

@@ -3,8 +3,13 @@
 #include "controller/controller.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "controller/simulated_executor.h"
@@ -56,10 +61,11 @@ class ControllerTest : public ::testing::Test {
     AddSparkVllmDockerRules(executor_, cluster);
     ConfigSources sources;
     sources.overlay_file = dir_ / "config.yaml";
-    sources.demo = {{"sparks", {{"spark1", {{"host", "10.0.0.1"}}}, {"spark2", {{"host", "10.0.0.2"}}}}}};
+    sources.demo = {
+        {"sparks", {{"spark1", {{"host", "10.0.0.1"}}}, {"spark2", {{"host", "10.0.0.2"}}}}}};
     config_ = std::move(ConfigStore::Open(std::move(sources), clock_)).value();
-    catalog_ = std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_))
-                   .value();
+    catalog_ =
+        std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_)).value();
     controller_ = std::make_unique<Controller>(
         ControllerDeps{executor_, *catalog_, *config_, clock_,
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
@@ -72,15 +78,16 @@ class ControllerTest : public ::testing::Test {
         dir_ / "jobs.jsonl");
   }
 
-  JobInfo Wait(const std::string& id) {
+  JobInfo Wait(const std::string& id) { return Wait(*controller_, id); }
+  static JobInfo Wait(const Controller& controller, const std::string& id) {
     const auto until = std::chrono::steady_clock::now() + seconds(20);
     while (std::chrono::steady_clock::now() < until) {
-      const auto job = controller_->Job(id);
+      const auto job = controller.Job(id);
       if (job && IsFinished(job->state)) return *job;
       std::this_thread::sleep_for(milliseconds(5));
     }
     ADD_FAILURE() << "job " << id << " did not finish";
-    return *controller_->Job(id);
+    return *controller.Job(id);
   }
   std::vector<std::string> Commands() {
     std::vector<std::string> out;
@@ -114,7 +121,8 @@ TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
   ASSERT_EQ(commands.size(), 6u) << ::testing::PrintToString(commands);
   EXPECT_EQ(commands[0], "spark1: timeout -s KILL 40 docker ps");
   EXPECT_EQ(commands[1], "spark2: timeout -s KILL 40 docker ps");
-  EXPECT_NE(commands[2].find("spark1: cd ~/spark-vllm-docker && timeout -s KILL 190 ./launch-cluster.sh stop"),
+  EXPECT_NE(commands[2].find(
+                "spark1: cd ~/spark-vllm-docker && timeout -s KILL 190 ./launch-cluster.sh stop"),
             std::string::npos);
   EXPECT_EQ(commands[3], "spark2: timeout -s KILL 40 docker ps");
   EXPECT_NE(commands[4].find("./launch-cluster.sh"), std::string::npos);
@@ -127,7 +135,8 @@ TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
   const auto log = controller_->ReadLog(job->id, 0);
   ASSERT_TRUE(log);
   bool complete = false;
-  for (const auto& line : log->lines) complete = complete || line.text.find("Application startup complete.") != std::string::npos;
+  for (const auto& line : log->lines)
+    complete = complete || line.text.find("Application startup complete.") != std::string::npos;
   EXPECT_TRUE(complete);
   const ControllerStats stats = controller_->Stats();
   EXPECT_EQ(stats.swaps.at("succeeded"), 1u);
@@ -200,15 +209,96 @@ TEST_F(ControllerTest, AnUnknownHostKeyFailsTheJobWithTheFingerprint) {
   EXPECT_FALSE(done.error->log_tail.empty());
 }
 
+// A data dir that can fill up: a small tmpfs mounted for the test (CI runs as root, where
+// chmod stops nothing). Unmounted on destruction.
+class TinyTmpfs {
+ public:
+  explicit TinyTmpfs(const std::filesystem::path& dir) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k,mode=0700") == 0;
+    if (!mounted_) why_ = std::string("mount tmpfs: ") + std::strerror(errno);
+  }
+  ~TinyTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& why() const { return why_; }
+  // Writes a filler file until the file system is full.
+  void Fill() const {
+    std::ofstream out(dir_ / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    for (int i = 0; i < 1024 && out; ++i) out.write(block.data(), block.size()) << std::flush;
+  }
+  void Free() const { std::filesystem::remove(dir_ / "filler"); }
+
+ private:
+  std::filesystem::path dir_;
+  bool mounted_ = false;
+  std::string why_;
+};
+
+TEST_F(ControllerTest, AJobTheJournalCannotRecordIsRefusedBeforeAnythingRuns) {
+  const TinyTmpfs data(dir_ / "data");
+  if (!data.mounted()) GTEST_SKIP() << "no small file system to fill: " << data.why();
+  controller_.reset();
+  Controller controller(
+      ControllerDeps{executor_, *catalog_, *config_, clock_,
+                     [this] { return std::make_unique<FakeVllmHttp>(served_); },
+                     [](const std::string&) {}, [] { return std::optional<std::string>(); }},
+      dir_ / "data" / "jobs.jsonl");
+  data.Fill();
+  const auto swap = controller.Swap("gemma4");
+  EXPECT_EQ(swap.status().code(), "storage_failed") << swap.status().message();
+  EXPECT_EQ(controller.ServiceAction("parakeet", "restart").status().code(), "storage_failed");
+  EXPECT_EQ(controller.ServiceAction("vllm", "stop").status().code(), "storage_failed");
+  EXPECT_TRUE(executor_.commands().empty()) << "nothing may run remotely";
+  EXPECT_TRUE(controller.Jobs().empty());
+  // With room again, jobs start; the refused ones' ids are not handed out again.
+  data.Free();
+  auto job = controller.ServiceAction("parakeet", "restart");
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  EXPECT_EQ(job->id, "j4");
+  EXPECT_EQ(Wait(controller, job->id).state, JobState::kSucceeded);
+}
+
+TEST_F(ControllerTest, ALinkLostDuringTheLaunchEndsFromWhatTheSparkShows) {
+  // The launch detaches on the Spark; the link drops before its answer arrives.
+  auto dispatched = std::make_shared<std::atomic<bool>>(false);
+  executor_.On("docker ps", [dispatched](const RemoteCommand&) {
+    return SimulatedScript::Print(*dispatched ? std::vector<std::string>{"vllm_node Up 1 second"}
+                                              : std::vector<std::string>{});
+  });
+  auto launch = [this, dispatched](bool starts) {
+    SimulatedScript script;
+    script.lines = {{milliseconds(10), RemoteStream::kStdout, "Starting vllm_node on head node...",
+                     [this, dispatched, starts] {
+                       *dispatched = starts;
+                       if (starts) served_.Set("google/gemma-4-26B-A4B-it");
+                     }}};
+    script.end = SimulatedScript::End::kError;
+    script.error = Status::Error("ssh_unreachable", "the SSH connection to spark1 was lost");
+    return script;
+  };
+  executor_.On("docker logs", SimulatedScript::Print({"INFO:     Application startup complete."}));
+  executor_.On("-d exec", launch(true));
+  const JobInfo done = Wait(controller_->Swap("gemma4")->id);
+  EXPECT_EQ(done.state, JobState::kSucceeded) << (done.error ? done.error->message : "");
+
+  executor_.On("-d exec", launch(false));
+  const JobInfo lost = Wait(controller_->Swap("qwen36")->id);
+  ASSERT_TRUE(lost.error);
+  EXPECT_EQ(lost.error->code, "ssh_unreachable") << lost.error->message;
+}
+
 TEST_F(ControllerTest, JobsAreRecordedAndIdsNeverReused) {
   const std::string first = controller_->ServiceAction("parakeet", "restart")->id;
   Wait(first);
   controller_.reset();
-  Controller again(ControllerDeps{executor_, *catalog_, *config_, clock_,
-                                  [this] { return std::make_unique<FakeVllmHttp>(served_); },
-                                  [](const std::string&) {},
-                                  [] { return std::optional<std::string>(); }},
-                   dir_ / "jobs.jsonl");
+  Controller again(
+      ControllerDeps{executor_, *catalog_, *config_, clock_,
+                     [this] { return std::make_unique<FakeVllmHttp>(served_); },
+                     [](const std::string&) {}, [] { return std::optional<std::string>(); }},
+      dir_ / "jobs.jsonl");
   ASSERT_EQ(again.Jobs().size(), 1u);
   EXPECT_EQ(again.Jobs()[0].id, first);
   EXPECT_EQ(again.Jobs()[0].state, JobState::kSucceeded);
