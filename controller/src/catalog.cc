@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "controller/config_schema.h"
+#include "controller/shell_quote.h"
 #include "exporter/file_io.h"
 
 namespace spark {
@@ -152,10 +153,12 @@ Status Catalog::Remove(const std::string& id) {
   return Status::Ok();
 }
 
-Result<CatalogEntry> Catalog::PatchOverrides(const std::string& id, const nlohmann::json& patch) {
+Result<CatalogEntry> Catalog::PatchOverrides(const std::string& id, const nlohmann::json& patch,
+                                             VllmArgsPolicy policy) {
   std::lock_guard lock(mu_);
   const auto entry = FindLocked(id);
   if (!entry) return Status::Error("not_found", "no model \"" + id + "\" in the catalog");
+  if (auto args = ParseVllmArgs(entry->model.args, policy); !args.ok()) return args.status();
   auto next = spark::PatchOverrides(entry->overrides, patch);
   if (!next.ok()) return next.status();
   auto overrides = overrides_;

@@ -63,7 +63,7 @@ Status Nest(const Status& status, std::string_view prefix) {
 }
 
 Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, ModelSource source,
-                                 bool id_required) {
+                                 bool id_required, VllmArgsPolicy policy) {
   if (!entry.is_object()) return Invalid(std::string(prefix), "a model must be an object");
   if (Status s = CheckKeys(entry, prefix,
                            {"id", "name", "hf_repo", "served_name", "mode", "args",
@@ -117,7 +117,7 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
       }
       words.push_back((*it)[i].get<std::string>());
     }
-    auto flags = ParseVllmArgs(words);
+    auto flags = ParseVllmArgs(words, policy);
     if (!flags.ok()) return Nest(flags.status(), prefix);
     model.args = VllmArgWords(*flags);
   }
@@ -220,7 +220,10 @@ Result<std::vector<CatalogModel>> DecodeCatalog(const json& tree, ModelSource so
   std::set<std::string> ids;
   for (size_t i = 0; i < it->size(); ++i) {
     const std::string prefix = "models[" + std::to_string(i) + "]";
-    auto model = DecodeModel((*it)[i], prefix, source, source == ModelSource::kBundled);
+    // Stored entries may carry --trust-remote-code: whether it may run is the launch's
+    // decision (CommandBuilder), so a policy change never drops a catalog file.
+    auto model = DecodeModel((*it)[i], prefix, source, source == ModelSource::kBundled,
+                             VllmArgsPolicy{.allow_trust_remote_code = true});
     if (!model.ok()) return model.status();
     if (!ids.insert(model->id).second) {
       return Invalid(prefix + ".id", "duplicate model id \"" + model->id + "\"");
@@ -236,8 +239,8 @@ json EncodeCatalog(const std::vector<CatalogModel>& models) {
   return {{"models", list}};
 }
 
-Result<CatalogModel> DecodeCustomModel(const json& body) {
-  return DecodeModel(body, "", ModelSource::kCustom, false);
+Result<CatalogModel> DecodeCustomModel(const json& body, VllmArgsPolicy policy) {
+  return DecodeModel(body, "", ModelSource::kCustom, false, policy);
 }
 
 Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json& patch) {

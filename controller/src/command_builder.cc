@@ -28,31 +28,6 @@ Status CheckServedName(std::string_view name) {
   return Status::Ok();
 }
 
-Status CheckCacheDir(std::string_view dir) {
-  auto invalid = [&](const std::string& why) {
-    return Status::Error("invalid_field", "cache dir \"" + std::string(dir) + "\": " + why,
-                         "cache_dir");
-  };
-  if (!dir.starts_with('/') && !dir.starts_with("~/"))
-    return invalid("must be absolute or start with ~/");
-  std::string_view rest = dir.starts_with("~/") ? dir.substr(2) : dir;
-  while (!rest.empty() && (rest.front() == '/' || rest.back() == '/')) {
-    rest = rest.front() == '/' ? rest.substr(1) : rest.substr(0, rest.size() - 1);
-  }
-  if (rest.empty()) return invalid("refusing to chown a whole home or root directory");
-  size_t start = 0;
-  while (start <= rest.size()) {
-    const size_t slash = std::min(rest.find('/', start), rest.size());
-    if (rest.substr(start, slash - start) == "..") return invalid("\"..\" is not allowed");
-    start = slash + 1;
-  }
-  for (char c : dir) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return invalid("holds a control character");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 RemoteSettings RemoteSettings::FromConfig(const Config& config) {
@@ -60,13 +35,18 @@ RemoteSettings RemoteSettings::FromConfig(const Config& config) {
   s.vllm_docker_dir = config.remote.vllm_docker_dir;
   s.vllm_container = config.remote.vllm_container;
   s.vllm_port = config.vllm.port;
+  s.allow_trust_remote_code = config.security.allow_trust_remote_code;
   return s;
 }
 
 CommandBuilder::CommandBuilder(RemoteSettings settings) : settings_(std::move(settings)) {}
 
+std::string CommandBuilder::TimeoutPrefix(Duration timeout) {
+  return "timeout -s KILL " + std::to_string(RemoteLimitSeconds(timeout)) + " ";
+}
+
 std::string CommandBuilder::Bounded(Duration timeout, const std::vector<std::string>& words) const {
-  return "timeout -s KILL " + std::to_string(RemoteLimitSeconds(timeout)) + " " + ShellJoin(words);
+  return TimeoutPrefix(timeout) + ShellJoin(words);
 }
 
 std::string CommandBuilder::CdCheckout() const {
@@ -93,34 +73,43 @@ RemoteCommandLine CommandBuilder::StopCluster(Duration timeout) const {
   return {CdCheckout() + Bounded(timeout, words), timeout};
 }
 
-Result<std::vector<std::string>> CommandBuilder::LaunchWords(const LaunchSpec& spec) const {
+Result<std::string> CommandBuilder::LaunchLine(const LaunchSpec& spec) const {
   if (Status s = ValidateHfRepo(spec.hf_repo); !s.ok()) return s;
   if (spec.served_name) {
     if (Status s = CheckServedName(*spec.served_name); !s.ok()) return s;
   }
-  auto flags = ParseVllmArgs(spec.args);
+  auto flags = ParseVllmArgs(spec.args, {settings_.allow_trust_remote_code});
   if (!flags.ok()) return flags.status();
 
-  auto words = LaunchScript();
-  if (spec.mode == ModelMode::kSolo) words.push_back("--solo");
-  words.insert(words.end(), {"-d", "exec", "vllm", "serve", spec.hf_repo, "--host", "0.0.0.0",
-                             "--port", std::to_string(settings_.vllm_port)});
-  if (spec.mode == ModelMode::kCluster) words.insert(words.end(), {"--tensor-parallel-size", "2"});
-  if (spec.served_name) words.insert(words.end(), {"--served-model-name", *spec.served_name});
-  for (auto& w : VllmArgWords(flags.value())) words.push_back(std::move(w));
-  return words;
+  auto script = LaunchScript();
+  if (spec.mode == ModelMode::kSolo) script.push_back("--solo");
+  script.insert(script.end(), {"-d", "exec"});
+  // launch-cluster.sh joins these and runs them with `bash -i -c` in the container.
+  std::vector<std::string> command = {"vllm",
+                                      "serve",
+                                      spec.hf_repo,
+                                      "--host",
+                                      "0.0.0.0",
+                                      "--port",
+                                      std::to_string(settings_.vllm_port)};
+  if (spec.mode == ModelMode::kCluster) {
+    command.insert(command.end(), {"--tensor-parallel-size", "2"});
+  }
+  if (spec.served_name) command.insert(command.end(), {"--served-model-name", *spec.served_name});
+  for (auto& w : VllmArgWords(flags.value())) command.push_back(std::move(w));
+  return ShellJoin(script) + " " + ShellJoinForReparse(command);
 }
 
 Result<RemoteCommandLine> CommandBuilder::Launch(const LaunchSpec& spec, Duration timeout) const {
-  auto words = LaunchWords(spec);
-  if (!words.ok()) return words.status();
-  return RemoteCommandLine{CdCheckout() + Bounded(timeout, words.value()), timeout};
+  auto line = LaunchLine(spec);
+  if (!line.ok()) return line.status();
+  return RemoteCommandLine{CdCheckout() + TimeoutPrefix(timeout) + *line, timeout};
 }
 
 Result<std::string> CommandBuilder::LaunchDisplay(const LaunchSpec& spec) const {
-  auto words = LaunchWords(spec);
-  if (!words.ok()) return words.status();
-  return CdCheckout() + ShellJoin(words.value());
+  auto line = LaunchLine(spec);
+  if (!line.ok()) return line.status();
+  return CdCheckout() + *line;
 }
 
 RemoteCommandLine CommandBuilder::FollowLogs(WallTime since, Duration timeout) const {
@@ -140,9 +129,10 @@ Result<RemoteCommandLine> CommandBuilder::Container(ContainerAction action,
 }
 
 Result<RemoteCommandLine> CommandBuilder::ChownCache(std::string_view dir, Duration timeout) const {
-  if (Status s = CheckCacheDir(dir); !s.ok()) return s;
-  return RemoteCommandLine{"timeout -s KILL " + std::to_string(RemoteLimitSeconds(timeout)) +
-                               " chown -R 1000:1000 " + ShellQuotePath(dir),
+  if (Status s = ValidateChownDir(dir); !s.ok()) {
+    return Status::Error(s.code(), s.message(), "cache_dir");
+  }
+  return RemoteCommandLine{TimeoutPrefix(timeout) + "chown -R 1000:1000 " + ShellQuotePath(dir),
                            timeout};
 }
 
@@ -162,8 +152,7 @@ Result<RemoteCommandLine> CommandBuilder::KillSession(long session_id) {
                          "session_id");
   }
   const Duration timeout = std::chrono::seconds(10);
-  return RemoteCommandLine{"timeout -s KILL " + std::to_string(RemoteLimitSeconds(timeout)) +
-                               " pkill -KILL -s " + std::to_string(session_id),
+  return RemoteCommandLine{TimeoutPrefix(timeout) + "pkill -KILL -s " + std::to_string(session_id),
                            timeout};
 }
 

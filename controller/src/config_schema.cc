@@ -8,6 +8,8 @@
 #include <cctype>
 #include <set>
 
+#include "controller/shell_quote.h"
+
 namespace spark {
 namespace {
 
@@ -63,6 +65,13 @@ class ObjectReader {
       return Fail(Path(key), "must not be empty");
     }
     out = v->get<std::string>();
+  }
+
+  void Bool(std::string_view key, bool& out) {
+    const json* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_boolean()) return Fail(Path(key), "expected true or false");
+    out = v->get<bool>();
   }
 
   void OptString(std::string_view key, std::optional<std::string>& out) {
@@ -202,6 +211,22 @@ void CheckReferences(const Config& c, Status& status) {
   }
   if (c.probe.timeout_s >= c.probe.interval_s) {
     return fail("probe.timeout_s", "must be shorter than probe.interval_s");
+  }
+}
+
+// Every name and directory that reaches a remote command line is allow-listed: upstream's
+// scripts put some of them unquoted into remote shells (PITFALLS.md "Remote shell commands").
+void CheckRemoteNames(const Config& c, Status& status) {
+  auto check = [&status](const std::string& field, const Status& rule) {
+    if (status.ok() && !rule.ok()) {
+      status = Status::Error("invalid_field", field + ": " + rule.message(), field);
+    }
+  };
+  check("remote.vllm_container", ValidateContainerName(c.remote.vllm_container));
+  check("remote.vllm_docker_dir", ValidateRemoteDir(c.remote.vllm_docker_dir));
+  for (const auto& [name, s] : c.services) {
+    check("services." + name + ".container", ValidateContainerName(s.container));
+    if (s.cache_dir) check("services." + name + ".cache_dir", ValidateChownDir(*s.cache_dir));
   }
 }
 
@@ -400,8 +425,12 @@ Result<Config> DecodeConfig(const json& tree) {
     r.Integer("max_string_bytes", l.max_string_bytes, 16, 1 << 20);
     r.Integer("max_source_bytes", l.max_source_bytes, 8, 4096);
   });
+  Section(root, "security", status, [&](ObjectReader& r) {
+    r.Bool("allow_trust_remote_code", c.security.allow_trust_remote_code);
+  });
   root.Finish();
   CheckReferences(c, status);
+  CheckRemoteNames(c, status);
   if (!status.ok()) return status;
   return c;
 }
@@ -438,6 +467,7 @@ json EncodeConfig(const Config& c, bool redact) {
   t["http"] = {{"allowed_origins", c.http.allowed_origins},
                {"allowed_hosts", c.http.allowed_hosts},
                {"trusted_proxies", c.http.trusted_proxies}};
+  t["security"] = {{"allow_trust_remote_code", c.security.allow_trust_remote_code}};
   const LimitsConfig& l = c.limits;
   t["limits"] = {{"report_rate_per_client", l.report_rate_per_client},
                  {"report_burst", l.report_burst},
@@ -470,6 +500,16 @@ std::string EmitYamlTree(const json& tree) {
   YAML::Emitter out;
   EmitJson(out, tree);
   return std::string(out.c_str()) + "\n";
+}
+
+Status CheckOverlayTree(const json& overlay) {
+  if (overlay.is_object() && overlay.contains("security")) {
+    return Status::Error("pinned",
+                         "security.allow_trust_remote_code can be set only in the operator config "
+                         "file (--config), never through the API",
+                         "security.allow_trust_remote_code");
+  }
+  return Status::Ok();
 }
 
 std::vector<std::string> ConfigWarnings(const Config& c) {

@@ -112,6 +112,7 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, co
 }
 
 Result<Config> ConfigStore::Compose(const json& overlay) const {
+  if (Status s = CheckOverlayTree(overlay); !s.ok()) return s;
   static const json kDefaults = EncodeConfig(Config(), /*redact=*/false);
   json tree = kDefaults;
   tree.merge_patch(operator_tree_);

@@ -59,6 +59,15 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
     return Status::Error("swap_running", "a swap is already running; wait for it or cancel it");
   }
   const ConfigPtr config = deps_.config.Current();
+  // Refused before any job or remote command: a model whose launch line the config forbids
+  // (e.g. a stored --trust-remote-code without the operator's consent).
+  const CommandBuilder builder(RemoteSettings::FromConfig(*config));
+  if (auto launch = builder.Launch(LaunchSpecFor(entry.model, entry.overrides)); !launch.ok()) {
+    return Status::Error("conflict",
+                         "\"" + entry.model.id + "\" cannot be launched: " +
+                             launch.status().field() + ": " + launch.status().message(),
+                         "model");
+  }
   SwapPlan plan;
   plan.entry = entry;
   plan.head = config->vllm.spark;

@@ -108,6 +108,27 @@ Status InvalidArg(size_t index, std::string message) {
   return Status::Error("invalid_field", std::move(message), "args[" + std::to_string(index) + "]");
 }
 
+Status InvalidDir(std::string message) {
+  return Status::Error("invalid_field", std::move(message), "dir");
+}
+
+// The non-empty components of a path, after a leading "~/" ("~/a//b/" → a, b).
+std::vector<std::string_view> PathComponents(std::string_view path) {
+  if (path.starts_with("~/")) path.remove_prefix(2);
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    const size_t slash = std::min(path.find('/'), path.size());
+    if (slash > 0) parts.push_back(path.substr(0, slash));
+    path.remove_prefix(std::min(slash + 1, path.size()));
+  }
+  return parts;
+}
+
+// Top-level directories of a Linux system that `chown -R` must never take whole.
+constexpr std::array<std::string_view, 22> kSystemDirs = {
+    "bin", "boot", "dev",  "etc", "home", "lib",  "lib32", "lib64", "libx32", "media", "mnt",
+    "opt", "proc", "root", "run", "sbin", "snap", "srv",   "sys",   "tmp",    "usr",   "var"};
+
 }  // namespace
 
 std::string ShellQuote(std::string_view word) {
@@ -146,6 +167,15 @@ std::string ShellQuotePath(std::string_view path) {
 
 std::string NestedShell(std::string_view command_line) {
   return "sh -c " + ShellQuote(command_line);
+}
+
+std::string ShellJoinForReparse(std::span<const std::string> words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += ShellQuote(ShellQuote(w));
+  }
+  return out;
 }
 
 namespace {
@@ -188,10 +218,40 @@ Status ValidateContainerName(std::string_view name) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
       });
   if (ok) return Status::Ok();
-  return Status::Error(
-      "invalid_field",
-      "\"" + std::string(name) + "\" is not a container name (letters, digits, '_', '.', '-')",
-      "container");
+  return Status::Error("invalid_field",
+                       "\"" + std::string(name) +
+                           "\" is not a container name: up to 128 letters, digits, '_', '.' or "
+                           "'-', starting with a letter or digit",
+                       "container");
+}
+
+Status ValidateRemoteDir(std::string_view dir) {
+  if (HasControlChar(dir)) return InvalidDir("a remote directory must not hold control characters");
+  if (dir.size() > 4096) return InvalidDir("a remote directory may be at most 4096 bytes long");
+  const std::string quoted = "\"" + std::string(dir) + "\"";
+  if (!dir.starts_with('/') && !dir.starts_with("~/")) {
+    return InvalidDir(quoted + " is not absolute and does not start with ~/");
+  }
+  for (std::string_view part : PathComponents(dir)) {
+    if (part == "." || part == "..")
+      return InvalidDir(quoted + " holds a \".\" or \"..\" component");
+  }
+  return Status::Ok();
+}
+
+Status ValidateChownDir(std::string_view dir) {
+  if (Status s = ValidateRemoteDir(dir); !s.ok()) return s;
+  const auto parts = PathComponents(dir);
+  const bool absolute = dir.starts_with('/');
+  const bool system_dir =
+      absolute && parts.size() == 1 &&
+      std::find(kSystemDirs.begin(), kSystemDirs.end(), parts[0]) != kSystemDirs.end();
+  const bool a_home = absolute && parts.size() == 2 && parts[0] == "home";
+  if (parts.empty() || system_dir || a_home) {
+    return InvalidDir("\"" + std::string(dir) +
+                      "\" is a system directory or a whole home; chown -R is refused there");
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> TokenizeArgs(std::string_view text) {
@@ -226,7 +286,8 @@ Result<std::vector<std::string>> TokenizeArgs(std::string_view text) {
   return words;
 }
 
-Result<std::vector<VllmFlag>> ParseVllmArgs(std::span<const std::string> args) {
+Result<std::vector<VllmFlag>> ParseVllmArgs(std::span<const std::string> args,
+                                            VllmArgsPolicy policy) {
   std::vector<VllmFlag> flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
@@ -250,6 +311,12 @@ Result<std::vector<VllmFlag>> ParseVllmArgs(std::span<const std::string> args) {
                           name == "--served-model-name"
                       ? std::string(" (spark-control sets it from the model and config)")
                       : std::string()));
+    }
+    if (name == "--trust-remote-code" && !policy.allow_trust_remote_code) {
+      return InvalidArg(i,
+                        "--trust-remote-code runs the model repository's own Python code in a "
+                        "privileged container on the Spark; it is allowed only when the operator "
+                        "config file (--config) sets security.allow_trust_remote_code: true");
     }
     if (allowed->kind == ValueKind::kSwitch) {
       if (value.has_value()) return InvalidArg(i, name + " takes no value");

@@ -215,6 +215,132 @@ TEST_F(SwapTest, HostileModelInputNeverReachesAShell) {
                 std::string("\0--max-model-len\0" "4096\0", 22));
 }
 
+TEST_F(SwapTest, FreeTextAndJsonValuesReachVllmByteForByteThroughTheScriptsShell) {
+  StartApp();
+  TrustHost();
+  const std::string canary = (sshd_.scratch() / "CANARY").string();
+  const std::string hostile = "x;touch " + canary;
+  const std::string json_value = R"({"a": 1})";
+  const Reply added =
+      SendJson("POST", Url("/api/models"),
+               json{{"name", "hostile"},
+                    {"hf_repo", "Qwen/Qwen3-0.6B"},
+                    {"mode", "solo"},
+                    {"args", {"--hf-overrides", json_value, "--chat-template", hostile}}}
+                   .dump());
+  ASSERT_EQ(added.status, 201) << added.body;
+  const json job = WaitJob(Swap("qwen3-0-6b"));
+  EXPECT_EQ(job["state"], "succeeded") << job.dump();
+  EXPECT_FALSE(std::filesystem::exists(canary)) << "a flag value ran as a command";
+  std::string expected;
+  for (const std::string& word :
+       {std::string("vllm"), std::string("serve"), std::string("Qwen/Qwen3-0.6B"),
+        std::string("--host"), std::string("0.0.0.0"), std::string("--port"),
+        std::to_string(vllm_.port()), std::string("--hf-overrides"), json_value,
+        std::string("--chat-template"), hostile}) {
+    expected += word + std::string(1, '\0');
+  }
+  EXPECT_EQ(ReadText(sshd_.state() / "launch_args"), expected);
+  // GET /api/models shows the line that ran (without its timeout bound).
+  const json models = json::parse(Get(Url("/api/models")).body);
+  for (const auto& m : models["models"]) {
+    if (m["id"] != "qwen3-0-6b") continue;
+    const std::string command = m["command"];
+    EXPECT_NE(command.find(R"(--chat-template ''\''x;touch )"), std::string::npos) << command;
+    EXPECT_NE(command.find(R"(--hf-overrides ''\''{"a": 1}'\''')"), std::string::npos) << command;
+  }
+}
+
+TEST_F(SwapTest, NamesAndDirsThatReachRemoteShellsAreAllowListedInPutConfig) {
+  StartApp();
+  const std::vector<std::pair<json, std::string>> cases = {
+      {{{"remote", {{"vllm_container", "vllm;reboot"}}}}, "remote.vllm_container"},
+      {{{"remote", {{"vllm_container", "--help"}}}}, "remote.vllm_container"},
+      {{{"services", {{"parakeet", {{"container", "p $(id)"}}}}}}, "services.parakeet.container"},
+      {{{"remote", {{"vllm_docker_dir", "spark-vllm-docker"}}}}, "remote.vllm_docker_dir"},
+      {{{"remote", {{"vllm_docker_dir", "~/../../etc"}}}}, "remote.vllm_docker_dir"},
+      {{{"services", {{"magpie", {{"cache_dir", "/usr"}}}}}}, "services.magpie.cache_dir"},
+      {{{"services", {{"magpie", {{"cache_dir", "~/"}}}}}}, "services.magpie.cache_dir"},
+      {{{"services", {{"magpie", {{"cache_dir", "/srv/a\nb"}}}}}}, "services.magpie.cache_dir"},
+  };
+  for (const auto& [patch, field] : cases) {
+    const Reply r = SendJson("PUT", Url("/api/config"), patch.dump());
+    EXPECT_EQ(r.status, 400) << patch.dump() << " " << r.body;
+    if (r.status == 400) EXPECT_EQ(json::parse(r.body)["error"]["field"], field) << r.body;
+  }
+  const json config = json::parse(Get(Url("/api/config")).body);
+  EXPECT_EQ(config["remote"]["vllm_container"], "vllm_node");
+  EXPECT_EQ(config["services"]["magpie"]["cache_dir"], nullptr);
+  // A real cache dir is fine.
+  EXPECT_EQ(SendJson("PUT", Url("/api/config"),
+                     R"({"services": {"magpie": {"cache_dir": "~/.cache/magpie"}}})")
+                .status,
+            200);
+}
+
+TEST_F(SwapTest, AnOperatorFileWithAnUnsafeContainerNameExitsTwoNamingFileAndKey) {
+  std::ofstream(dir_ / "bad.yaml") << "remote: {vllm_container: 'vllm_node; reboot'}\n";
+  const std::string err = (dir_ / "err").string();
+  ChildProcess child({SPARK_CONTROL_BIN, "--config", (dir_ / "bad.yaml").string(), "--data-dir",
+                      (dir_ / "data").string(), "--listen", "127.0.0.1:0"},
+                     {}, err);
+  EXPECT_EQ(child.Wait(10000), 2);
+  const std::string text = ReadText(err);
+  EXPECT_NE(text.find("bad.yaml"), std::string::npos) << text;
+  EXPECT_NE(text.find("remote.vllm_container"), std::string::npos) << text;
+}
+
+TEST_F(SwapTest, TrustRemoteCodeNeedsTheOperatorFile) {
+  // A custom model stored while the operator allowed it (or written by hand).
+  std::filesystem::create_directories(dir_ / "data");
+  std::ofstream(dir_ / "data/models-custom.yaml")
+      << "models:\n  - {id: remote-code, name: Remote code, hf_repo: Qwen/Qwen3-0.6B, mode: solo,"
+         " args: [--max-model-len, '4096', --trust-remote-code]}\n";
+  StartApp();
+  TrustHost();
+  const Reply posted = SendJson("POST", Url("/api/models"),
+                                json{{"name", "x"},
+                                     {"hf_repo", "Qwen/Qwen2.5-0.5B"},
+                                     {"mode", "solo"},
+                                     {"args", {"--trust-remote-code"}}}
+                                    .dump());
+  ASSERT_EQ(posted.status, 400) << posted.body;
+  EXPECT_EQ(json::parse(posted.body)["error"]["code"], "invalid_field");
+  EXPECT_EQ(json::parse(posted.body)["error"]["field"], "args[0]");
+  EXPECT_NE(posted.body.find("security.allow_trust_remote_code"), std::string::npos);
+  // The API cannot turn it on.
+  const Reply put =
+      SendJson("PUT", Url("/api/config"), R"({"security": {"allow_trust_remote_code": true}})");
+  EXPECT_EQ(put.status, 409) << put.body;
+  EXPECT_EQ(json::parse(put.body)["error"]["code"], "pinned") << put.body;
+  // The stored model cannot be launched, nor its settings changed: refused before any job.
+  const Reply swap = SendJson("POST", Url("/api/swap"), R"({"model": "remote-code"})");
+  EXPECT_EQ(swap.status, 409) << swap.body;
+  EXPECT_NE(swap.body.find("security.allow_trust_remote_code"), std::string::npos) << swap.body;
+  const Reply patch =
+      SendJson("PUT", Url("/api/models/remote-code/overrides"), R"({"max_model_len": 8192})");
+  EXPECT_EQ(patch.status, 400) << patch.body;
+  EXPECT_EQ(json::parse(patch.body)["error"]["field"], "args[2]") << patch.body;
+  EXPECT_EQ(json::parse(Get(Url("/api/jobs")).body)["jobs"].size(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(sshd_.state() / "launch_args"));
+
+  // With the operator's consent the same model launches with the flag.
+  app_.reset();
+  StartApp("security: {allow_trust_remote_code: true}\n");
+  EXPECT_EQ(WaitJob(Swap("remote-code"))["state"], "succeeded");
+  EXPECT_NE(
+      ReadText(sshd_.state() / "launch_args").find(std::string("\0--trust-remote-code\0", 21)),
+      std::string::npos);
+  EXPECT_EQ(SendJson("POST", Url("/api/models"),
+                     json{{"name", "x"},
+                          {"hf_repo", "Qwen/Qwen2.5-0.5B"},
+                          {"mode", "solo"},
+                          {"args", {"--trust-remote-code"}}}
+                         .dump())
+                .status,
+            201);
+}
+
 TEST_F(SwapTest, ASwapRunningWhenTheProcessDiesShowsAsInterruptedAfterARestart) {
   sshd_.SetFake("logs_mode", "silent");
   StartApp();

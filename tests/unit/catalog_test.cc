@@ -123,6 +123,34 @@ TEST(Catalog, OverridePatchesAreCheckedAndNullClears) {
   }
 }
 
+TEST(Catalog, TrustRemoteCodeIsStoredButOnlyWrittenWithTheOperatorsConsent) {
+  test::TempDir dir;
+  json body = CustomModel("Qwen/Qwen3-0.6B");
+  body["args"] = {"--trust-remote-code"};
+  const auto refused = DecodeCustomModel(body);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "args[0]");
+  EXPECT_NE(refused.status().message().find("security.allow_trust_remote_code"), std::string::npos);
+  auto allowed = DecodeCustomModel(body, {.allow_trust_remote_code = true});
+  ASSERT_TRUE(allowed.ok()) << allowed.status().message();
+  {
+    auto catalog = Open(dir.path());
+    ASSERT_TRUE(catalog->Add(*allowed).ok());
+  }
+  // Reopened while the operator no longer allows it: the model stays in the catalog (nothing
+  // is set aside), its settings cannot change, and it cannot launch (CommandBuilder).
+  auto catalog = Open(dir.path());
+  EXPECT_TRUE(catalog->notes().empty());
+  ASSERT_TRUE(catalog->Find("qwen3-0-6b"));
+  const auto patched = catalog->PatchOverrides("qwen3-0-6b", json{{"max_model_len", 4096}});
+  EXPECT_EQ(patched.status().field(), "args[0]");
+  EXPECT_FALSE(catalog->Find("qwen3-0-6b")->overrides.max_model_len);
+  EXPECT_TRUE(catalog
+                  ->PatchOverrides("qwen3-0-6b", json{{"max_model_len", 4096}},
+                                   {.allow_trust_remote_code = true})
+                  .ok());
+}
+
 TEST(Catalog, CustomModelsAndOverridesPersistAcrossRestarts) {
   test::TempDir dir;
   {

@@ -1,5 +1,6 @@
-// Golden command lines of SPARK-VLLM-DOCKER.md, and a launch line run for real through /bin/sh
-// against the fake launch-cluster.sh to show hostile values arrive as single arguments.
+// Golden command lines of SPARK-VLLM-DOCKER.md, and launch lines run for real through bash
+// (the SSH shell) and the fake launch-cluster.sh (which joins the words after `exec` and runs
+// them with `bash -c`, as the real one does) to show hostile values arrive byte for byte.
 #include "controller/command_builder.h"
 
 #include <gtest/gtest.h>
@@ -67,7 +68,8 @@ TEST(CommandBuilder, LaunchHonoursSettingsAndServedName) {
   const LaunchSpec spec{"google/gemma-4-26B-A4B-it", "gemma 4", ModelMode::kSolo, {}};
   EXPECT_EQ(builder.LaunchDisplay(spec).value(),
             "cd '/opt/spark vllm' && ./launch-cluster.sh --name vllm_alt --solo -d exec vllm serve "
-            "google/gemma-4-26B-A4B-it --host 0.0.0.0 --port 9001 --served-model-name 'gemma 4'");
+            "google/gemma-4-26B-A4B-it --host 0.0.0.0 --port 9001 --served-model-name "
+            R"(''\''gemma 4'\''')");
   EXPECT_EQ(builder.StopCluster(seconds(10)).line,
             "cd '/opt/spark vllm' && timeout -s KILL 20 ./launch-cluster.sh --name vllm_alt stop");
   EXPECT_EQ(
@@ -91,28 +93,15 @@ TEST(CommandBuilder, LaunchRefusesHostileModels) {
   }
 }
 
-TEST(CommandBuilder, HostileValuesReachTheScriptAsSingleArguments) {
-  test::TempDir dir;
-  const auto checkout = dir / "checkout $(x)";
-  std::filesystem::create_directories(checkout);
-  std::filesystem::create_directories(dir / "state");
-  std::filesystem::copy_file(
-      std::filesystem::path(SPARK_SOURCE_DIR) / "tests/testdata/fakes/launch-cluster.sh",
-      checkout / "launch-cluster.sh");
-  const std::string canary = (dir / "pwned").string();
-  // Newlines are refused by the allow-list (shell_quote_test covers them in quoting).
-  const std::string hostile_template =
-      "x$(touch " + canary + ")'; touch " + canary + "; '`touch " + canary + "` ünï";
-  const std::string hostile_name = "it's $(touch " + canary + ")";
-  const CommandBuilder builder(RemoteSettings{checkout.string(), "vllm_node", 8888});
-  const LaunchSpec spec{
-      "Qwen/Qwen3-0.6B", hostile_name, ModelMode::kSolo, {"--chat-template", hostile_template}};
-  auto cmd = builder.Launch(spec, seconds(30));
-  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
-
+// Runs `line` as sshd would (`bash -c LINE`, the outer shell) in `dir`, where checkout/ holds
+// the fake launch-cluster.sh: it joins the words after `exec` and runs them with `bash -c`,
+// as the real script does, and its `vllm` writes its argv to state/launch_args.
+std::vector<std::string> LaunchedArgv(const std::filesystem::path& dir, const std::string& line) {
+  std::filesystem::remove(dir / "state/launch_args");
+  std::filesystem::remove_all(dir / "state/containers");
   const std::string script = "SPARK_FAKE_STATE=" + ShellQuote((dir / "state").string()) +
-                             "; export SPARK_FAKE_STATE; " + cmd->line + " >/dev/null";
-  ASSERT_EQ(std::system(script.c_str()), 0) << script;
+                             "; export SPARK_FAKE_STATE; " + line + " >/dev/null";
+  EXPECT_EQ(std::system(("bash -c " + ShellQuote(script)).c_str()), 0) << script;
   std::ifstream in(dir / "state/launch_args", std::ios::binary);
   std::stringstream raw;
   raw << in.rdbuf();
@@ -126,10 +115,101 @@ TEST(CommandBuilder, HostileValuesReachTheScriptAsSingleArguments) {
       word += c;
     }
   }
-  EXPECT_EQ(got, (std::vector<std::string>{"vllm", "serve", "Qwen/Qwen3-0.6B", "--host", "0.0.0.0",
-                                           "--port", "8888", "--served-model-name", hostile_name,
-                                           "--chat-template", hostile_template}));
-  EXPECT_FALSE(std::filesystem::exists(canary));
+  return got;
+}
+
+class LaunchReparse : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(checkout_);
+    std::filesystem::create_directories(dir_ / "state");
+    std::filesystem::copy_file(
+        std::filesystem::path(SPARK_SOURCE_DIR) / "tests/testdata/fakes/launch-cluster.sh",
+        checkout_ / "launch-cluster.sh");
+  }
+  test::TempDir dir_;
+  const std::filesystem::path checkout_ = dir_ / "checkout $(x)";
+  const std::string canary_ = (dir_ / "CANARY").string();
+};
+
+TEST_F(LaunchReparse, HostileValuesSurviveBothShellsByteForByte) {
+  // Newlines are refused by the allow-list (shell_quote_test covers them in quoting).
+  const std::vector<std::string> values = {
+      "x;touch " + canary_,
+      "x$(touch " + canary_ + ")'; touch " + canary_ + "; '`touch " + canary_ + "` ünï",
+      "a  b\\ \"c\" $HOME ${IFS} !x * ~ #",
+      "'",
+      "it's",
+  };
+  const CommandBuilder builder(RemoteSettings{checkout_.string(), "vllm_node", 8888});
+  for (const std::string& value : values) {
+    // Without a served name too: an unbalanced quote in one word would hide the others.
+    for (const std::optional<std::string>& name :
+         {std::optional<std::string>(), std::optional("it's $(touch " + canary_ + ") " + value)}) {
+      const LaunchSpec spec{"Qwen/Qwen3-0.6B",
+                            name,
+                            ModelMode::kSolo,
+                            {"--chat-template", value, "--tokenizer=" + value}};
+      auto cmd = builder.Launch(spec, seconds(30));
+      ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+      std::vector<std::string> expected = {
+          "vllm", "serve", "Qwen/Qwen3-0.6B", "--host", "0.0.0.0", "--port", "8888"};
+      if (name) expected.insert(expected.end(), {"--served-model-name", *name});
+      expected.insert(expected.end(), {"--chat-template", value, "--tokenizer", value});
+      EXPECT_EQ(LaunchedArgv(dir_.path(), cmd->line), expected) << cmd->line;
+      EXPECT_FALSE(std::filesystem::exists(canary_)) << cmd->line;
+    }
+  }
+}
+
+TEST_F(LaunchReparse, AJsonValueArrivesAsOneWord) {
+  const CommandBuilder builder(RemoteSettings{checkout_.string(), "vllm_node", 8888});
+  const LaunchSpec spec{"Qwen/Qwen3-0.6B",
+                        std::nullopt,
+                        ModelMode::kCluster,
+                        {"--hf-overrides", R"({"a": 1})", "--max-model-len", "4096"}};
+  auto cmd = builder.Launch(spec, seconds(30));
+  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+  EXPECT_EQ(LaunchedArgv(dir_.path(), cmd->line),
+            (std::vector<std::string>{"vllm", "serve", "Qwen/Qwen3-0.6B", "--host", "0.0.0.0",
+                                      "--port", "8888", "--tensor-parallel-size", "2",
+                                      "--hf-overrides", R"({"a": 1})", "--max-model-len", "4096"}));
+}
+
+TEST(CommandBuilder, WordsAfterExecAreQuotedForTheScriptsShellToo) {
+  const CommandBuilder builder(RemoteSettings{});
+  const LaunchSpec spec{
+      "Qwen/Qwen3-0.6B",
+      std::nullopt,
+      ModelMode::kSolo,
+      {"--chat-template", "x;touch /tmp/CANARY", "--hf-overrides", R"({"a": 1})"}};
+  // Safe words stay bare (the script still sees `--port 8888` as words); the others are
+  // quoted once for the script's `bash -c` and that again for the SSH shell.
+  const std::string after_exec =
+      "vllm serve Qwen/Qwen3-0.6B --host 0.0.0.0 --port 8888 --chat-template "
+      R"(''\''x;touch /tmp/CANARY'\''' --hf-overrides ''\''{"a": 1}'\''')";
+  EXPECT_EQ(builder.Launch(spec, seconds(300))->line,
+            "cd ~/spark-vllm-docker && timeout -s KILL 310 ./launch-cluster.sh --solo -d exec " +
+                after_exec);
+  // GET /api/models shows the line that runs, without the timeout bound.
+  EXPECT_EQ(builder.LaunchDisplay(spec).value(),
+            "cd ~/spark-vllm-docker && ./launch-cluster.sh --solo -d exec " + after_exec);
+}
+
+TEST(CommandBuilder, TrustRemoteCodeLaunchesOnlyWhenTheSettingsAllowIt) {
+  const LaunchSpec spec{"Qwen/Qwen3-0.6B", std::nullopt, ModelMode::kSolo, {"--trust-remote-code"}};
+  const auto refused = CommandBuilder(RemoteSettings{}).Launch(spec);
+  EXPECT_EQ(refused.status().field(), "args[0]");
+  EXPECT_NE(refused.status().message().find("security.allow_trust_remote_code"), std::string::npos);
+  EXPECT_FALSE(CommandBuilder(RemoteSettings{}).LaunchDisplay(spec).ok());
+  RemoteSettings allowed;
+  allowed.allow_trust_remote_code = true;
+  const auto launch = CommandBuilder(allowed).Launch(spec);
+  ASSERT_TRUE(launch.ok()) << launch.status().message();
+  EXPECT_TRUE(launch->line.ends_with(" --trust-remote-code")) << launch->line;
+  Config config;
+  config.security.allow_trust_remote_code = true;
+  EXPECT_TRUE(RemoteSettings::FromConfig(config).allow_trust_remote_code);
 }
 
 TEST(CommandBuilder, FollowLogsSinceTheSwapStart) {

@@ -92,6 +92,79 @@ TEST(ShellQuote, NestedLayersKeepWordsIntact) {
   EXPECT_FALSE(std::filesystem::exists(dir / "pwned"));
 }
 
+TEST(ShellQuote, WordsForAJoiningScriptSurviveTheJoinAndItsShell) {
+  TempDir dir;
+  for (const char* shell : {"/bin/sh", "/bin/bash"}) {
+    for (const auto& word : HostileWords(dir.path())) {
+      // `run` does what launch-cluster.sh exec does: joins its arguments into one string and
+      // runs that with bash -c.
+      const std::vector<std::string> words = {"printf", "%s\\0", word};
+      const std::string script =
+          "run() { joined=\"$*\"; /bin/bash -c \"PATH=/nonexistent; $joined\"; }; run " +
+          ShellJoinForReparse(words);
+      EXPECT_EQ(RunSh(std::string(shell) + " -c " + ShellQuote(script)), word + '\0')
+          << shell << " with word: " << word;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "pwned"));
+  const std::vector<std::string> safe = {"vllm", "--port", "8888"};
+  EXPECT_EQ(ShellJoinForReparse(safe), "vllm --port 8888");
+  const std::vector<std::string> spaced = {"a b"};
+  EXPECT_EQ(ShellJoinForReparse(spaced), R"(''\''a b'\''')");
+}
+
+TEST(RemoteDir, AcceptsAbsoluteAndHomeRelativeDirs) {
+  for (const char* dir : {"/srv/magpie-cache", "~/spark-vllm-docker", "~/", "/", "/opt/a b",
+                          "/srv/x..y", "~/.cache/magpie"}) {
+    EXPECT_TRUE(ValidateRemoteDir(dir).ok()) << dir << ": " << ValidateRemoteDir(dir).message();
+  }
+  for (const char* dir : {"/srv/magpie-cache", "~/.cache/magpie", "/var/lib/magpie", "/home/u/x"}) {
+    EXPECT_TRUE(ValidateChownDir(dir).ok()) << dir << ": " << ValidateChownDir(dir).message();
+  }
+}
+
+TEST(RemoteDir, RefusesRelativeDotsControlCharsAndSystemDirsForChown) {
+  for (const char* dir : {"", "relative", "~", "~user/x", "./x", "/a/../b", "~/..", "/srv/.",
+                          "/srv/x\ny", "/srv/\x7f", "$(id)"}) {
+    const Status s = ValidateRemoteDir(dir);
+    EXPECT_EQ(s.code(), "invalid_field") << dir;
+    EXPECT_EQ(s.field(), "dir") << dir;
+    EXPECT_FALSE(ValidateChownDir(dir).ok()) << dir;
+  }
+  EXPECT_FALSE(ValidateRemoteDir(std::string(4097, 'a').insert(0, "/")).ok());
+  for (const char* dir : {"/", "//", "~/", "~//", "/usr", "/usr/", "//usr//", "/etc", "/var",
+                          "/home", "/home/spark", "/home/spark/", "/root", "/boot", "/opt"}) {
+    EXPECT_TRUE(ValidateRemoteDir(dir).ok()) << dir;
+    const Status s = ValidateChownDir(dir);
+    EXPECT_FALSE(s.ok()) << dir;
+    EXPECT_NE(s.message().find("chown -R is refused"), std::string::npos) << s.message();
+  }
+}
+
+TEST(ContainerName, DockersRuleOnly) {
+  for (const char* name : {"vllm_node", "parakeet", "a", "A.b-c_9"}) {
+    EXPECT_TRUE(ValidateContainerName(name).ok()) << name;
+  }
+  for (const char* name :
+       {"", "-a", "_a", ".a", "a b", "a;reboot", "x$(id)", "a/b", "a\nb", "ünï"}) {
+    EXPECT_EQ(ValidateContainerName(name).field(), "container") << name;
+  }
+  EXPECT_TRUE(ValidateContainerName(std::string(128, 'a')).ok());
+  EXPECT_FALSE(ValidateContainerName(std::string(129, 'a')).ok());
+}
+
+TEST(VllmArgs, TrustRemoteCodeOnlyWithTheOperatorsConsent) {
+  const std::vector<std::string> args = {"--max-model-len", "4096", "--trust-remote-code"};
+  const auto refused = ParseVllmArgs(args);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "args[2]");
+  EXPECT_NE(refused.status().message().find("security.allow_trust_remote_code: true"),
+            std::string::npos);
+  const auto allowed = ParseVllmArgs(args, {.allow_trust_remote_code = true});
+  ASSERT_TRUE(allowed.ok()) << allowed.status().message();
+  EXPECT_EQ(VllmArgWords(*allowed), args);
+}
+
 TEST(ShellQuote, SafeWordsStayReadable) {
   EXPECT_EQ(ShellQuote("vllm_node"), "vllm_node");
   EXPECT_EQ(ShellQuote("Qwen/Qwen3-0.6B"), "Qwen/Qwen3-0.6B");

@@ -42,6 +42,11 @@ CommandBuilder Builder(App& app) {
   return CommandBuilder(RemoteSettings::FromConfig(*app.config.Current()));
 }
 
+// What the operator file allows in vLLM args (config `security`).
+VllmArgsPolicy ArgsPolicy(App& app) {
+  return {.allow_trust_remote_code = app.config.Current()->security.allow_trust_remote_code};
+}
+
 }  // namespace
 
 void AddModelRoutes(App& app, std::vector<Route>& routes) {
@@ -60,7 +65,7 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
-                      auto model = DecodeCustomModel(*body);
+                      auto model = DecodeCustomModel(*body, ArgsPolicy(app));
                       if (!model.ok()) return StatusResponse(model.status());
                       auto added = app.catalog.Add(std::move(model).value());
                       if (!added.ok()) return StatusResponse(added.status());
@@ -82,7 +87,8 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
-                      auto patched = app.catalog.PatchOverrides(request.params.at("id"), *body);
+                      auto patched = app.catalog.PatchOverrides(request.params.at("id"), *body,
+                                                                ArgsPolicy(app));
                       if (!patched.ok()) return StatusResponse(patched.status());
                       return JsonResponse(
                           200, {{"model", ModelJson(*patched, Builder(app), CurrentModelId(app))}});

@@ -49,8 +49,10 @@ class Catalog {
   // DELETE /api/models/{id}: bundled_model for a bundled one, not_found when unknown. Its
   // overrides go with it.
   Status Remove(const std::string& id);
-  // PUT /api/models/{id}/overrides (a merge patch).
-  Result<CatalogEntry> PatchOverrides(const std::string& id, const nlohmann::json& patch);
+  // PUT /api/models/{id}/overrides (a merge patch). invalid_field (args[i]) when the model's
+  // own args break `policy` (a stored --trust-remote-code the operator no longer allows).
+  Result<CatalogEntry> PatchOverrides(const std::string& id, const nlohmann::json& patch,
+                                      VllmArgsPolicy policy = {});
 
   std::vector<std::string> notes() const;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controller/command_builder.h"
+#include "controller/shell_quote.h"
 #include "exporter/status.h"
 
 namespace spark {
@@ -45,12 +46,14 @@ struct ModelOverrides {
 
 // `{"models": [...]}` of a catalog file. `source` decides what each entry becomes; a custom
 // file's entries may omit `id` (derived). invalid_field names the entry ("models[2].hf_repo")
-// for unknown keys, wrong types, failed allow-lists, duplicate ids.
+// for unknown keys, wrong types, failed allow-lists, duplicate ids. --trust-remote-code is
+// kept: the launch decides whether it may run.
 Result<std::vector<CatalogModel>> DecodeCatalog(const nlohmann::json& tree, ModelSource source);
 nlohmann::json EncodeCatalog(const std::vector<CatalogModel>& models);
 
-// One model from a POST /api/models body (fields as in the catalog files, id optional).
-Result<CatalogModel> DecodeCustomModel(const nlohmann::json& body);
+// One model from a POST /api/models body (fields as in the catalog files, id optional); its
+// args follow `policy` (config `security`).
+Result<CatalogModel> DecodeCustomModel(const nlohmann::json& body, VllmArgsPolicy policy = {});
 
 // `{"qwen36": {"max_model_len": 32768}, ...}` of models-overrides.yaml.
 Result<std::map<std::string, ModelOverrides>> DecodeOverridesFile(const nlohmann::json& tree);

@@ -21,6 +21,7 @@ struct RemoteSettings {
   std::string vllm_docker_dir = "~/spark-vllm-docker";  // a leading ~/ expands remotely
   std::string vllm_container = "vllm_node";
   int vllm_port = 8888;
+  bool allow_trust_remote_code = false;  // security.allow_trust_remote_code (operator file)
 
   static RemoteSettings FromConfig(const Config& config);
 };
@@ -56,11 +57,15 @@ class CommandBuilder {
   // `cd DIR && ./launch-cluster.sh stop`.
   RemoteCommandLine StopCluster(Duration timeout = std::chrono::seconds(180)) const;
   // `cd DIR && ./launch-cluster.sh [--solo] -d exec vllm serve REPO --host 0.0.0.0 --port PORT
-  // [--tensor-parallel-size 2] [--served-model-name NAME] ARGS…`. invalid_field when the repo,
-  // served name or args fail their allow-lists (field hf_repo / served_name / args[i]).
+  // [--tensor-parallel-size 2] [--served-model-name NAME] ARGS…`. The script joins the words
+  // after `exec` and runs them with `bash -i -c`, so each is quoted for that shell and again
+  // for the SSH shell (ShellJoinForReparse). invalid_field when the repo, served name or args
+  // fail their allow-lists, or carry --trust-remote-code that the settings do not allow
+  // (field hf_repo / served_name / args[i]).
   Result<RemoteCommandLine> Launch(const LaunchSpec& spec,
                                    Duration timeout = std::chrono::seconds(300)) const;
-  // The same launch line without the timeout wrapper: what GET /api/models shows as "command".
+  // The same launch line, byte for byte, without the `timeout -s KILL N` bound: what
+  // GET /api/models shows as "command".
   Result<std::string> LaunchDisplay(const LaunchSpec& spec) const;
   // `docker logs -f --since RFC3339 vllm_node`: runs until the container stops or it is
   // cancelled; `timeout` is the whole follow's bound (the swap's timeout).
@@ -68,8 +73,8 @@ class CommandBuilder {
   // `docker start|stop|restart CONTAINER`; invalid_field for a bad container name.
   Result<RemoteCommandLine> Container(ContainerAction action, std::string_view container,
                                       Duration timeout = std::chrono::seconds(120)) const;
-  // `chown -R 1000:1000 DIR` (Magpie's cache fix). DIR must be absolute or start with ~/,
-  // and may not be / or ~ itself or contain "..": invalid_field (field cache_dir).
+  // `chown -R 1000:1000 DIR` (Magpie's cache fix). DIR must pass ValidateChownDir:
+  // invalid_field (field cache_dir).
   Result<RemoteCommandLine> ChownCache(std::string_view dir,
                                        Duration timeout = std::chrono::seconds(600)) const;
   // `cd DIR && git fetch --quiet && git rev-list --count HEAD..@{u}`: prints commits behind.
@@ -85,10 +90,12 @@ class CommandBuilder {
   static Result<RemoteCommandLine> KillSession(long session_id);
 
  private:
+  static std::string TimeoutPrefix(Duration timeout);
   std::string Bounded(Duration timeout, const std::vector<std::string>& words) const;
   std::string CdCheckout() const;
   std::vector<std::string> LaunchScript() const;
-  Result<std::vector<std::string>> LaunchWords(const LaunchSpec& spec) const;
+  // `./launch-cluster.sh … exec WORDS…`, quoted, without the checkout and the bound.
+  Result<std::string> LaunchLine(const LaunchSpec& spec) const;
 
   RemoteSettings settings_;
 };

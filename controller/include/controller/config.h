@@ -90,6 +90,11 @@ struct Config {
     std::vector<std::string> allowed_hosts;
     std::vector<std::string> trusted_proxies;
   } http;
+  struct {
+    // vLLM's --trust-remote-code. Only the operator file may set `security`: an overlay (and
+    // so PUT /api/config) holding it is refused (CheckOverlayTree).
+    bool allow_trust_remote_code = false;
+  } security;
   LimitsConfig limits;
 
   // The HTTP host of vLLM / a service: its own `host`, else its Spark's host; nullopt when

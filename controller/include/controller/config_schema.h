@@ -26,6 +26,10 @@ Result<nlohmann::json> ParseYamlTree(std::string_view text, std::string_view ori
 // JSON tree → YAML text (for the overlay file).
 std::string EmitYamlTree(const nlohmann::json& tree);
 
+// Keys only the operator file may set (`security`): pinned (409) naming the key when the
+// overlay tree (what PUT /api/config writes) holds one.
+Status CheckOverlayTree(const nlohmann::json& overlay);
+
 // Human warnings about a valid config (e.g. `.local` names resolve IPv6 first).
 std::vector<std::string> ConfigWarnings(const Config& config);
 

@@ -3,7 +3,10 @@
 # options, keeps "containers" as files in $SPARK_FAKE_STATE/containers and prints what the real
 # script prints. Steering files in $SPARK_FAKE_STATE:
 #   launch_mode   ok (default) | fail (error, exit 1) | hang (never returns) | die (killed mid-way)
-# Every launch's words after "exec" are written NUL-terminated to $SPARK_FAKE_STATE/launch_args.
+# Like the real script, `exec` joins every word after it into one string and runs that string
+# with `bash -c` (the real one: `docker exec … bash -i -c "$COMMAND_TO_RUN"`), so the words must
+# come quoted for that inner shell too. `vllm` inside it is a shell function that writes its
+# argv NUL-terminated to $SPARK_FAKE_STATE/launch_args and one word a line to the container file.
 set -u
 state="${SPARK_FAKE_STATE:?SPARK_FAKE_STATE is not set}"
 mkdir -p "$state/containers"
@@ -38,7 +41,7 @@ case "$action" in
     for f in "$state"/containers/*; do [ -e "$f" ] && echo "$(basename "$f") Up 5 minutes"; done
     ;;
   exec)
-    printf '%s\0' "$@" > "$state/launch_args"
+    command_to_run="$*"  # the words joined with spaces, as COMMAND_TO_RUN="$@" does
     if [ -f "$state/containers/$name" ]; then
       echo "Cluster containers are already running. Skipping launch."
       exit 0
@@ -51,7 +54,13 @@ case "$action" in
       die) echo "Starting $name on head node..."; kill -9 $$ ;;
     esac
     echo "Starting $name on head node..."
-    printf '%s\n' "$@" > "$state/containers/$name"
+    vllm() {
+      printf '%s\0' vllm "$@" > "$state/launch_args"
+      printf '%s\n' vllm "$@" > "$state/containers/$name"
+    }
+    export -f vllm
+    export state name
+    bash -c "$command_to_run" || exit
     if [ "$daemon" = 1 ]; then
       echo "Command dispatched in background (Daemon mode)"
     else
