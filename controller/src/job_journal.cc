@@ -18,7 +18,8 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   path_ = path;
   std::map<uint64_t, JobInfo> latest;
   size_t skipped = 0;
-  if (auto text = ReadFile(path); text.ok()) {
+  // Beyond the default read cap: the file is compacted only at start, so a long run grows it.
+  if (auto text = ReadFile(path, uint64_t{256} << 20); text.ok()) {
     std::istringstream in(*text);
     for (std::string line; std::getline(in, line);) {
       if (line.empty()) continue;
