@@ -33,6 +33,7 @@
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
 #include "web/app.h"
+#include "web/audit_log.h"
 #include "web/http_server.h"
 
 namespace spark {
@@ -338,9 +339,11 @@ int Run(const Flags& flags) {
                                     [&config] { return ConfiguredSparks(*config->Current()); }));
 
   const bool open_beyond_loopback = !IsLoopback(flags.listen);
-  auto warnings = [&config, open_beyond_loopback, startup_notes] {
+  AuditLog audit({data_dir});
+  auto warnings = [&config, &audit, open_beyond_loopback, startup_notes] {
     const ConfigPtr c = config->Current();
     std::vector<std::string> out = startup_notes;
+    if (auto failing = audit.Warning()) out.push_back(std::move(*failing));
     for (auto& w : ConfigWarnings(*c)) out.push_back(std::move(w));
     if (open_beyond_loopback && !c->auth.token) {
       out.push_back("no auth.token is set and spark-control listens beyond loopback: anyone on the "
@@ -369,6 +372,11 @@ int Run(const Flags& flags) {
   ServerHooks hooks;
   hooks.config = [&config] { return config->Current(); };
   hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };
+  hooks.audit = [&audit, &clock](const Request& request, const Route* route, int status,
+                                 const Config& checked) {
+    if (!IsAudited(request, route, status)) return;
+    (void)audit.Append(MakeAuditRecord(request, route, status, checked, clock.WallNow()));
+  };
   if (LogEnabled(LogLevel::kDebug)) hooks.access_log = [](const std::string& line) { Log(LogLevel::kDebug, line); };
   auto server = HttpServer::Start(server_options, AppRoutes(app), hooks, clock);
   if (!server.ok()) {
