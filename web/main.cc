@@ -33,6 +33,7 @@
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
 #include "web/app.h"
+#include "web/audit_log.h"
 #include "web/host_names.h"
 #include "web/http_server.h"
 
@@ -125,19 +126,32 @@ std::map<std::string, std::string> ReadEnvironment() {
 
 bool IsLoopback(const std::string& listen) { return listen.rfind("127.", 0) == 0; }
 
-// The bundled catalog, or the operator's catalog.path.
-Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config,
+// The bundled catalog, or catalog.path. A catalog.path set through the API (the overlay)
+// that cannot be opened falls back to the bundled catalog with a warning: nothing written
+// through the API may stop the next start. One from the operator file is the operator's to
+// fix: the caller exits 2.
+Result<std::unique_ptr<Catalog>> OpenCatalog(const ConfigStore& config,
                                              const std::filesystem::path& data_dir,
-                                             const Clock& clock) {
-  if (!config.catalog.path) {
+                                             const Clock& clock,
+                                             std::vector<std::string>& warnings) {
+  auto bundled = [&] {
     return Catalog::Open(BundledCatalogYaml(), "models.yaml (bundled)", data_dir, clock);
+  };
+  const std::optional<std::string> path = config.Current()->catalog.path;
+  if (!path) return bundled();
+  auto text = ReadFile(*path);
+  Status problem = text.status();
+  if (text.ok()) {
+    auto opened = Catalog::Open(*text, *path, data_dir, clock);
+    if (opened.ok()) return opened;
+    problem = opened.status();
   }
-  auto text = ReadFile(*config.catalog.path);
-  if (!text.ok()) {
-    return Status::Error("invalid_field",
-                         "catalog.path " + *config.catalog.path + ": " + text.status().message());
+  if (config.LayerOf("catalog.path") == ConfigLayer::kOverlay) {
+    warnings.push_back("catalog.path (set through PUT /api/config): " + problem.message() +
+                       "; using the bundled catalog instead");
+    return bundled();
   }
-  return Catalog::Open(*text, *config.catalog.path, data_dir, clock);
+  return Status::Error("invalid_field", "catalog.path " + *path + ": " + problem.message());
 }
 
 // spark-control's SSH key: generated once in the background on first start (ssh-keygen
@@ -239,7 +253,8 @@ int Run(const Flags& flags) {
     return kExitUsage;
   }
   std::unique_ptr<ConfigStore> config = std::move(opened).value();
-  for (const std::string& note : config->startup_notes()) Log(LogLevel::kWarn, note);
+  // Start-up fallbacks and notes: logged now, shown in /api/status warnings while running.
+  std::vector<std::string> startup_notes = config->startup_notes();
 
   ChangeFeed changes;
   EventLogOptions log_options;
@@ -266,7 +281,7 @@ int Run(const Flags& flags) {
   SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
   DiarizationStats diarization(static_cast<size_t>(initial->limits.max_source_bytes));
 
-  auto catalog_opened = OpenCatalog(*initial, data_dir, clock);
+  auto catalog_opened = OpenCatalog(*config, data_dir, clock, startup_notes);
   if (!catalog_opened.ok()) {
     std::cerr << "spark-control: invalid model catalog: " << catalog_opened.status().message()
               << "\n";
@@ -325,10 +340,11 @@ int Run(const Flags& flags) {
                                     [&config] { return ConfiguredSparks(*config->Current()); }));
 
   const bool open_beyond_loopback = !IsLoopback(flags.listen);
-  const std::vector<std::string> startup_notes = config->startup_notes();
-  auto warnings = [&config, open_beyond_loopback, startup_notes] {
+  AuditLog audit({data_dir});
+  auto warnings = [&config, &audit, open_beyond_loopback, startup_notes] {
     const ConfigPtr c = config->Current();
     std::vector<std::string> out = startup_notes;
+    if (auto failing = audit.Warning()) out.push_back(std::move(*failing));
     for (auto& w : ConfigWarnings(*c)) out.push_back(std::move(w));
     if (open_beyond_loopback && !c->auth.token) {
       out.push_back("no auth.token is set and spark-control listens beyond loopback: anyone on the "
@@ -361,6 +377,11 @@ int Run(const Flags& flags) {
   ServerHooks hooks;
   hooks.config = [&config] { return config->Current(); };
   hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };
+  hooks.audit = [&audit, &clock](const Request& request, const Route* route, int status,
+                                 const Config& checked) {
+    if (!IsAudited(request, route, status)) return;
+    (void)audit.Append(MakeAuditRecord(request, route, status, checked, clock.WallNow()));
+  };
   if (LogEnabled(LogLevel::kDebug)) hooks.access_log = [](const std::string& line) { Log(LogLevel::kDebug, line); };
   auto server = HttpServer::Start(server_options, AppRoutes(app), hooks, clock);
   if (!server.ok()) {

@@ -230,6 +230,22 @@ void CheckRemoteNames(const Config& c, Status& status) {
   }
 }
 
+// The maps that cost a thread per entry are capped (per cluster; multi-cluster comes later).
+void CheckCaps(const Config& c, Status& status) {
+  if (!status.ok()) return;
+  auto check = [&status](const char* field, size_t count, int cap, const char* what,
+                         const char* cap_key) {
+    if (!status.ok() || count <= static_cast<size_t>(cap)) return;
+    status = Status::Error("invalid_field",
+                           std::string(field) + ": at most " + std::to_string(cap) + " " + what +
+                               " per cluster (" + cap_key + "); this config has " +
+                               std::to_string(count),
+                           field);
+  };
+  check("sparks", c.sparks.size(), c.limits.max_sparks, "Sparks", "limits.max_sparks");
+  check("services", c.services.size(), c.limits.max_services, "services", "limits.max_services");
+}
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Skips digits from `i`; how many there were.
@@ -331,7 +347,38 @@ void EmitJson(YAML::Emitter& out, const json& v) {
 
 json OptJson(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
+constexpr std::string_view kCredentialMask = "***";
+
+// The [start, end) of the user-info of `url` (before the last '@' of its authority);
+// nullopt when it has none.
+std::optional<std::pair<size_t, size_t>> UserInfo(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
+  const size_t at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::nullopt;
+  return std::make_pair(start, at);
+}
+
 }  // namespace
+
+std::string MaskUrlCredentials(std::string_view url) {
+  const auto info = UserInfo(url);
+  if (!info) return std::string(url);
+  return std::string(url.substr(0, info->first)) + std::string(kCredentialMask) +
+         std::string(url.substr(info->second));
+}
+
+std::string StripUrlCredentials(std::string_view url) {
+  const auto info = UserInfo(url);
+  if (!info) return std::string(url);
+  return std::string(url.substr(0, info->first)) + std::string(url.substr(info->second + 1));
+}
+
+bool HasMaskedCredentials(std::string_view url) {
+  const auto info = UserInfo(url);
+  return info && url.substr(info->first, info->second - info->first) == kCredentialMask;
+}
 
 Result<Config> DecodeConfig(const json& tree) {
   Config c;
@@ -424,11 +471,14 @@ Result<Config> DecodeConfig(const json& tree) {
     r.Integer("max_sse_clients", l.max_sse_clients, 1, 4096);
     r.Integer("max_string_bytes", l.max_string_bytes, 16, 1 << 20);
     r.Integer("max_source_bytes", l.max_source_bytes, 8, 4096);
+    r.Integer("max_sparks", l.max_sparks, 1, 64);
+    r.Integer("max_services", l.max_services, 0, 256);
   });
   Section(root, "security", status, [&](ObjectReader& r) {
     r.Bool("allow_trust_remote_code", c.security.allow_trust_remote_code);
   });
   root.Finish();
+  CheckCaps(c, status);
   CheckReferences(c, status);
   CheckRemoteNames(c, status);
   if (!status.ok()) return status;
@@ -450,14 +500,17 @@ json EncodeConfig(const Config& c, bool redact) {
                            {"model", OptJson(s.model)}, {"cache_dir", OptJson(s.cache_dir)}};
   }
   t["ssh"] = {{"key_path", OptJson(c.ssh.key_path)}};
-  t["remote"] = {{"vllm_docker_dir", c.remote.vllm_docker_dir},
-                 {"vllm_container", c.remote.vllm_container},
-                 {"hf_endpoint", c.remote.hf_endpoint}};
+  t["remote"] = {
+      {"vllm_docker_dir", c.remote.vllm_docker_dir},
+      {"vllm_container", c.remote.vllm_container},
+      {"hf_endpoint", redact ? MaskUrlCredentials(c.remote.hf_endpoint) : c.remote.hf_endpoint}};
   t["probe"] = {{"interval_s", c.probe.interval_s}, {"timeout_s", c.probe.timeout_s}};
   t["swap"] = {{"timeout_s", c.swap.timeout_s}, {"silent_log_s", c.swap.silent_log_s}};
   t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
   t["catalog"] = {{"path", OptJson(c.catalog.path)}};
-  t["open_webui"] = {{"url", OptJson(c.open_webui.url)}};
+  t["open_webui"] = {{"url", redact && c.open_webui.url
+                                 ? json(MaskUrlCredentials(*c.open_webui.url))
+                                 : OptJson(c.open_webui.url)}};
   if (redact) {
     t["auth"] = {{"token_set", c.auth.token.has_value()},
                  {"report_token_set", c.auth.report_token.has_value()}};
@@ -476,7 +529,9 @@ json EncodeConfig(const Config& c, bool redact) {
                  {"max_diarization_cells", l.max_diarization_cells},
                  {"max_sse_clients", l.max_sse_clients},
                  {"max_string_bytes", l.max_string_bytes},
-                 {"max_source_bytes", l.max_source_bytes}};
+                 {"max_source_bytes", l.max_source_bytes},
+                 {"max_sparks", l.max_sparks},
+                 {"max_services", l.max_services}};
   return t;
 }
 

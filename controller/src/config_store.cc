@@ -13,10 +13,23 @@ struct EnvKey {
   const char* path;
 };
 constexpr EnvKey kEnvKeys[] = {
-    {"SPARK1_HOST", "sparks.spark1.host"}, {"SPARK1_USER", "sparks.spark1.user"},
-    {"SPARK2_HOST", "sparks.spark2.host"}, {"SPARK2_USER", "sparks.spark2.user"},
-    {"SSH_KEY_PATH", "ssh.key_path"},      {"SPARK_CONTROL_TOKEN", "auth.token"},
+    {"SPARK1_HOST", "sparks.spark1.host"},
+    {"SPARK1_USER", "sparks.spark1.user"},
+    {"SPARK2_HOST", "sparks.spark2.host"},
+    {"SPARK2_USER", "sparks.spark2.user"},
+    {"SSH_KEY_PATH", "ssh.key_path"},
+    {"SPARK_CONTROL_TOKEN", "auth.token"},
     {"SPARK_CONTROL_REPORT_TOKEN", "auth.report_token"},
+};
+
+// Keys that name a local file, and what applies when the overlay's file cannot be used.
+struct FileKey {
+  const char* path;
+  const char* fallback;
+};
+constexpr FileKey kFileKeys[] = {
+    {"catalog.path", "the bundled catalog"},
+    {"ssh.key_path", "the key spark-control generates in DATA/ssh"},
 };
 
 json::json_pointer Pointer(const std::string& dotted) {
@@ -101,6 +114,7 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, co
     }
   }
   store->sources_ = std::move(sources);
+  store->DropUnusableOverlayFiles();
   auto composed = store->Compose(store->overlay_);
   if (!composed.ok()) {
     // Only the environment can still be wrong here (e.g. a host with a scheme).
@@ -120,6 +134,53 @@ Result<Config> ConfigStore::Compose(const json& overlay) const {
   tree.merge_patch(overlay);
   tree.merge_patch(env_tree_);
   return DecodeConfig(tree);
+}
+
+void ConfigStore::DropUnusableOverlayFiles() {
+  for (const FileKey& key : kFileKeys) {
+    if (LayerOf(key.path) != ConfigLayer::kOverlay) continue;
+    const auto ptr = Pointer(key.path);
+    const json& value = overlay_.at(ptr);
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) continue;
+    const Status usable = CheckRegularFile(value.get<std::string>());
+    if (usable.ok()) continue;
+    overlay_.at(ptr.parent_pointer()).erase(ptr.back());
+    notes_.push_back(std::string(key.path) + " (set through PUT /api/config): " + usable.message() +
+                     "; using " + key.fallback + " instead until " + key.path + " is set again");
+  }
+}
+
+ConfigLayer ConfigStore::LayerOf(const std::string& dotted) const {
+  const auto ptr = Pointer(dotted);
+  if (env_tree_.contains(ptr)) return ConfigLayer::kEnvironment;
+  {
+    std::lock_guard lock(mu_);
+    if (overlay_.contains(ptr)) return ConfigLayer::kOverlay;
+  }
+  if (sources_.demo.contains(ptr)) return ConfigLayer::kDemo;
+  if (operator_tree_.contains(ptr)) return ConfigLayer::kOperator;
+  return ConfigLayer::kDefault;
+}
+
+Status ConfigStore::ResolveMaskedValues(json& patch, const Config& before) const {
+  const json stored = EncodeConfig(before, /*redact=*/false);
+  for (const char* key : kCredentialUrlKeys) {
+    const auto ptr = Pointer(key);
+    if (!patch.contains(ptr)) continue;
+    const json& sent = patch.at(ptr);
+    if (!sent.is_string() || !HasMaskedCredentials(sent.get_ref<const std::string&>())) continue;
+    const json current = ValueAt(stored, key);
+    if (current.is_string() && MaskUrlCredentials(current.get_ref<const std::string&>()) == sent) {
+      patch.at(ptr.parent_pointer()).erase(ptr.back());  // sent back as shown: unchanged
+      continue;
+    }
+    return Status::Error("invalid_field",
+                         std::string(key) +
+                             ": holds the mask *** where credentials belong but does not match the "
+                             "stored URL; send the whole URL, or leave the key out to keep it",
+                         key);
+  }
+  return Status::Ok();
 }
 
 ConfigPtr ConfigStore::Current() const {
@@ -146,19 +207,32 @@ Result<ConfigPtr> ConfigStore::Apply(const json& patch) {
     overlay = overlay_;
     before = current_;
   }
-  overlay.merge_patch(patch);
+  json resolved = patch;
+  if (Status s = ResolveMaskedValues(resolved, *before); !s.ok()) return s;
+  overlay.merge_patch(resolved);
   // A pinned key may appear in the patch only with the value it already has.
   const json before_tree = EncodeConfig(*before, /*redact=*/false);
   for (const Pin& pin : pins_) {
-    const auto touched = PatchedValue(patch, Pointer(pin.path));
+    const auto touched = PatchedValue(resolved, Pointer(pin.path));
     if (touched && *touched != ValueAt(before_tree, pin.path)) {
-      return Status::Error("pinned", pin.path + " is set by the environment variable " +
-                                         pin.source + " and cannot be changed here",
+      return Status::Error("pinned",
+                           pin.path + " is set by the environment variable " + pin.source +
+                               " and cannot be changed here",
                            pin.path);
     }
   }
   auto composed = Compose(overlay);
   if (!composed.ok()) return composed.status();
+  for (const FileKey& key : kFileKeys) {
+    const auto touched = PatchedValue(resolved, Pointer(key.path));
+    if (!touched || !touched->is_string() || touched->get_ref<const std::string&>().empty() ||
+        *touched == ValueAt(before_tree, key.path)) {
+      continue;
+    }
+    if (Status s = CheckRegularFile(touched->get<std::string>()); !s.ok()) {
+      return Status::Error("invalid_field", std::string(key.path) + ": " + s.message(), key.path);
+    }
+  }
   const Status written = WriteFileAtomic(sources_.overlay_file, EmitYamlTree(overlay));
   if (!written.ok()) return Status::Error("storage_failed", written.message());
   auto next = std::make_shared<const Config>(std::move(composed).value());

@@ -28,7 +28,8 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   path_ = path;
   std::map<uint64_t, JobInfo> latest;
   size_t skipped = 0;
-  auto stored = ReadFile(path);
+  // Beyond the default read cap: the file is compacted only at start, so a long run grows it.
+  auto stored = ReadFile(path, uint64_t{256} << 20);
   if (!stored.ok() && stored.status().code() != "not_found") {
     // Without the history, the next id is unknown: recording (and so starting) jobs is refused
     // rather than handing out an id that may already exist.

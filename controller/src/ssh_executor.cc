@@ -61,21 +61,30 @@ SshExecutor::~SshExecutor() {
 }
 
 void SshExecutor::Reconfigure(SshSettings settings) {
-  std::lock_guard lock(mu_);
-  settings_ = std::move(settings);
-  for (auto& [name, worker] : workers_) {
-    const auto it = settings_.sparks.find(name);
-    worker->Reconfigure(
-        ForWorker(settings_, it == settings_.sparks.end() ? std::nullopt : it->second));
-  }
-  for (const auto& [name, login] : settings_.sparks) {
-    if (!workers_.contains(name)) {
-      workers_[name] = std::make_unique<ssh::SparkWorker>(name, ForWorker(settings_, login));
+  std::vector<std::shared_ptr<ssh::SparkWorker>> removed;
+  {
+    std::lock_guard lock(mu_);
+    settings_ = std::move(settings);
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      const auto login = settings_.sparks.find(it->first);
+      if (login == settings_.sparks.end()) {
+        removed.push_back(std::move(it->second));
+        it = workers_.erase(it);
+        continue;
+      }
+      it->second->Reconfigure(ForWorker(settings_, login->second));
+      ++it;
+    }
+    for (const auto& [name, login] : settings_.sparks) {
+      if (!workers_.contains(name)) {
+        workers_[name] = std::make_shared<ssh::SparkWorker>(name, ForWorker(settings_, login));
+      }
     }
   }
+  removed.clear();  // outside the lock: each destructor cancels its commands and joins
 }
 
-ssh::SparkWorker* SshExecutor::WorkerFor(const std::string& spark, Status& error) {
+std::shared_ptr<ssh::SparkWorker> SshExecutor::WorkerFor(const std::string& spark, Status& error) {
   std::lock_guard lock(mu_);
   const auto known = settings_.sparks.find(spark);
   if (known == settings_.sparks.end()) {
@@ -87,12 +96,12 @@ ssh::SparkWorker* SshExecutor::WorkerFor(const std::string& spark, Status& error
         Status::Error("not_configured", spark + " has no SSH host configured (Configure Sparks)");
     return nullptr;
   }
-  return workers_.at(spark).get();
+  return workers_.at(spark);
 }
 
 std::shared_ptr<RemoteRun> SshExecutor::Start(RemoteCommand command) {
   Status error = Status::Ok();
-  ssh::SparkWorker* worker = WorkerFor(command.spark, error);
+  const auto worker = WorkerFor(command.spark, error);
   if (worker == nullptr) return Finished(error);
   return worker->Start(std::move(command));
 }
@@ -100,7 +109,7 @@ std::shared_ptr<RemoteRun> SshExecutor::Start(RemoteCommand command) {
 Status SshExecutor::ConfirmHostKey(const std::string& spark, const std::string& fingerprint,
                                    Duration timeout) {
   Status error = Status::Ok();
-  ssh::SparkWorker* worker = WorkerFor(spark, error);
+  const auto worker = WorkerFor(spark, error);
   if (worker == nullptr) return error;
   return worker->ConfirmHostKey(fingerprint, timeout);
 }

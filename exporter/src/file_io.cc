@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 namespace spark {
 namespace fs = std::filesystem;
@@ -19,8 +17,8 @@ namespace {
 constexpr std::string_view kTempMarker = ".tmp-spark-";
 
 Status Errno(std::string_view what, const fs::path& path) {
-  return Status::Error("io_error", std::string(what) + " " + path.string() + ": " +
-                                       std::strerror(errno));
+  return Status::Error("io_error",
+                       std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
 Status WriteAll(int fd, std::string_view data, const fs::path& path) {
@@ -64,15 +62,86 @@ Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
   return Status::Ok();
 }
 
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::Error(errno == ENOENT ? "not_found" : "io_error",
-                         "cannot read " + path.string() + ": " + std::strerror(errno));
+namespace {
+
+const char* FileKind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a named pipe (FIFO)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+Status CheckStat(const struct stat& st, const fs::path& path, uint64_t max_bytes) {
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Error("invalid_file", "cannot read " + path.string() + ": it is " +
+                                             FileKind(st.st_mode) + ", not a regular file");
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status::Error("invalid_file",
+                         "cannot read " + path.string() + ": it is larger than the " +
+                             std::to_string(max_bytes) + "-byte limit for this file");
+  }
+  return Status::Ok();
+}
+
+Status OpenError(const fs::path& path) {
+  const int e = errno;
+  return Status::Error(e == ENOENT || e == ENOTDIR ? "not_found" : "io_error",
+                       "cannot read " + path.string() + ": " + std::strerror(e));
+}
+
+// Opens a regular file for reading without ever blocking on it: stat first (nothing but a
+// regular file is opened at all), then O_NONBLOCK and fstat again (it may have been replaced).
+Result<int> OpenRegular(const fs::path& path, uint64_t max_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return OpenError(path);
+  if (Status s = CheckStat(st, path, max_bytes); !s.ok()) return s;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return OpenError(path);
+  Status status = ::fstat(fd, &st) == 0 ? CheckStat(st, path, max_bytes) : Errno("stat", path);
+  if (!status.ok()) {
+    ::close(fd);
+    return status;
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes) {
+  auto opened = OpenRegular(path, max_bytes);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
+  std::string out;
+  char buffer[64 * 1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const Status s = Errno("read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max_bytes) {  // it grew after the check
+      ::close(fd);
+      return Status::Error("invalid_file",
+                           "cannot read " + path.string() + ": it is larger than the " +
+                               std::to_string(max_bytes) + "-byte limit for this file");
+    }
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Status CheckRegularFile(const fs::path& path, uint64_t max_bytes) {
+  auto opened = OpenRegular(path, max_bytes);
+  if (!opened.ok()) return opened.status();
+  ::close(*opened);
+  return Status::Ok();
 }
 
 Result<fs::path> SetAside(const fs::path& path, WallTime now) {
@@ -102,6 +171,23 @@ Status EnsureDirectory(const fs::path& dir) {
   if (ec) return Status::Error("io_error", "cannot create " + dir.string() + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, ec);
   return Status::Ok();
+}
+
+void RotateLogFiles(const fs::path& dir, std::string_view stem, int keep) {
+  auto rotated = [&](int n) {
+    return dir / (std::string(stem) + "." + std::to_string(n) + ".jsonl");
+  };
+  const fs::path active = dir / (std::string(stem) + ".jsonl");
+  std::error_code ec;
+  if (keep < 1) {
+    fs::remove(active, ec);
+    return;
+  }
+  fs::remove(rotated(keep), ec);
+  for (int n = keep - 1; n >= 1; --n) {
+    if (fs::exists(rotated(n), ec)) fs::rename(rotated(n), rotated(n + 1), ec);
+  }
+  fs::rename(active, rotated(1), ec);
 }
 
 AppendFile::~AppendFile() { Close(); }

@@ -1,6 +1,7 @@
 // Configuration: layer precedence, pins, merge patches, strict validation with messages that
 // name the key, and an overlay the process cannot read set aside instead of failing start-up.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -158,6 +159,127 @@ TEST_F(ConfigLayers, ProbeTargetsResolveHostsFromTheirSpark) {
   EXPECT_EQ(targets[2].service, "parakeet");
   EXPECT_EQ(targets[2].BaseUrl(), "http://10.0.0.12:8000");
   EXPECT_EQ(targets[2].configured_model, "nvidia/parakeet-tdt-0.6b-v3");
+}
+
+TEST_F(ConfigLayers, SparksAndServicesAreCappedPerCluster) {
+  const auto store = Open("");
+  json sparks = json::object();
+  for (int i = 3; i <= 9; ++i) sparks["spark" + std::to_string(i)] = json::object();
+  auto refused = store->Apply({{"sparks", sparks}});  // 2 + 7 = 9 > 8
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), "invalid_field");
+  EXPECT_EQ(refused.status().field(), "sparks");
+  EXPECT_EQ(refused.status().message(),
+            "sparks: at most 8 Sparks per cluster (limits.max_sparks); this config has 9");
+  EXPECT_EQ(store->Current()->sparks.size(), 2u);
+  EXPECT_FALSE(fs::exists(dir_ / "config.yaml"));
+  sparks.erase("spark9");
+  EXPECT_TRUE(store->Apply({{"sparks", sparks}}).ok());
+  EXPECT_EQ(store->Current()->sparks.size(), 8u);
+
+  json services = json::object();
+  for (int i = 0; i < 15; ++i) {
+    services["extra" + std::to_string(i)] = {{"kind", "stt"}, {"port", 9100 + i}};
+  }
+  refused = store->Apply({{"services", services}});  // 2 + 15 = 17 > 16
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "services");
+  // Raising the cap in the same patch makes room.
+  EXPECT_TRUE(store->Apply({{"services", services}, {"limits", {{"max_services", 17}}}}).ok());
+  EXPECT_EQ(store->Current()->services.size(), 17u);
+}
+
+TEST_F(ConfigLayers, AnOverlayCatalogPathToAMissingFileFallsBackAndIsNoted) {
+  std::ofstream(dir_ / "config.yaml") << "catalog: {path: /nonexistent/models.yaml}\n"
+                                      << "vllm: {port: 8001}\n";
+  const auto store = Open("");
+  EXPECT_FALSE(store->Current()->catalog.path.has_value());  // the bundled catalog
+  EXPECT_EQ(store->Current()->vllm.port, 8001);              // the rest of the overlay stays
+  EXPECT_EQ(store->LayerOf("catalog.path"), ConfigLayer::kDefault);
+  ASSERT_EQ(store->startup_notes().size(), 1u);
+  const std::string note = store->startup_notes()[0];
+  EXPECT_NE(note.find("catalog.path"), std::string::npos) << note;
+  EXPECT_NE(note.find("/nonexistent/models.yaml"), std::string::npos) << note;
+  EXPECT_NE(note.find("bundled catalog"), std::string::npos) << note;
+  // The file on disk is left alone (no write at start).
+  EXPECT_NE(ReadFile(dir_ / "config.yaml").value().find("/nonexistent"), std::string::npos);
+}
+
+TEST_F(ConfigLayers, AnOverlayKeyPathToDevZeroFallsBackToTheGeneratedKey) {
+  std::ofstream(dir_ / "config.yaml") << "ssh: {key_path: /dev/zero}\n";
+  const auto store = Open("");
+  EXPECT_FALSE(store->Current()->ssh.key_path.has_value());
+  ASSERT_EQ(store->startup_notes().size(), 1u);
+  EXPECT_NE(store->startup_notes()[0].find("character device"), std::string::npos);
+}
+
+TEST_F(ConfigLayers, TheOperatorFileKeepsItsPathsForTheCallerToJudge) {
+  const auto store = Open("catalog: {path: /nonexistent/models.yaml}\n");
+  EXPECT_EQ(store->Current()->catalog.path, "/nonexistent/models.yaml");
+  EXPECT_EQ(store->LayerOf("catalog.path"), ConfigLayer::kOperator);
+  EXPECT_TRUE(store->startup_notes().empty());
+}
+
+TEST_F(ConfigLayers, APutOfAPathThatIsNotARegularFileIsRefused) {
+  const auto store = Open("");
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  const std::vector<std::string> bad_paths = {"/dev/zero", (dir_ / "fifo").string(),
+                                              dir_.path().string(), (dir_ / "missing").string()};
+  for (const std::string& bad : bad_paths) {
+    for (const std::string key : {"catalog", "ssh"}) {
+      const std::string leaf = key == "catalog" ? "path" : "key_path";
+      auto refused = store->Apply({{key, {{leaf, bad}}}});
+      ASSERT_FALSE(refused.ok()) << key << " " << bad;
+      EXPECT_EQ(refused.status().code(), "invalid_field");
+      EXPECT_EQ(refused.status().field(), key + "." + leaf);
+      EXPECT_NE(refused.status().message().find(bad), std::string::npos)
+          << refused.status().message();
+    }
+  }
+  std::ofstream(dir_ / "models.yaml") << "models: []\n";
+  EXPECT_TRUE(store->Apply({{"catalog", {{"path", (dir_ / "models.yaml").string()}}}}).ok());
+  EXPECT_TRUE(store->Apply({{"catalog", {{"path", nullptr}}}}).ok());
+}
+
+TEST_F(ConfigLayers, CredentialsInUrlsAreMaskedAndAMaskedEchoKeepsThem) {
+  const auto store = Open("open_webui: {url: 'https://admin:pw@chat.lan:3000/'}\n");
+  const json described = store->Describe();
+  EXPECT_EQ(described["open_webui"]["url"], "https://***@chat.lan:3000/");
+  EXPECT_EQ(described.dump().find("pw@"), std::string::npos);
+  // The UI sends back what it was shown: the stored URL stays.
+  ASSERT_TRUE(store
+                  ->Apply({{"open_webui", {{"url", "https://***@chat.lan:3000/"}}},
+                           {"vllm", {{"port", 8001}}}})
+                  .ok());
+  EXPECT_EQ(store->Current()->open_webui.url, "https://admin:pw@chat.lan:3000/");
+  EXPECT_EQ(store->Current()->vllm.port, 8001);
+  // A mask that does not match the stored URL cannot be stored.
+  auto refused = store->Apply({{"open_webui", {{"url", "https://***@other.lan/"}}}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "open_webui.url");
+  // A whole new URL replaces it; the hf endpoint is masked the same way.
+  ASSERT_TRUE(store
+                  ->Apply({{"open_webui", {{"url", "https://chat.lan/"}}},
+                           {"remote", {{"hf_endpoint", "https://u:t0ken@hf.lan/"}}}})
+                  .ok());
+  EXPECT_EQ(store->Describe()["open_webui"]["url"], "https://chat.lan/");
+  EXPECT_EQ(store->Describe()["remote"]["hf_endpoint"], "https://***@hf.lan/");
+  EXPECT_EQ(store->Current()->remote.hf_endpoint, "https://u:t0ken@hf.lan/");
+}
+
+TEST(ConfigMask, OnlyTheUserInfoOfTheAuthorityIsMasked) {
+  EXPECT_EQ(MaskUrlCredentials("https://u:p@h/x"), "https://***@h/x");
+  EXPECT_EQ(MaskUrlCredentials("http://token@h:8080"), "http://***@h:8080");
+  EXPECT_EQ(MaskUrlCredentials("https://u:p@w@h/"), "https://***@h/");
+  EXPECT_EQ(MaskUrlCredentials("https://h/path@x"), "https://h/path@x");
+  EXPECT_EQ(MaskUrlCredentials("https://h/?q=a@b"), "https://h/?q=a@b");
+  EXPECT_EQ(MaskUrlCredentials("https://huggingface.co"), "https://huggingface.co");
+  EXPECT_EQ(MaskUrlCredentials("u:p@h"), "***@h");
+  EXPECT_EQ(StripUrlCredentials("https://u:p@h:1/x@y"), "https://h:1/x@y");
+  EXPECT_EQ(StripUrlCredentials("https://h/"), "https://h/");
+  EXPECT_TRUE(HasMaskedCredentials("https://***@h/"));
+  EXPECT_FALSE(HasMaskedCredentials("https://a***@h/"));
+  EXPECT_FALSE(HasMaskedCredentials("https://h/***@"));
 }
 
 // One tests/testdata/config/invalid-*.yaml file per rule; its first line holds the exact

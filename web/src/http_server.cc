@@ -288,6 +288,7 @@ struct HttpServer::Exchange {
   ConfigPtr config;
   bool keep_alive;
   SteadyTime start;
+  const Route* route = nullptr;  // once matched
 };
 
 int HttpServer::Handle(mg_connection* conn) {
@@ -317,6 +318,7 @@ int HttpServer::Handle(mg_connection* conn) {
     response.headers.emplace_back("Allow", allow);
     return Finish(x, response);
   }
+  x.route = route;
   if (auto refused = CheckAccess(x, *route)) return Finish(x, *refused);
   if (auto refused = ReadBody(x, *route, ri->content_length)) return Finish(x, *refused);
   if (route->stream) return Stream(x, *route);
@@ -324,6 +326,7 @@ int HttpServer::Handle(mg_connection* conn) {
 }
 
 int HttpServer::Finish(Exchange& x, const Response& response) {
+  if (hooks_.audit) hooks_.audit(x.request, x.route, response.status, *x.config);
   WriteResponse(x.conn, response, x.keep_alive);
   if (hooks_.access_log) {
     hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " " +

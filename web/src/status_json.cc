@@ -1,5 +1,6 @@
 #include "web/status_json.h"
 
+#include "controller/config_schema.h"
 #include "exporter/time_format.h"
 
 namespace spark {
@@ -36,7 +37,8 @@ json EndpointsJson(const Snapshot& snapshot, const Config& config) {
       entry["base_url"] = s.target.configured() ? json(s.target.BaseUrl() + "/v1") : json();
       if (ready && s.model) entry["model"] = *s.model;
       entry["openai_compat"] = true;
-      if (config.open_webui.url) entry["open_webui_url"] = *config.open_webui.url;
+      if (config.open_webui.url)
+        entry["open_webui_url"] = StripUrlCredentials(*config.open_webui.url);
     } else {
       entry["base_url"] = s.target.configured() ? json(s.target.BaseUrl()) : json();
       entry["kind"] = s.target.kind;

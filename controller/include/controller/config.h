@@ -44,6 +44,8 @@ struct LimitsConfig {
   int max_sse_clients = 64;
   long long max_string_bytes = 4096;
   long long max_source_bytes = 64;
+  int max_sparks = 8;     // entries of `sparks` per cluster (a worker thread each)
+  int max_services = 16;  // entries of `services` per cluster (a probe thread each)
 };
 
 struct Config {

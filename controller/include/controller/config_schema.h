@@ -17,8 +17,18 @@ namespace spark {
 Result<Config> DecodeConfig(const nlohmann::json& tree);
 
 // The full tree of `config`. With `redact`, secrets (auth tokens) are replaced by
-// `token_set` / `report_token_set` booleans.
+// `token_set` / `report_token_set` booleans and credentials in URLs are masked.
 nlohmann::json EncodeConfig(const Config& config, bool redact);
+
+// `url` with the user-info part of its authority replaced by "***"
+// ("https://user:pw@host/x" → "https://***@host/x"); unchanged when it has none.
+std::string MaskUrlCredentials(std::string_view url);
+// `url` without its user-info ("https://user:pw@host/x" → "https://host/x"): for links.
+std::string StripUrlCredentials(std::string_view url);
+// True when `url` carries the mask MaskUrlCredentials puts in.
+bool HasMaskedCredentials(std::string_view url);
+// The keys whose values are URLs that may embed credentials (dotted paths).
+inline constexpr const char* kCredentialUrlKeys[] = {"open_webui.url", "remote.hf_endpoint"};
 
 // YAML text → JSON tree (plain scalars typed as YAML 1.2 core; quoted scalars stay strings).
 // An error names `origin` and the line/column of a syntax error.

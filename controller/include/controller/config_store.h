@@ -3,13 +3,12 @@
 // flags > environment > overlay (DATA/config.yaml, written only by Apply) > demo >
 // operator file (--config, never written) > defaults. Thread-safe.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -34,11 +33,17 @@ struct ConfigSources {
   std::map<std::string, std::string> environment;      // variable → value (only ours are read)
 };
 
+// Which layer gave a key its effective value.
+enum class ConfigLayer { kDefault, kOperator, kDemo, kOverlay, kEnvironment };
+
 class ConfigStore {
  public:
   // Loads every layer. An invalid operator file is an error (the caller exits 2); an
   // invalid overlay is set aside (config.yaml.corrupt-TIMESTAMP) and reported in
-  // `startup_notes`, never fatal.
+  // `startup_notes`, never fatal. A file named by the overlay (catalog.path, ssh.key_path)
+  // that is not a readable regular file is dropped from the overlay in memory (the lower
+  // layers apply: the bundled catalog, the generated key) and noted; the file on disk is
+  // kept as it is until the next successful Apply rewrites it.
   static Result<std::unique_ptr<ConfigStore>> Open(ConfigSources sources, const Clock& clock);
 
   ConfigPtr Current() const;
@@ -47,9 +52,14 @@ class ConfigStore {
   // Messages about the load (a set-aside overlay), for the log and /api/status warnings.
   std::vector<std::string> startup_notes() const;
 
+  // The layer that gives `dotted` ("catalog.path") its current value.
+  ConfigLayer LayerOf(const std::string& dotted) const;
+
   // Applies a merge patch to the overlay (null resets a key to the lower layers), validates
-  // the result, writes the overlay atomically and only then publishes it. Errors:
-  // invalid_field (400), pinned (409), storage_failed. On error nothing changes.
+  // the result, writes the overlay atomically and only then publishes it. A URL key sent
+  // back exactly as Describe masked it keeps its stored value; a new catalog.path or
+  // ssh.key_path must name a readable regular file. Errors: invalid_field (400), pinned
+  // (409), storage_failed. On error nothing changes.
   Result<ConfigPtr> Apply(const nlohmann::json& patch);
 
   // GET /api/config: the effective tree without secrets, plus "pinned".
@@ -61,6 +71,8 @@ class ConfigStore {
  private:
   ConfigStore() = default;
   Result<Config> Compose(const nlohmann::json& overlay) const;
+  void DropUnusableOverlayFiles();
+  Status ResolveMaskedValues(nlohmann::json& patch, const Config& before) const;
 
   ConfigSources sources_;
   nlohmann::json operator_tree_ = nlohmann::json::object();
@@ -73,7 +85,7 @@ class ConfigStore {
   ConfigPtr current_;
   uint64_t version_ = 1;
   std::vector<std::function<void(const Config&)>> listeners_;
-  std::mutex apply_mu_;    // serialises Apply (validate + write + publish)
+  std::mutex apply_mu_;  // serialises Apply (validate + write + publish)
 };
 
 // The environment variables of API.md mapped to config keys.

@@ -61,7 +61,9 @@ class SshExecutor final : public RemoteExecutor {
 
   // Applies new settings without a restart. A Spark whose login, key or known_hosts path
   // changed drops its session: its running commands end with ssh_unreachable, the next
-  // command connects with the new settings at once.
+  // command connects with the new settings at once. A Spark no longer in the settings loses
+  // its worker: its commands end `cancelled` and its thread is joined before this returns
+  // (unless a command start still holds it; then when that returns).
   void Reconfigure(SshSettings settings);
 
   std::shared_ptr<RemoteRun> Start(RemoteCommand command) override;
@@ -69,11 +71,11 @@ class SshExecutor final : public RemoteExecutor {
                         Duration timeout) override;
 
  private:
-  ssh::SparkWorker* WorkerFor(const std::string& spark, Status& error);
+  std::shared_ptr<ssh::SparkWorker> WorkerFor(const std::string& spark, Status& error);
 
   std::mutex mu_;  // guards settings_ and workers_ (not the workers' own state)
   SshSettings settings_;
-  std::map<std::string, std::unique_ptr<ssh::SparkWorker>> workers_;
+  std::map<std::string, std::shared_ptr<ssh::SparkWorker>> workers_;
 };
 
 }  // namespace spark

@@ -1,6 +1,7 @@
 #pragma once
 // Every file the process writes goes through here (PITFALLS.md "Persistence"):
 // whole files are replaced atomically, logs are appended one complete line per write(2).
+// Every file it reads goes through ReadFile: regular files only, bounded in size.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,8 +17,21 @@ namespace spark {
 // On failure the old file is untouched and the Status says which step failed.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents);
 
-// Reads a whole file; not_found when it does not exist.
-Result<std::string> ReadFile(const std::filesystem::path& path);
+// The default cap of ReadFile: config files, keys and catalogs are kilobytes.
+inline constexpr uint64_t kDefaultMaxReadBytes = 16 << 20;
+
+// Reads a whole regular file of at most `max_bytes`. Never blocks and never reads without
+// bound: a FIFO, a device (/dev/zero), a socket or a directory is refused before it is read
+// (symlinks are followed; their target must be a regular file). Errors: not_found (missing),
+// invalid_file (not a regular file, or larger than `max_bytes`; the message names the path
+// and the limit), io_error.
+Result<std::string> ReadFile(const std::filesystem::path& path,
+                             uint64_t max_bytes = kDefaultMaxReadBytes);
+
+// What ReadFile checks, without reading: `path` names a regular file of at most `max_bytes`
+// that this process may open. For files a library opens by name (libssh2's key file).
+Status CheckRegularFile(const std::filesystem::path& path,
+                        uint64_t max_bytes = kDefaultMaxReadBytes);
 
 // Renames a file the process cannot use to `NAME.corrupt-YYYYMMDDTHHMMSSZ` and returns the
 // new name, so the bad copy is kept for inspection.
@@ -28,6 +42,11 @@ void RemoveStaleTemps(const std::filesystem::path& dir);
 
 // Creates `dir` (and parents) with mode 0700 when missing.
 Status EnsureDirectory(const std::filesystem::path& dir);
+
+// Rotates the log DIR/STEM.jsonl by size: STEM.jsonl becomes STEM.1.jsonl, older files move
+// up one, STEM.KEEP.jsonl is dropped (keep 0 = the active file is removed). The caller has
+// closed the active file and reopens it afterwards.
+void RotateLogFiles(const std::filesystem::path& dir, std::string_view stem, int keep);
 
 // An append-only file of complete lines. Not thread-safe: its owner serialises calls.
 class AppendFile {

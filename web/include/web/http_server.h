@@ -50,6 +50,9 @@ struct ServerHooks {
   std::function<ConfigPtr()> config;                   // the current config (guards, limits)
   std::function<void()> on_rate_limited;               // a report refused with 429
   std::function<void(const std::string&)> access_log;  // one line per request (debug level)
+  // Every answered request (SSE streams excepted), before the answer is written: the route
+  // it matched (null when none), its status and the config it was checked against.
+  std::function<void(const Request&, const Route*, int status, const Config&)> audit;
 };
 
 // Parses "ADDR:PORT" (IPv4 only, as Debian's CivetWeb is built without IPv6).
