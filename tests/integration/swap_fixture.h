@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/fake_vllm.h"
 #include "support/http.h"
 #include "support/loopback_server.h"
 #include "support/process.h"
@@ -31,44 +32,6 @@ inline std::string ReadText(const std::filesystem::path& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-// vLLM as the fake container would serve it: /health and /v1/models answer 200 with the
-// model of $SPARK_FAKE_STATE/containers/vllm_node (line 3: vllm serve MODEL), 500 without one.
-class FakeVllm {
- public:
-  explicit FakeVllm(std::filesystem::path container) : container_(std::move(container)) {
-    thread_ = std::thread([this] {
-      std::string served = "?";
-      while (!stop_) {
-        std::string model;
-        if (std::ifstream in(container_); in) {
-          for (int i = 0; i < 3 && std::getline(in, model); ++i) {
-          }
-        }
-        if (model != served) {
-          served = model;
-          if (model.empty()) {
-            server_.Set(Behaviour::kStatus500);
-          } else {
-            server_.Set(Behaviour::kOk, VllmModelsBody(model));
-          }
-        }
-        std::this_thread::sleep_for(milliseconds(20));
-      }
-    });
-  }
-  ~FakeVllm() {
-    stop_ = true;
-    thread_.join();
-  }
-  int port() const { return server_.port(); }
-
- private:
-  std::filesystem::path container_;
-  LoopbackServer server_{Behaviour::kStatus500};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 class SwapTest : public ::testing::Test {
  protected:

@@ -83,20 +83,29 @@ void LoopbackServer::Answer(int fd) {
       body = body_;
       delay = delay_ms_;
     }
-    auto respond = [fd](int status, const std::string& text) {
-      const std::string out = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(text.size()) + "\r\n\r\n" + text;
+    auto response = [](int status, const std::string& text) {
+      return "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
+             "\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(text.size()) + "\r\n\r\n" + text;
+    };
+    auto respond = [fd, &response](int status, const std::string& text) {
+      const std::string out = response(status, text);
       (void)!write(fd, out.data(), out.size());
     };
     switch (behaviour) {
-      case Behaviour::kOk: respond(200, body); break;
+      case Behaviour::kOk:
+        respond(200, body);
+        break;
       case Behaviour::kSlow:
         if (!SleepUnlessStopped(stop_, delay)) break;
         respond(200, body);
         break;
-      case Behaviour::kStatus500: respond(500, "{\"error\":\"internal\"}"); break;
-      case Behaviour::kGarbage: respond(200, "<html>not json \x01\x02</html>"); break;
+      case Behaviour::kStatus500:
+        respond(500, "{\"error\":\"internal\"}");
+        break;
+      case Behaviour::kGarbage:
+        respond(200, "<html>not json \x01\x02</html>");
+        break;
       case Behaviour::kNotHttp: {
         const std::string junk = "SSH-2.0-OpenSSH_9.2\r\n\x00\xff garbage";
         (void)!write(fd, junk.data(), junk.size());
@@ -108,6 +117,13 @@ void LoopbackServer::Answer(int fd) {
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
         close(fd);
         return;
+      }
+      case Behaviour::kTrickle: {
+        const std::string out = response(200, body);
+        for (size_t i = 0; i < out.size() && SleepUnlessStopped(stop_, delay); ++i) {
+          if (send(fd, out.data() + i, 1, MSG_NOSIGNAL) != 1) break;  // the client may be gone
+        }
+        break;
       }
       case Behaviour::kSilent:
         while (SleepUnlessStopped(stop_, 100)) {

@@ -1,7 +1,7 @@
 #pragma once
 // A raw TCP server on 127.0.0.1 that plays a service and misbehaves on purpose: answers
-// normally, slowly (past a deadline), with an error status, with a garbage body, resets
-// the connection, or never answers. The behaviour can be switched while it runs.
+// normally, slowly (past a deadline), byte by byte, with an error status, with a garbage body,
+// resets the connection, or never answers. The behaviour can be switched while it runs.
 
 #include <atomic>
 #include <mutex>
@@ -12,13 +12,14 @@
 namespace spark::test {
 
 enum class Behaviour {
-  kOk,          // 200 with `body`
-  kSlow,        // waits `delay_ms` first, then 200
-  kStatus500,   // 500
-  kGarbage,     // 200 with a body that is not what the client expects
-  kNotHttp,     // bytes that are not HTTP at all
-  kReset,       // closes with RST as soon as the request is read
-  kSilent,      // accepts, reads, never answers (until stopped)
+  kOk,         // 200 with `body`
+  kSlow,       // waits `delay_ms` first, then 200
+  kStatus500,  // 500
+  kGarbage,    // 200 with a body that is not what the client expects
+  kNotHttp,    // bytes that are not HTTP at all
+  kReset,      // closes with RST as soon as the request is read
+  kSilent,     // accepts, reads, never answers (until stopped)
+  kTrickle,    // a valid 200 with `body`, one byte every `delay_ms`
 };
 
 class LoopbackServer {

@@ -153,6 +153,14 @@ std::string Sshd::user() const {
   return pw != nullptr ? pw->pw_name : "root";
 }
 
+std::string Sshd::SparkConfig(int vllm_port) const {
+  return "sparks:\n  spark1: {host: 127.0.0.1, user: " + user() +
+         ", port: " + std::to_string(port_) + "}\nvllm: {port: " + std::to_string(vllm_port) +
+         "}\nssh: {key_path: " + client_key().string() +
+         "}\nremote: {vllm_docker_dir: " + checkout().string() +
+         "}\nprobe: {interval_s: 1, timeout_s: 0.5}\n";
+}
+
 void Sshd::SetFake(const std::string& name, const std::string& contents) const {
   WriteText(state() / name, contents);
 }

@@ -37,7 +37,12 @@ class Sshd {
   std::filesystem::path checkout() const { return dir_ / "spark-vllm-docker"; }
   std::filesystem::path state() const { return dir_ / "state"; }
   std::filesystem::path scratch() const { return dir_ / "scratch"; }  // free for tests
+  // The fakes' bin dir, first on every session's PATH (a test may wrap a fake there).
+  std::filesystem::path fakebin() const { return dir_ / "fakebin"; }
   std::string HostKeyFingerprint() const { return SshKeygenFingerprint(host_public_key()); }
+  // spark-control config lines (YAML) for a Spark 1 behind this sshd: host, user, port, the
+  // client key, the fake checkout, and a vLLM probed on 127.0.0.1:`vllm_port` every second.
+  std::string SparkConfig(int vllm_port) const;
   // Writes `contents` to state()/name (steers a fake).
   void SetFake(const std::string& name, const std::string& contents) const;
 
