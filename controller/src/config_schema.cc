@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include "controller/shell_quote.h"
@@ -295,7 +296,9 @@ json ScalarToJson(const YAML::Node& node) {
       return text;
     }
   }
-  if (IsYamlFloat(text)) return std::stod(text);
+  // strtod never throws: a value beyond double's range becomes ±inf (refused by the decoder
+  // with a message) and a subnormal stays a number, where std::stod would throw.
+  if (IsYamlFloat(text)) return std::strtod(text.c_str(), nullptr);
   return text;
 }
 

@@ -331,5 +331,20 @@ TEST(ConfigYaml, TheOverlayRoundTripsThroughYaml) {
   EXPECT_EQ(*back, tree);
 }
 
+// Found by the config_yaml / config_patch fuzzers: std::stod threw out_of_range past the
+// parser's catch, so an operator file with 1e999 aborted start-up and an accepted subnormal
+// written to the overlay aborted every later start.
+TEST(ConfigYaml, FloatsOutsideDoubleRangeAreValuesNotAborts) {
+  auto huge = ParseYamlTree("probe: {interval_s: 1e999}\n", "op.yaml");
+  ASSERT_TRUE(huge.ok()) << huge.status().message();
+  auto decoded = DecodeConfig(*huge);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().field(), "probe.interval_s");
+
+  auto tiny = ParseYamlTree("diarization: {uncertain_below: 4.9406564584124654e-324}\n", "ov");
+  ASSERT_TRUE(tiny.ok()) << tiny.status().message();
+  EXPECT_TRUE((*tiny)["diarization"]["uncertain_below"].is_number_float());
+}
+
 }  // namespace
 }  // namespace spark
