@@ -112,8 +112,9 @@ Result<std::string> CommandBuilder::LaunchDisplay(const LaunchSpec& spec) const 
   return CdCheckout() + *line;
 }
 
-RemoteCommandLine CommandBuilder::FollowLogs(WallTime since, Duration timeout) const {
-  return {Bounded(timeout, {"docker", "logs", "-f", "--since", FormatRfc3339(since),
+RemoteCommandLine CommandBuilder::FollowLogs(Duration lookback, Duration timeout) const {
+  const long seconds = std::max(1L, static_cast<long>(std::ceil(Seconds(lookback))));
+  return {Bounded(timeout, {"docker", "logs", "-f", "--since", std::to_string(seconds) + "s",
                             settings_.vllm_container}),
           timeout};
 }

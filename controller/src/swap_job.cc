@@ -128,9 +128,10 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   }
 
   ctx.Phase("launching");
-  // Some seconds of slack for a Spark whose clock runs behind ours; the container is new,
-  // so nothing older can show up.
-  const WallTime since = ctx.clock().WallNow() - seconds(30);
+  // The follow asks for the lines since the launch began, measured back from the Spark's own
+  // "now" (a relative --since), plus some slack; the container is new, so nothing older can
+  // show up, and a Spark clock that is off by an hour cannot hide its lines.
+  const SteadyTime launch_began = ctx.clock().Now();
   auto [launched, launch_lines] = RunCollect(ctx, {plan.head, launch->line, launch->timeout, {}});
   if (launched.status.code() == "ssh_unreachable") {
     // The link dropped around the launch, which detaches on the Spark: what runs there now
@@ -197,7 +198,8 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
       watch->replayed = {};
     }
     const RemoteCommandLine again =
-        builder.FollowLogs(since, std::max<Duration>(deadline - clock.Now(), seconds(1)));
+        builder.FollowLogs(clock.Now() - launch_began + seconds(30),
+                           std::max<Duration>(deadline - clock.Now(), seconds(1)));
     return ctx.Start({plan.head, again.line, again.timeout, on_line}, false, false);
   };
   auto follow = start_follow();

@@ -348,7 +348,7 @@ TEST_F(SshExecutorTest, ALongLogFollowDoesNotHoldUpAShortCommand) {
   EXPECT_TRUE(launched.Saw("Command dispatched in background (Daemon mode)"));
 
   Recorder log;
-  const auto follow_cmd = builder.FollowLogs(std::chrono::system_clock::now(), seconds(30));
+  const auto follow_cmd = builder.FollowLogs(seconds(30), seconds(30));
   auto follow = executor->Start(Cmd(follow_cmd.line, follow_cmd.timeout, log.Callback()));
   ASSERT_TRUE(
       Eventually([&] { return log.Saw("INFO:     Application startup complete."); }, seconds(10)));

@@ -146,10 +146,6 @@ TEST_F(StorageFaultTest, AFullDiskRefusesWritesCleanlyAndKeepsTheOldFiles) {
 }
 
 TEST_F(StorageFaultTest, AFullDiskRefusesASwapBeforeAnythingRuns) {
-  if (std::getenv("SPARK_RUN_KNOWN_BUGS") == nullptr) {
-    GTEST_SKIP() << "finding 8 (job durability, h10-jobs): a failed jobs.jsonl write is only "
-                    "logged; POST /api/swap answers 202 and the job is lost on restart";
-  }
   Start();
   ASSERT_GT(fs_.Fill(), 0u);
   const Reply r = SendJson("POST", Url("/api/swap"), R"({"model":"qwen36"})");

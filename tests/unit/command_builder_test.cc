@@ -212,11 +212,14 @@ TEST(CommandBuilder, TrustRemoteCodeLaunchesOnlyWhenTheSettingsAllowIt) {
   EXPECT_TRUE(RemoteSettings::FromConfig(config).allow_trust_remote_code);
 }
 
-TEST(CommandBuilder, FollowLogsSinceTheSwapStart) {
+// Relative to the Spark's clock (SkewedSparkClock in the fault matrix: an absolute time from
+// our clock hid every line of a Spark an hour behind).
+TEST(CommandBuilder, FollowLogsSinceALookbackOnTheSparksClock) {
   const CommandBuilder builder(RemoteSettings{});
-  const WallTime since = *ParseRfc3339("2026-11-24T12:00:00.123Z");
-  EXPECT_EQ(builder.FollowLogs(since, seconds(1200)).line,
-            "timeout -s KILL 1210 docker logs -f --since 2026-11-24T12:00:00.123Z vllm_node");
+  EXPECT_EQ(builder.FollowLogs(std::chrono::milliseconds(30500), seconds(1200)).line,
+            "timeout -s KILL 1210 docker logs -f --since 31s vllm_node");
+  EXPECT_EQ(builder.FollowLogs(seconds(0), seconds(10)).line,
+            "timeout -s KILL 20 docker logs -f --since 1s vllm_node");
 }
 
 TEST(CommandBuilder, ContainerActions) {

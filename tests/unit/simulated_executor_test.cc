@@ -177,7 +177,7 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
   std::vector<std::string> log;
   std::atomic<bool> ready{false};
   auto follow =
-      executor.Start(Cmd(builder.FollowLogs(std::chrono::system_clock::now(), seconds(30)).line,
+      executor.Start(Cmd(builder.FollowLogs(seconds(30), seconds(30)).line,
                          seconds(30), [&](RemoteStream, std::string_view line) {
                            log.emplace_back(line);
                            if (line == "INFO:     Application startup complete.") ready = true;
@@ -208,7 +208,7 @@ TEST(SimulatedCluster, LogsOfAStoppedClusterFail) {
   AddSparkVllmDockerRules(executor, cluster);
   const CommandBuilder builder(RemoteSettings{});
   const auto out = RunCollecting(
-      executor, Cmd(builder.FollowLogs(std::chrono::system_clock::now(), seconds(5)).line));
+      executor, Cmd(builder.FollowLogs(seconds(30), seconds(5)).line));
   EXPECT_EQ(out.outcome.exit_code, 1);
   EXPECT_EQ(out.stderr_lines,
             std::vector<std::string>{"Error response from daemon: No such container: vllm_node"});

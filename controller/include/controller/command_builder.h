@@ -67,9 +67,11 @@ class CommandBuilder {
   // The same launch line, byte for byte, without the `timeout -s KILL N` bound: what
   // GET /api/models shows as "command".
   Result<std::string> LaunchDisplay(const LaunchSpec& spec) const;
-  // `docker logs -f --since RFC3339 vllm_node`: runs until the container stops or it is
-  // cancelled; `timeout` is the whole follow's bound (the swap's timeout).
-  RemoteCommandLine FollowLogs(WallTime since, Duration timeout) const;
+  // `docker logs -f --since Ns vllm_node`: the lines of the last `lookback` (whole seconds,
+  // rounded up) as the Spark's own clock counts them — a relative --since is resolved by the
+  // docker client on the Spark, so a Spark clock that is off by any amount cannot hide lines.
+  // Runs until the container stops or it is cancelled; `timeout` bounds the whole follow.
+  RemoteCommandLine FollowLogs(Duration lookback, Duration timeout) const;
   // `docker start|stop|restart CONTAINER`; invalid_field for a bad container name.
   Result<RemoteCommandLine> Container(ContainerAction action, std::string_view container,
                                       Duration timeout = std::chrono::seconds(120)) const;
