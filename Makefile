@@ -19,7 +19,7 @@ demo: release
 
 # ThreadSanitizer covers the unit tests of the types threads share; the ASan + UBSan build
 # then runs the whole suite (its ctest summary is the last thing printed).
-TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*:*ControllerTest*:*DiarizationStats*
+TSAN_TESTS ?= *Poller*:*EventLog*:*RateLimiter*:*ChangeFeed*:*Scraper*:*ReportStats*:*SourceLabels*:*ConfigLayers*:*ControllerTest*:*DiarizationStats*:*AuthThrottle*:*AppendFile*
 
 test: deps
 	cmake --preset tsan
