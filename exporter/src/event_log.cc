@@ -63,7 +63,16 @@ EventLog::EventLog(EventLogOptions options, const Clock& clock)
       }
     }
     bool unused = false;
-    (void)OpenActiveLocked(unused);
+    if (!OpenActiveLocked(unused).ok()) {
+      // A data dir that cannot be written (read-only at start) still serves what it holds,
+      // and ids still continue after it.
+      struct stat st {};
+      if (::stat(ActivePath().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        if (auto file = EventFile::Open(ActivePath(), static_cast<uint64_t>(st.st_size), 0)) {
+          files_.push_back(std::move(file));
+        }
+      }
+    }
     // Ids continue after the largest id any file ends with, so none repeats even when the
     // active file is empty (just rotated) or ends in lines that cannot be read.
     uint64_t last = 0;
@@ -95,6 +104,8 @@ Status EventLog::OpenActiveLocked(bool& view_changed) {
     return Status::Error("io_error", "cannot read " + ActivePath().string());
   }
   active_ = file;
+  // The same file opened read-only while it could not be written is replaced, not repeated.
+  std::erase_if(files_, [&](const auto& f) { return f->IsAt(ActivePath()); });
   files_.push_back(std::move(file));
   const size_t keep = static_cast<size_t>(std::max(0, options_.keep_rotated)) + 1;
   if (files_.size() > keep) files_.erase(files_.begin(), files_.end() - keep);

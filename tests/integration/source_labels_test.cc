@@ -1,5 +1,6 @@
-// Source labels on a live process: after an unauthenticated flood of client names, a report
-// sent with the report token (health-event and diarization alike) still gets its own label.
+// Source labels on a live process: after an unauthenticated flood of client names (while no
+// token is set, reports are open), a report token set live and a report sent with it
+// (health-event and diarization alike) still gets its own label.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -14,7 +15,7 @@ class SourceLabelsLive : public ::testing::Test {
  protected:
   SourceLabelsLive() {
     std::ofstream(dir_ / "config.yaml")
-        << "limits: {report_rate_per_client: 0}\nauth: {report_token: " << kToken << "}\n";
+        << "limits: {report_rate_per_client: 0}\n";
     app_ = std::make_unique<SparkControl>(std::vector<std::string>{
         "--config", (dir_ / "config.yaml").string(), "--data-dir", (dir_ / "data").string()});
   }
@@ -38,6 +39,10 @@ TEST_F(SourceLabelsLive, AReportWithATokenGetsItsLabelAfterAFlood) {
                   .status,
               200);
   }
+  ASSERT_EQ(SendJson("PUT", Url("/api/config"),
+                     std::string(R"({"auth":{"report_token":")") + kToken + "\"}}")
+                .status,
+            200);
   ASSERT_EQ(SendJson("POST", Url("/api/health-event"),
                      R"({"service":"vllm","ok":false,"source":"recap-relay"})", {auth})
                 .status,
