@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "controller/shell_quote.h"
@@ -93,7 +93,8 @@ class ObjectReader {
   void OptHost(std::string_view key, std::optional<std::string>& out) {
     OptString(key, out);
     if (status_.ok() && out && !IsHostName(*out)) {
-      Fail(Path(key), "expected a host name or IPv4 address without scheme or port, got '" + *out + "'");
+      Fail(Path(key),
+           "expected a host name or IPv4 address without scheme or port, got '" + *out + "'");
     }
   }
 
@@ -104,7 +105,8 @@ class ObjectReader {
     if (!v->is_number_integer()) return Fail(Path(key), "expected an integer");
     const long long n = v->get<long long>();
     if (n < lo || n > hi) {
-      return Fail(Path(key), "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return Fail(Path(key),
+                  "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     }
     out = static_cast<Int>(n);
   }
@@ -131,7 +133,8 @@ class ObjectReader {
     if (!v->is_array()) return Fail(Path(key), "expected a list of strings");
     std::vector<std::string> items;
     for (size_t i = 0; i < v->size(); ++i) {
-      if (!(*v)[i].is_string()) return Fail(Path(key) + "[" + std::to_string(i) + "]", "expected a string");
+      if (!(*v)[i].is_string())
+        return Fail(Path(key) + "[" + std::to_string(i) + "]", "expected a string");
       items.push_back((*v)[i].get<std::string>());
     }
     out = std::move(items);
@@ -305,8 +308,10 @@ json ScalarToJson(const YAML::Node& node) {
 json NodeToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return ScalarToJson(node);
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node);
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const auto& item : node) out.push_back(NodeToJson(item));
@@ -454,7 +459,8 @@ Result<Config> DecodeConfig(const json& tree) {
     r.Number("uncertain_below", c.diarization.uncertain_below, 0, 1);
   });
   Section(root, "catalog", status, [&](ObjectReader& r) { r.OptString("path", c.catalog.path); });
-  Section(root, "open_webui", status, [&](ObjectReader& r) { r.OptString("url", c.open_webui.url); });
+  Section(root, "open_webui", status,
+          [&](ObjectReader& r) { r.OptString("url", c.open_webui.url); });
   Section(root, "auth", status, [&](ObjectReader& r) {
     r.OptString("token", c.auth.token);
     r.OptString("report_token", c.auth.report_token);
@@ -497,10 +503,14 @@ json EncodeConfig(const Config& c, bool redact) {
   t["vllm"] = {{"spark", c.vllm.spark}, {"host", OptJson(c.vllm.host)}, {"port", c.vllm.port}};
   t["services"] = json::object();
   for (const auto& [name, s] : c.services) {
-    t["services"][name] = {{"kind", s.kind},           {"spark", s.spark},
-                           {"host", OptJson(s.host)},  {"port", s.port},
-                           {"health_path", s.health_path}, {"container", s.container},
-                           {"model", OptJson(s.model)}, {"cache_dir", OptJson(s.cache_dir)}};
+    t["services"][name] = {{"kind", s.kind},
+                           {"spark", s.spark},
+                           {"host", OptJson(s.host)},
+                           {"port", s.port},
+                           {"health_path", s.health_path},
+                           {"container", s.container},
+                           {"model", OptJson(s.model)},
+                           {"cache_dir", OptJson(s.cache_dir)}};
   }
   t["ssh"] = {{"key_path", OptJson(c.ssh.key_path)}};
   t["remote"] = {
@@ -544,7 +554,8 @@ Result<json> ParseYamlTree(std::string_view text, std::string_view origin) {
     json tree = NodeToJson(root);
     if (tree.is_null()) return json::object();  // an empty file
     if (!tree.is_object()) {
-      return Status::Error("invalid_field", std::string(origin) + ": expected a mapping at the top level");
+      return Status::Error("invalid_field",
+                           std::string(origin) + ": expected a mapping at the top level");
     }
     return tree;
   } catch (const YAML::Exception& e) {
@@ -574,9 +585,10 @@ std::vector<std::string> ConfigWarnings(const Config& c) {
   std::vector<std::string> warnings;
   auto check = [&warnings](const std::string& field, const std::optional<std::string>& host) {
     if (host && host->size() > 6 && host->compare(host->size() - 6, 6, ".local") == 0) {
-      warnings.push_back(field + ": '" + *host +
-                         "' is an mDNS name; mDNS often answers IPv6 first while vLLM listens on "
-                         "IPv4. spark-control resolves IPv4 only, but an IP address is more reliable.");
+      warnings.push_back(
+          field + ": '" + *host +
+          "' is an mDNS name; mDNS often answers IPv6 first while vLLM listens on "
+          "IPv4. spark-control resolves IPv4 only, but an IP address is more reliable.");
     }
   };
   for (const auto& [name, s] : c.sparks) check("sparks." + name + ".host", s.host);

@@ -14,8 +14,7 @@ namespace {
 class SourceLabelsLive : public ::testing::Test {
  protected:
   SourceLabelsLive() {
-    std::ofstream(dir_ / "config.yaml")
-        << "limits: {report_rate_per_client: 0}\n";
+    std::ofstream(dir_ / "config.yaml") << "limits: {report_rate_per_client: 0}\n";
     app_ = std::make_unique<SparkControl>(std::vector<std::string>{
         "--config", (dir_ / "config.yaml").string(), "--data-dir", (dir_ / "data").string()});
   }
