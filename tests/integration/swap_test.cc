@@ -266,7 +266,9 @@ TEST_F(SwapTest, NamesAndDirsThatReachRemoteShellsAreAllowListedInPutConfig) {
   for (const auto& [patch, field] : cases) {
     const Reply r = SendJson("PUT", Url("/api/config"), patch.dump());
     EXPECT_EQ(r.status, 400) << patch.dump() << " " << r.body;
-    if (r.status == 400) EXPECT_EQ(json::parse(r.body)["error"]["field"], field) << r.body;
+    if (r.status == 400) {
+      EXPECT_EQ(json::parse(r.body)["error"]["field"], field) << r.body;
+    }
   }
   const json config = json::parse(Get(Url("/api/config")).body);
   EXPECT_EQ(config["remote"]["vllm_container"], "vllm_node");

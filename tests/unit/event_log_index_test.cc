@@ -145,7 +145,7 @@ TEST_P(EventLogIndex, AServiceNoEventHasFindsNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WrittenAndReopened, EventLogIndex, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "Reopened" : "Written"; });
+                         [](const auto& p) { return p.param ? "Reopened" : "Written"; });
 
 TEST(EventLogLines, PeekReadsTheFieldsWeWriteWithoutDecoding) {
   ConnectivityEvent e = Numbered(42);
@@ -166,11 +166,11 @@ TEST(EventLogLines, PeekReadsTheFieldsWeWriteWithoutDecoding) {
   EXPECT_FALSE(escaped->plain_service);
   EXPECT_TRUE((EventFilter{"quote\"d", {}}.MayMatch(*escaped)));  // decoding decides
 
-  for (const char* line :
+  for (const char* malformed :
        {"", "{\"id\":0,\"ts\":\"x\",\"service\":\"a\",\"type\":\"report\"", "{\"id\": 1}",
         "{\"id\":1,\"ts\":\"x\",\"service\":\"a\",\"type\":\"nope\"",
         "{\"id\":1,\"ts\":\"x\",\"service\":\"a"}) {
-    EXPECT_FALSE(PeekEventLine(line).has_value()) << line;
+    EXPECT_FALSE(PeekEventLine(malformed).has_value()) << malformed;
   }
 }
 
