@@ -1,441 +1,304 @@
-// spark-control: the composition root. The only place that names concrete
-// implementations (system clock, libcurl client, demo cluster); everything else receives
-// interfaces.
+// spark-control: the composition root. Parses the command line, builds the parts (the only
+// place that names concrete implementations: system clock, libcurl client, libssh2 or the
+// demo cluster), serves until SIGTERM/SIGINT, and stops them in order. Every decision that can
+// be tested lives in a library: flags (web/cli_flags.h), the data dir (web/data_dir.h),
+// warnings (web/warnings.h), the catalog source, the SSH identity source.
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
-#include <map>
-#include <mutex>
-#include <optional>
+#include <memory>
 #include <string>
 #include <thread>
 
-#include "controller/catalog.h"
+#include "controller/catalog_source.h"
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "controller/controller.h"
 #include "controller/controller_metrics.h"
-#include "controller/simulated_executor.h"
 #include "controller/ssh_executor.h"
 #include "controller/ssh_health.h"
-#include "controller/ssh_keys.h"
+#include "controller/ssh_identity_source.h"
 #include "demo/demo_cluster.h"
+#include "demo/simulated_executor.h"
 #include "exporter/diarization_stats.h"
 #include "exporter/event_log.h"
-#include "exporter/file_io.h"
 #include "exporter/log.h"
 #include "exporter/metrics.h"
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
 #include "web/app.h"
 #include "web/audit_log.h"
+#include "web/cli_flags.h"
+#include "web/data_dir.h"
 #include "web/host_names.h"
 #include "web/http_server.h"
+#include "web/warnings.h"
 
 namespace spark {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 2;
+namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
-    "usage: spark-control [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--demo]\n"
-    "                     [--log-level debug|info|warn|error] [--version] [--help]\n"
-    "\n"
-    "Control panel and Prometheus exporter for a two-node DGX Spark LLM cluster.\n"
-    "  --config FILE      operator config (YAML; never written by the process)\n"
-    "  --data-dir DIR     state dir (default $SPARK_CONTROL_DATA or ./data)\n"
-    "  --listen ADDR:PORT IPv4 address to serve on (default 0.0.0.0:9999; port 0 = any free)\n"
-    "  --demo             run against a simulated cluster inside the process\n"
-    "  --log-level LEVEL  default info; debug adds the access log\n";
+constexpr const char* kVersion = SPARK_VERSION " (" SPARK_REVISION ")";
 
-struct Flags {
-  std::optional<std::string> config;
-  std::optional<std::string> data_dir;
-  std::string listen = "0.0.0.0:9999";
-  bool demo = false;
-  LogLevel log_level = LogLevel::kInfo;
-};
-
-// Parses argv; on error prints the reason and returns the exit code to use.
-std::variant<Flags, int> ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::optional<std::string> inline_value;
-    if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      inline_value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    auto value = [&]() -> std::optional<std::string> {
-      if (inline_value) return inline_value;
-      if (i + 1 < argc) return std::string(argv[++i]);
-      return std::nullopt;
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return kExitOk;
-    }
-    if (arg == "--version") {
-      std::cout << "spark-control " << SPARK_VERSION << " (" << SPARK_REVISION << ")\n";
-      return kExitOk;
-    }
-    if (arg == "--demo") {
-      flags.demo = true;
-      continue;
-    }
-    const bool takes_value = arg == "--config" || arg == "--data-dir" || arg == "--listen" || arg == "--log-level";
-    if (!takes_value) {
-      std::cerr << "spark-control: unknown argument '" << arg << "'\n" << kUsage;
-      return kExitUsage;
-    }
-    const auto v = value();
-    if (!v || v->empty()) {
-      std::cerr << "spark-control: " << arg << " needs a value\n";
-      return kExitUsage;
-    }
-    if (arg == "--config") flags.config = *v;
-    if (arg == "--data-dir") flags.data_dir = *v;
-    if (arg == "--listen") flags.listen = *v;
-    if (arg == "--log-level") {
-      const auto level = ParseLogLevel(*v);
-      if (!level) {
-        std::cerr << "spark-control: --log-level must be debug, info, warn or error\n";
-        return kExitUsage;
-      }
-      flags.log_level = *level;
-    }
-  }
-  return flags;
+// Fails the start: prints the reason and gives the exit code.
+int Fail(int code, const std::string& message) {
+  std::cerr << "spark-control: " << message << "\n";
+  return code;
 }
 
-std::map<std::string, std::string> ReadEnvironment() {
-  std::map<std::string, std::string> env;
-  for (const char* name : {"SPARK1_HOST", "SPARK1_USER", "SPARK2_HOST", "SPARK2_USER", "SSH_KEY_PATH",
-                           "SPARK_CONTROL_TOKEN", "SPARK_CONTROL_REPORT_TOKEN"}) {
-    if (const char* value = std::getenv(name)) env[name] = value;
+// The observing side: probes, the connectivity log, report and diarization statistics.
+struct Observers {
+  Observers(const fs::path& data_dir, const Config& initial, const Clock& clock)
+      : events(EventLogOptions{.dir = data_dir}, clock),
+        poller(PollerOptionsFor(initial), &MakeCurlHttpClient, events, clock),
+        source_labels(32, static_cast<size_t>(initial.limits.max_source_bytes)),
+        diarization(static_cast<size_t>(initial.limits.max_source_bytes)) {
+    events.feed().Forward(&changes);
+    poller.feed().Forward(&changes);
+    reports.EnsureServices(ServiceNames(initial));
   }
-  return env;
-}
-
-bool IsLoopback(const std::string& listen) { return listen.rfind("127.", 0) == 0; }
-
-// The bundled catalog, or catalog.path. A catalog.path set through the API (the overlay)
-// that cannot be opened falls back to the bundled catalog with a warning: nothing written
-// through the API may stop the next start. One from the operator file is the operator's to
-// fix: the caller exits 2.
-Result<std::unique_ptr<Catalog>> OpenCatalog(const ConfigStore& config,
-                                             const std::filesystem::path& data_dir,
-                                             const Clock& clock,
-                                             std::vector<std::string>& warnings) {
-  auto bundled = [&] {
-    return Catalog::Open(BundledCatalogYaml(), "models.yaml (bundled)", data_dir, clock);
-  };
-  const std::optional<std::string> path = config.Current()->catalog.path;
-  if (!path) return bundled();
-  auto text = ReadFile(*path);
-  Status problem = text.status();
-  if (text.ok()) {
-    auto opened = Catalog::Open(*text, *path, data_dir, clock);
-    if (opened.ok()) return opened;
-    problem = opened.status();
-  }
-  if (config.LayerOf("catalog.path") == ConfigLayer::kOverlay) {
-    warnings.push_back("catalog.path (set through PUT /api/config): " + problem.message() +
-                       "; using the bundled catalog instead");
-    return bundled();
-  }
-  return Status::Error("invalid_field", "catalog.path " + *path + ": " + problem.message());
-}
-
-// spark-control's SSH key: generated once in the background on first start (ssh-keygen
-// takes a moment), or the operator's ssh.key_path read on demand.
-class SshIdentitySource {
- public:
-  SshIdentitySource(std::filesystem::path data_dir, const ConfigStore& config)
-      : data_dir_(std::move(data_dir)), config_(config) {
-    worker_ = std::thread([this] {
-      auto identity = EnsureSshIdentity(data_dir_, std::nullopt);
-      if (!identity.ok()) Log(LogLevel::kWarn, "SSH key: " + identity.status().message());
-      std::lock_guard lock(mu_);
-      generated_ = std::move(identity);
-    });
-  }
-  ~SshIdentitySource() { worker_.join(); }
-
-  Result<SshIdentity> Get() const {
-    if (const auto& configured = config_.Current()->ssh.key_path) {
-      return LoadSshIdentity(*configured);
-    }
-    std::lock_guard lock(mu_);
-    if (!generated_) return Status::Error("not_found", "the SSH key is still being generated");
-    return *generated_;
-  }
-
- private:
-  const std::filesystem::path data_dir_;
-  const ConfigStore& config_;
-  mutable std::mutex mu_;
-  std::optional<Result<SshIdentity>> generated_;
-  std::thread worker_;
-};
-
-std::vector<std::string> ConfiguredSparks(const Config& config) {
-  std::vector<std::string> names;
-  for (const auto& [name, spark] : config.sparks) {
-    if (spark.host) names.push_back(name);
-  }
-  return names;
-}
-
-int Run(const Flags& flags) {
-  SetLogLevel(flags.log_level);
-  if (Status s = ValidateListenAddress(flags.listen); !s.ok()) {
-    std::cerr << "spark-control: " << s.message() << "\n";
-    return kExitUsage;
-  }
-  // SIGTERM/SIGINT are taken by sigwait below; every thread started later inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  const SystemClock clock;
-  std::filesystem::path data_dir;
-  std::optional<std::filesystem::path> temp_dir;
-  if (flags.data_dir) {
-    data_dir = *flags.data_dir;
-  } else if (const char* env = std::getenv("SPARK_CONTROL_DATA"); env && *env && !flags.demo) {
-    data_dir = env;
-  } else if (flags.demo) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "spark-control-demo-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::cerr << "spark-control: cannot create a temporary data dir\n";
-      return kExitFatal;
-    }
-    data_dir = pattern;
-    temp_dir = data_dir;
-  } else {
-    data_dir = "data";
-  }
-  if (Status s = EnsureDirectory(data_dir); !s.ok()) {
-    std::cerr << "spark-control: " << s.message() << "\n";
-    return kExitFatal;
-  }
-  RemoveStaleTemps(data_dir);
-
-  std::unique_ptr<DemoCluster> demo;
-  if (flags.demo) {
-    auto started = DemoCluster::Start(clock);
-    if (!started.ok()) {
-      std::cerr << "spark-control: demo: " << started.status().message() << "\n";
-      return kExitFatal;
-    }
-    demo = std::move(started).value();
-  }
-
-  ConfigSources sources;
-  if (flags.config) sources.operator_file = *flags.config;
-  sources.overlay_file = data_dir / "config.yaml";
-  sources.environment = ReadEnvironment();
-  if (demo) sources.demo = demo->ConfigPatch();
-  auto opened = ConfigStore::Open(std::move(sources), clock);
-  if (!opened.ok()) {
-    std::cerr << "spark-control: invalid configuration: " << opened.status().message() << "\n";
-    return kExitUsage;
-  }
-  std::unique_ptr<ConfigStore> config = std::move(opened).value();
-  // Start-up fallbacks and notes: logged now, shown in /api/status warnings while running.
-  std::vector<std::string> startup_notes = config->startup_notes();
-
-  ChangeFeed changes;
-  EventLogOptions log_options;
-  log_options.dir = data_dir;
-  EventLog events(log_options, clock);
-  events.feed().Forward(&changes);
-
-  const ConfigPtr initial = config->Current();
-  auto poller_options = [](const Config& c) {
-    PollerOptions o;
-    o.interval = FromSeconds(c.probe.interval_s);
-    o.timeout = FromSeconds(c.probe.timeout_s);
-    return o;
-  };
-  Poller poller(poller_options(*initial), &MakeCurlHttpClient, events, clock);
-  poller.feed().Forward(&changes);
+  ChangeFeed changes;  // bumped by the poller, the event log, jobs and config: SSE waits here
+  EventLog events;
+  Poller poller;
   ReportStats reports;
-  auto service_names = [](const Config& c) {
-    std::vector<std::string> names = {"vllm"};
-    for (const auto& [name, s] : c.services) names.push_back(name);
-    return names;
-  };
-  reports.EnsureServices(service_names(*initial));
-  SourceLabels sources_labels(32, static_cast<size_t>(initial->limits.max_source_bytes));
-  DiarizationStats diarization(static_cast<size_t>(initial->limits.max_source_bytes));
+  SourceLabels source_labels;
+  DiarizationStats diarization;
+};
 
-  auto catalog_opened = OpenCatalog(*config, data_dir, clock, startup_notes);
-  if (!catalog_opened.ok()) {
-    std::cerr << "spark-control: invalid model catalog: " << catalog_opened.status().message()
-              << "\n";
-    return kExitUsage;
+// The acting side: the remote executor (simulated in demo mode, libssh2 otherwise), its
+// health, the SSH identity, the controller and the heartbeat that keeps SSH health fresh.
+struct Actors {
+  Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Poller& poller,
+         const fs::path& data_dir, const Clock& clock)
+      : executor(MakeExecutor(demo, *config.Current(), data_dir)),
+        monitored(*executor, ssh_health),
+        identity(data_dir, config) {
+    ControllerDeps deps{monitored,
+                        catalog,
+                        config,
+                        clock,
+                        &MakeCurlHttpClient,
+                        [&poller](const std::string& service) { poller.ProbeNow(service); },
+                        [&poller] { return ServedModel(*poller.Current()); }};
+    controller = std::make_unique<Controller>(std::move(deps), data_dir / "jobs.jsonl");
+    heartbeat = std::make_unique<SshHeartbeat>(
+        monitored, [&config] { return ConfiguredSparks(*config.Current()); },
+        std::chrono::seconds(30));
   }
-  std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
-  for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
 
-  // The remote side: the simulated cluster in demo mode, libssh2 otherwise.
+  std::unique_ptr<RemoteExecutor> MakeExecutor(DemoCluster* demo, const Config& config,
+                                               const fs::path& data_dir) {
+    if (demo != nullptr) {
+      auto simulated = std::make_unique<SimulatedExecutor>();
+      SimulatedCluster cluster;
+      cluster.on_served_model = [demo](const std::optional<std::string>& served) {
+        demo->vllm().Serve(served.value_or(""));
+      };
+      AddSparkVllmDockerRules(*simulated, std::move(cluster));
+      return simulated;
+    }
+    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir));
+    ssh = real.get();
+    return real;
+  }
+
+  SshExecutor* ssh = nullptr;  // set when the executor is the real one
   std::unique_ptr<RemoteExecutor> executor;
-  SshExecutor* ssh_executor = nullptr;
-  if (demo) {
-    auto simulated = std::make_unique<SimulatedExecutor>();
-    SimulatedCluster cluster;
-    cluster.on_served_model = [&demo](const std::optional<std::string>& served) {
-      demo->vllm().Serve(served.value_or(""));
-    };
-    AddSparkVllmDockerRules(*simulated, std::move(cluster));
-    executor = std::move(simulated);
-  } else {
-    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(*initial, data_dir));
-    ssh_executor = real.get();
-    executor = std::move(real);
-  }
   SshHealth ssh_health;
-  MonitoredExecutor monitored(*executor, ssh_health);
-  SshIdentitySource identity(data_dir, *config);
-  ControllerDeps controller_deps{
-      monitored,
-      *catalog,
-      *config,
-      clock,
-      &MakeCurlHttpClient,
-      [&poller](const std::string& service) { poller.ProbeNow(service); },
-      [&poller]() -> std::optional<std::string> {
-        const SnapshotPtr snapshot = poller.Current();
-        const auto vllm = snapshot->services.find("vllm");
-        if (vllm == snapshot->services.end() || !vllm->second.up.value_or(false)) return {};
-        return vllm->second.model;
-      }};
-  auto controller =
-      std::make_unique<Controller>(std::move(controller_deps), data_dir / "jobs.jsonl");
-  for (const std::string& note : controller->notes()) Log(LogLevel::kWarn, note);
-  controller->feed().Forward(&changes);
-  auto heartbeat = std::make_unique<SshHeartbeat>(
-      monitored, [&config] { return ConfiguredSparks(*config->Current()); },
-      std::chrono::seconds(30));
+  MonitoredExecutor monitored;
+  SshIdentitySource identity;
+  std::unique_ptr<Controller> controller;
+  std::unique_ptr<SshHeartbeat> heartbeat;
+};
 
-  Scraper scraper([&config] { return config->Current()->cluster; });
-  scraper.Add(MakeServiceMetrics(poller));
-  scraper.Add(MakeReportMetrics(reports, events));
-  scraper.Add(MakeDiarizationMetrics(diarization));
+void AddCollectors(Scraper& scraper, Observers& o, Actors& a, Catalog& catalog, ConfigStore& config,
+                   const Clock& clock) {
+  scraper.Add(MakeServiceMetrics(o.poller));
+  scraper.Add(MakeReportMetrics(o.reports, o.events));
+  scraper.Add(MakeDiarizationMetrics(o.diarization));
   scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
   scraper.Add(MakeProcessMetrics(clock));
-  scraper.Add(MakeControllerMetrics(*controller, ssh_health, *catalog, poller,
-                                    [&config] { return ConfiguredSparks(*config->Current()); }));
+  scraper.Add(MakeControllerMetrics(*a.controller, a.ssh_health, catalog, o.poller,
+                                    [&config] { return ConfiguredSparks(*config.Current()); }));
+}
 
-  const bool open_beyond_loopback = !IsLoopback(flags.listen);
-  AuditLog audit({data_dir});
-  auto warnings = [&config, &audit, open_beyond_loopback, startup_notes] {
-    const ConfigPtr c = config->Current();
-    std::vector<std::string> out = startup_notes;
-    if (auto failing = audit.Warning()) out.push_back(std::move(*failing));
-    for (auto& w : ConfigWarnings(*c)) out.push_back(std::move(w));
-    if (open_beyond_loopback && !c->auth.token) {
-      out.push_back("no auth.token is set and spark-control listens beyond loopback: anyone on the "
-                    "network can change the cluster (set SPARK_CONTROL_TOKEN)");
-    }
-    return out;
-  };
-  for (const std::string& w : warnings()) Log(LogLevel::kWarn, w);
-
-  config->OnChange([&](const Config& c) {
-    poller.SetOptions(poller_options(c));
-    poller.SetTargets(ProbeTargetsFor(c));
-    reports.EnsureServices(service_names(c));
-    if (ssh_executor != nullptr) ssh_executor->Reconfigure(SshSettingsFromConfig(c, data_dir));
-    heartbeat->Poke();
-    changes.Bump();
-  });
-
-  App app{clock,      *config,     poller,    events,      reports,
-          sources_labels, diarization, scraper,  changes,   warnings,    *catalog,
-          *controller, monitored,  ssh_health, [&identity] { return identity.Get(); },
-          [&heartbeat] { heartbeat->Poke(); },
-          Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
-          initial->limits.max_sse_clients};
-  ServerOptions server_options;
-  server_options.listen = flags.listen;
-  server_options.max_sse_clients = app.max_sse_clients_at_start;
-  server_options.host_names = app.site.host_names;
-  server_options.log_routes = true;
+ServerHooks MakeHooks(ConfigStore& config, ReportStats& reports, AuditLog& audit,
+                      const Clock& clock) {
   ServerHooks hooks;
-  hooks.config = [&config] { return config->Current(); };
+  hooks.config = [&config] { return config.Current(); };
   hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };
   hooks.audit = [&audit, &clock](const Request& request, const Route* route, int status,
                                  const Config& checked) {
     if (!IsAudited(request, route, status)) return;
     (void)audit.Append(MakeAuditRecord(request, route, status, checked, clock.WallNow()));
   };
-  if (LogEnabled(LogLevel::kDebug)) hooks.access_log = [](const std::string& line) { Log(LogLevel::kDebug, line); };
-  auto server = HttpServer::Start(server_options, AppRoutes(app), hooks, clock);
-  if (!server.ok()) {
-    std::cerr << "spark-control: " << server.status().message() << "\n";
-    return kExitFatal;
+  if (LogEnabled(LogLevel::kDebug)) {
+    hooks.access_log = [](const std::string& line) { Log(LogLevel::kDebug, line); };
   }
-  std::printf("listening on %s\n", (*server)->url().c_str());
-  std::fflush(stdout);
-  Log(LogLevel::kInfo, "spark-control " + std::string(SPARK_VERSION) + " serving on " + (*server)->url() +
-                           " (data dir " + data_dir.string() + (flags.demo ? ", demo mode" : "") + ")");
+  return hooks;
+}
 
-  poller.SetTargets(ProbeTargetsFor(*initial));
-  if (demo) {
-    const std::string self = "http://127.0.0.1:" + std::to_string((*server)->port());
-    demo->StartClients(self, [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
-  }
-
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  Log(LogLevel::kInfo, std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
-  // Stop everything side by side, and bound the whole at 2 s: nothing acknowledged can be
-  // lost (appends and config writes complete before their answer), so the watchdog's exit
-  // only cuts idle keep-alive connections and probes short.
+// Exits the process if stopping takes longer than 1.8 s. Nothing acknowledged can be lost by
+// it (appends and config writes complete before their answer): it only cuts idle keep-alive
+// connections and probes short.
+void ArmShutdownWatchdog() {
   std::thread([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(1800));
     Log(LogLevel::kWarn, "shutdown took longer than 1.8 s; exiting now");
     std::fflush(nullptr);
     _exit(kExitOk);
   }).detach();
-  (*server)->BeginShutdown();
-  changes.WakeAll();
-  controller->feed().WakeAll();
-  std::thread stop_poller([&poller] { poller.Stop(); });
-  server = Status::Ok();  // closes connections, waits for in-flight requests
+}
+
+// Stops everything side by side, bounded by the watchdog.
+void StopInOrder(std::unique_ptr<HttpServer> server, Observers& observers, Actors& actors,
+                 std::unique_ptr<DemoCluster> demo) {
+  ArmShutdownWatchdog();
+  server->BeginShutdown();
+  observers.changes.WakeAll();
+  actors.controller->feed().WakeAll();
+  std::thread stop_poller([&observers] { observers.poller.Stop(); });
+  server.reset();  // closes connections, waits for in-flight requests
   // Running jobs end as `interrupted` (the remote side carries on); then the executor, whose
   // simulated cluster drives the demo's fakes, and the demo.
-  heartbeat.reset();
-  controller.reset();
-  executor.reset();
+  actors.heartbeat.reset();
+  actors.controller.reset();
+  actors.executor.reset();
   demo.reset();
   stop_poller.join();
   Log(LogLevel::kInfo, "stopped");
-  if (temp_dir) {
-    std::error_code ec;
-    std::filesystem::remove_all(*temp_dir, ec);
+}
+
+int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_signals) {
+  const SystemClock clock;
+  std::unique_ptr<DemoCluster> demo;
+  if (flags.demo) {
+    auto started = DemoCluster::Start(clock);
+    if (!started.ok()) return Fail(kExitFatal, "demo: " + started.status().message());
+    demo = std::move(started).value();
   }
+  ConfigSources sources{
+      .operator_file = flags.config,
+      .overlay_file = data_dir / "config.yaml",
+      .environment = ReadEnvironment([](const char* n) { return std::getenv(n); })};
+  if (demo) sources.demo = demo->ConfigPatch();
+  auto opened = ConfigStore::Open(std::move(sources), clock);
+  if (!opened.ok()) return Fail(kExitUsage, "invalid configuration: " + opened.status().message());
+  std::unique_ptr<ConfigStore> config = std::move(opened).value();
+  const ConfigPtr initial = config->Current();
+  // Start-up fallbacks and notes: logged now, shown in /api/status warnings while running.
+  WarningSources warning_sources{.startup_notes = config->startup_notes(),
+                                 .open_beyond_loopback = !ListensOnLoopbackOnly(flags.listen)};
+  Observers observers(data_dir, *initial, clock);
+  auto catalog_opened =
+      OpenConfiguredCatalog(*config, data_dir, clock, warning_sources.startup_notes);
+  if (!catalog_opened.ok()) {
+    return Fail(kExitUsage, "invalid model catalog: " + catalog_opened.status().message());
+  }
+  std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
+  for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
+  Actors actors(demo.get(), *config, *catalog, observers.poller, data_dir, clock);
+  for (const std::string& note : actors.controller->notes()) Log(LogLevel::kWarn, note);
+  actors.controller->feed().Forward(&observers.changes);
+  Scraper scraper([&config] { return config->Current()->cluster; });
+  AddCollectors(scraper, observers, actors, *catalog, *config, clock);
+
+  AuditLog audit({data_dir});
+  auto warnings = [&config, &audit, warning_sources] {
+    WarningSources now = warning_sources;
+    now.audit_failure = audit.Warning();
+    return CurrentWarnings(*config->Current(), now);
+  };
+  for (const std::string& w : warnings()) Log(LogLevel::kWarn, w);
+  config->OnChange([&](const Config& c) {
+    observers.poller.SetOptions(PollerOptionsFor(c));
+    observers.poller.SetTargets(ProbeTargetsFor(c));
+    observers.reports.EnsureServices(ServiceNames(c));
+    if (actors.ssh != nullptr) actors.ssh->Reconfigure(SshSettingsFromConfig(c, data_dir));
+    actors.heartbeat->Poke();
+    observers.changes.Bump();
+  });
+
+  App app{clock,
+          *config,
+          observers.poller,
+          observers.events,
+          observers.reports,
+          observers.source_labels,
+          observers.diarization,
+          scraper,
+          observers.changes,
+          warnings,
+          *catalog,
+          *actors.controller,
+          actors.monitored,
+          actors.ssh_health,
+          [&actors] { return actors.identity.Get(); },
+          [&actors] { actors.heartbeat->Poke(); },
+          Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
+          initial->limits.max_sse_clients};
+  ServerOptions server_options{.listen = flags.listen,
+                               .max_sse_clients = app.max_sse_clients_at_start,
+                               .host_names = app.site.host_names,
+                               .log_routes = true};
+  auto server = HttpServer::Start(server_options, AppRoutes(app),
+                                  MakeHooks(*config, observers.reports, audit, clock), clock);
+  if (!server.ok()) return Fail(kExitFatal, server.status().message());
+  std::printf("listening on %s\n", (*server)->url().c_str());
+  std::fflush(stdout);
+  Log(LogLevel::kInfo, std::string("spark-control ") + kVersion + " serving on " +
+                           (*server)->url() + " (data dir " + data_dir.string() +
+                           (flags.demo ? ", demo mode" : "") + ")");
+  observers.poller.SetTargets(ProbeTargetsFor(*initial));
+  if (demo) {
+    demo->StartClients(
+        "http://127.0.0.1:" + std::to_string((*server)->port()),
+        [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  Log(LogLevel::kInfo,
+      std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  StopInOrder(std::move(server).value(), observers, actors, std::move(demo));
   return kExitOk;
+}
+
+int Run(const Flags& flags) {
+  SetLogLevel(flags.log_level);
+  if (Status s = ValidateListenAddress(flags.listen); !s.ok()) return Fail(kExitUsage, s.message());
+  // SIGTERM/SIGINT are taken by sigwait in Serve; every thread started later inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto data_dir = ResolveDataDir(flags, std::getenv("SPARK_CONTROL_DATA"));
+  if (!data_dir.ok()) return Fail(kExitFatal, data_dir.status().message());
+  const int code = Serve(flags, data_dir->path, stop_signals);
+  if (data_dir->temporary) {
+    std::error_code ec;
+    fs::remove_all(data_dir->path, ec);
+  }
+  return code;
 }
 
 }  // namespace
 }  // namespace spark
 
 int main(int argc, char** argv) {
-  auto flags = spark::ParseFlags(argc, argv);
-  if (std::holds_alternative<int>(flags)) return std::get<int>(flags);
-  return spark::Run(std::get<spark::Flags>(flags));
+  auto parsed = spark::ParseFlags(argc, argv, spark::kVersion);
+  if (const auto* exit = std::get_if<spark::FlagsExit>(&parsed)) {
+    std::fputs(exit->out.c_str(), stdout);
+    std::fputs(exit->err.c_str(), stderr);
+    return exit->code;
+  }
+  return spark::Run(std::get<spark::Flags>(parsed));
 }

@@ -4,18 +4,26 @@
 
 namespace spark {
 
-std::optional<std::string> ParseVllmModelId(std::string_view body) {
+std::vector<std::string> ParseVllmModelIds(std::string_view body) {
+  std::vector<std::string> ids;
   const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return std::nullopt;
+  if (!doc.is_object()) return ids;
   const auto data = doc.find("data");
-  if (data == doc.end() || !data->is_array() || data->empty()) return std::nullopt;
-  const auto& first = data->front();
-  if (!first.is_object()) return std::nullopt;
-  const auto id = first.find("id");
-  if (id == first.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-    return std::nullopt;
+  if (data == doc.end() || !data->is_array()) return ids;
+  for (const auto& entry : *data) {
+    if (!entry.is_object()) continue;
+    const auto id = entry.find("id");
+    if (id == entry.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+      continue;
+    ids.push_back(id->get<std::string>());
   }
-  return id->get<std::string>();
+  return ids;
+}
+
+std::optional<std::string> ParseVllmModelId(std::string_view body) {
+  std::vector<std::string> ids = ParseVllmModelIds(body);
+  if (ids.empty()) return std::nullopt;
+  return std::move(ids.front());
 }
 
 ProbeResult ProbeVllm(HttpClient& http, const ProbeTarget& target, Duration deadline) {

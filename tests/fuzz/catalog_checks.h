@@ -10,7 +10,7 @@
 
 #include "controller/catalog_model.h"
 #include "controller/config_schema.h"
-#include "controller/shell_quote.h"
+#include "controller/vllm_args.h"
 #include "fuzz_support.h"
 
 namespace spark::fuzz {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controller/shell_quote.h"
+#include "controller/vllm_args.h"
 #include "fuzz_support.h"
 #include "fuzz_targets.h"
 

@@ -22,15 +22,20 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/exporter/src/diarization_request.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/event_file.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/time_format.cc
-    ${PROJECT_SOURCE_DIR}/controller/src/catalog_model.cc
-    ${PROJECT_SOURCE_DIR}/controller/src/config_schema.cc
-    ${PROJECT_SOURCE_DIR}/controller/src/job.cc
-    ${PROJECT_SOURCE_DIR}/controller/src/shell_quote.cc
-    ${PROJECT_SOURCE_DIR}/controller/src/vllm_log.cc
+    ${PROJECT_SOURCE_DIR}/controller/catalog/src/catalog_model.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/config_schema.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/remote_names.cc
+    ${PROJECT_SOURCE_DIR}/controller/jobs/src/job.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/shell_quote.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_args.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_log.cc
     ${PROJECT_SOURCE_DIR}/web/src/json_api.cc
     ${PROJECT_SOURCE_DIR}/web/src/request_bodies.cc)
   target_include_directories(spark_fuzz_parsers PUBLIC ${PROJECT_SOURCE_DIR}/exporter/include
-                             ${PROJECT_SOURCE_DIR}/controller/include
+                             ${PROJECT_SOURCE_DIR}/controller/config/include
+                             ${PROJECT_SOURCE_DIR}/controller/remote/include
+                             ${PROJECT_SOURCE_DIR}/controller/catalog/include
+                             ${PROJECT_SOURCE_DIR}/controller/jobs/include
                              ${PROJECT_SOURCE_DIR}/web/include)
   target_link_libraries(spark_fuzz_parsers PUBLIC nlohmann_json::nlohmann_json yaml-cpp
                                            PRIVATE spark_warnings)

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "controller/simulated_executor.h"
+#include "demo/simulated_executor.h"
 #include "support/process.h"
 
 namespace spark {

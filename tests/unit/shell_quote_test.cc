@@ -1,6 +1,8 @@
 // The one quoting function against hostile input, checked by running the quoted words through
 // real shells (dash as /bin/sh, and bash, the Sparks' login shell) and comparing bytes.
+#include "controller/remote_names.h"
 #include "controller/shell_quote.h"
+#include "controller/vllm_args.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The simulated executor (what --demo and state-machine tests run against) and the line
 // splitting both executors share.
-#include "controller/simulated_executor.h"
+#include "demo/simulated_executor.h"
 
 #include <gtest/gtest.h>
 

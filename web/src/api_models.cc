@@ -29,12 +29,9 @@ json ModelJson(const CatalogEntry& entry, const CommandBuilder& builder,
 
 // The catalog id of what vLLM serves now (from the latest probe).
 std::optional<std::string> CurrentModelId(App& app) {
-  const SnapshotPtr snapshot = app.poller.Current();
-  const auto vllm = snapshot->services.find("vllm");
-  if (vllm == snapshot->services.end() || !vllm->second.up.value_or(false) || !vllm->second.model) {
-    return std::nullopt;
-  }
-  const auto entry = app.catalog.FindServed(*vllm->second.model);
+  const auto served = ServedModel(*app.poller.Current());
+  if (!served) return std::nullopt;
+  const auto entry = app.catalog.FindServed(*served);
   return entry ? std::optional(entry->model.id) : std::nullopt;
 }
 

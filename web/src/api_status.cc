@@ -8,11 +8,8 @@ namespace spark {
 nlohmann::json StatusDocument(App& app) {
   const SnapshotPtr snapshot = app.poller.Current();
   ControlView control;
-  if (const auto vllm = snapshot->services.find("vllm");
-      vllm != snapshot->services.end() && vllm->second.up.value_or(false) && vllm->second.model) {
-    if (const auto entry = app.catalog.FindServed(*vllm->second.model)) {
-      control.model_id = entry->model.id;
-    }
+  if (const auto served = ServedModel(*snapshot)) {
+    if (const auto entry = app.catalog.FindServed(*served)) control.model_id = entry->model.id;
   }
   control.running_jobs = app.controller.RunningJobs();
   control.ssh = app.ssh.Snapshot();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "exporter/clock.h"
 #include "exporter/failure_reason.h"
@@ -14,12 +15,12 @@ namespace spark {
 
 // What to probe. An empty host means the service is not configured.
 struct ProbeTarget {
-  std::string service;                // "vllm", "parakeet", ...
-  std::string kind;                   // llm, stt, tts
+  std::string service;  // "vllm", "parakeet", ...
+  std::string kind;     // llm, stt, tts
   std::string host;
   int port = 0;
   std::string health_path = "/health";
-  std::string configured_model;       // the model a speech service's config names
+  std::string configured_model;  // the model a speech service's config names
 
   bool configured() const { return !host.empty(); }
   // "http://host:port", or empty when not configured.
@@ -31,7 +32,7 @@ struct ProbeResult {
   bool ok = false;
   FailureReason reason = FailureReason::kNotConfigured;  // meaningful when !ok
   std::string error;                                     // human text when !ok
-  Duration elapsed{};                                   // set by the caller, from its Clock
+  Duration elapsed{};                                    // set by the caller, from its Clock
   std::optional<std::string> model;                      // vLLM: the id /v1/models reports
 };
 
@@ -52,8 +53,9 @@ std::optional<HttpResponse> ProbeGet(HttpClient& http, const ProbeTarget& target
 // The prober for a service kind (llm → ProbeVllm, stt/tts → ProbeHealth); nullptr if unknown.
 Prober ProberForKind(std::string_view kind);
 
-// Pure parser for a /v1/models body: the first model's id, or nullopt if the body is
-// not the OpenAI list shape.
+// Pure parsers for a /v1/models body (the OpenAI list shape, {"data": [{"id": …}, …]}): every
+// non-empty string id in order (empty when the body is not that shape), and the first of them.
+std::vector<std::string> ParseVllmModelIds(std::string_view body);
 std::optional<std::string> ParseVllmModelId(std::string_view body);
 
 }  // namespace spark

@@ -25,13 +25,13 @@ struct ProbeSample {
 
 struct ServiceState {
   ProbeTarget target;
-  std::optional<bool> up;                       // nullopt until the first probe ends
+  std::optional<bool> up;                                // nullopt until the first probe ends
   FailureReason reason = FailureReason::kNotConfigured;  // when up == false
-  std::string error;                            // human text when up == false
-  double latency_ms = 0;                        // of the latest probe
-  std::optional<WallTime> last_change;          // when `up` last took its current value
-  std::optional<std::string> model;             // vLLM: served id; speech: configured model
-  std::deque<ProbeSample> history;              // the last kHistoryLength probes
+  std::string error;                                     // human text when up == false
+  double latency_ms = 0;                                 // of the latest probe
+  std::optional<WallTime> last_change;                   // when `up` last took its current value
+  std::optional<std::string> model;  // vLLM: served id; speech: configured model
+  std::deque<ProbeSample> history;   // the last kHistoryLength probes
 
   // Cumulative since start (kept across re-configuration of the same service).
   std::array<uint64_t, kAllFailureReasons.size()> failures{};
@@ -48,5 +48,13 @@ struct Snapshot {
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// The model name vLLM serves now: its /v1/models answer of the latest probe, while that probe
+// found it up. The one rule every view of "what runs" uses (status, models, metrics, jobs).
+inline std::optional<std::string> ServedModel(const Snapshot& snapshot) {
+  const auto vllm = snapshot.services.find("vllm");
+  if (vllm == snapshot.services.end() || !vllm->second.up.value_or(false)) return std::nullopt;
+  return vllm->second.model;
+}
 
 }  // namespace spark

@@ -1,0 +1,120 @@
+#pragma once
+// The whole configuration schema of API.md "Configuration" as plain structs with the
+// documented defaults. Parsing, layering and validation live in config_schema.h and
+// config_store.h.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/probe.h"
+
+namespace spark {
+
+struct PollerOptions;  // exporter/poller.h
+
+struct SparkConfig {
+  std::optional<std::string> host;  // unset = not configured
+  std::optional<std::string> user;
+  int port = 22;
+};
+
+struct VllmConfig {
+  std::string spark = "spark1";     // whose SSH login runs swaps
+  std::optional<std::string> host;  // HTTP host; unset = the spark's host
+  int port = 8888;
+};
+
+struct ServiceConfig {
+  std::string kind;  // stt or tts
+  std::string spark = "spark2";
+  std::optional<std::string> host;
+  int port = 0;
+  std::string health_path = "/health";
+  std::string container;
+  std::optional<std::string> model;
+  std::optional<std::string> cache_dir;
+};
+
+struct LimitsConfig {
+  double report_rate_per_client = 100;  // reports per second; 0 = unlimited
+  double report_burst = 200;
+  long long max_body_bytes = 262144;
+  long long max_diarization_body_bytes = 16777216;
+  long long max_diarization_cells = 360000;
+  int max_sse_clients = 64;
+  long long max_string_bytes = 4096;
+  long long max_source_bytes = 64;
+  int max_sparks = 8;     // entries of `sparks` per cluster (a worker thread each)
+  int max_services = 16;  // entries of `services` per cluster (a probe thread each)
+};
+
+struct Config {
+  std::string cluster = "default";
+  std::map<std::string, SparkConfig> sparks{{"spark1", {}}, {"spark2", {}}};
+  VllmConfig vllm;
+  std::map<std::string, ServiceConfig> services{
+      {"parakeet",
+       {"stt", "spark2", std::nullopt, 8000, "/health", "parakeet", "nvidia/parakeet-tdt-0.6b-v3",
+        std::nullopt}},
+      {"magpie",
+       {"tts", "spark2", std::nullopt, 9000, "/health", "magpie", std::nullopt, std::nullopt}},
+  };
+  struct {
+    std::optional<std::string> key_path;  // unset = DATA/ssh/id_ed25519
+  } ssh;
+  struct {
+    std::string vllm_docker_dir = "~/spark-vllm-docker";
+    std::string vllm_container = "vllm_node";
+    std::string hf_endpoint = "https://huggingface.co";
+  } remote;
+  struct {
+    double interval_s = 2;
+    double timeout_s = 1.5;
+  } probe;
+  struct {
+    double timeout_s = 1200;
+    double silent_log_s = 300;
+  } swap;
+  struct {
+    double uncertain_below = 0.5;
+  } diarization;
+  struct {
+    std::optional<std::string> path;
+  } catalog;
+  struct {
+    std::optional<std::string> url;
+  } open_webui;
+  struct {
+    std::optional<std::string> token;
+    std::optional<std::string> report_token;
+  } auth;
+  struct {
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_hosts;
+    std::vector<std::string> trusted_proxies;
+  } http;
+  struct {
+    // vLLM's --trust-remote-code. Only the operator file may set `security`: an overlay (and
+    // so PUT /api/config) holding it is refused (CheckOverlayTree).
+    bool allow_trust_remote_code = false;
+  } security;
+  LimitsConfig limits;
+
+  // The HTTP host of vLLM / a service: its own `host`, else its Spark's host; nullopt when
+  // neither is set.
+  std::optional<std::string> VllmHttpHost() const;
+  std::optional<std::string> ServiceHttpHost(const ServiceConfig& service) const;
+};
+
+// What the poller probes: vLLM plus every configured service, hosts resolved.
+std::vector<ProbeTarget> ProbeTargetsFor(const Config& config);
+// How often and how long the poller probes (probe.interval_s, probe.timeout_s).
+PollerOptions PollerOptionsFor(const Config& config);
+// "vllm" and every configured service, the names reports and metrics are kept for.
+std::vector<std::string> ServiceNames(const Config& config);
+// The Sparks that have a host (the ones SSH talks to).
+std::vector<std::string> ConfiguredSparks(const Config& config);
+
+}  // namespace spark

@@ -1,0 +1,34 @@
+#pragma once
+// Names and directories from config or requests that end up in a remote command line. Quoting
+// is not enough for them (upstream scripts put some unquoted into a second shell), so each
+// passes an allow-list first. Pure functions, thread-safe.
+
+#include <string_view>
+
+#include "exporter/status.h"
+
+namespace spark {
+
+// True if `s` holds an ASCII control character (below 0x20, or DEL).
+bool HasControlChar(std::string_view s);
+
+// Hugging Face repo ids as users type them: `ORG/NAME` or `NAME`, matching
+// ^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$
+// with no "--" or ".." anywhere and no trailing ".git". invalid_field (field "hf_repo")
+// with a sentence naming the rule otherwise.
+Status ValidateHfRepo(std::string_view repo);
+
+// A container name from config (docker's own rule, [A-Za-z0-9][A-Za-z0-9_.-]*, ≤ 128).
+// Upstream scripts put it unquoted into remote shells, so quoting alone is not enough.
+// invalid_field (field "container") otherwise.
+Status ValidateContainerName(std::string_view name);
+
+// A directory that reaches a remote command line (remote.vllm_docker_dir, a service's
+// cache_dir): absolute or starting with "~/", no "." or ".." component, no control
+// character, at most 4096 bytes. invalid_field (field "dir") with a sentence naming the rule.
+Status ValidateRemoteDir(std::string_view dir);
+// A directory for `chown -R`: ValidateRemoteDir, and never "/", "~" or a top-level system
+// directory (/usr, /etc, /var, /home, …) itself, however written ("/usr/", "//usr", "~/").
+Status ValidateChownDir(std::string_view dir);
+
+}  // namespace spark

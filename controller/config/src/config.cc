@@ -1,0 +1,61 @@
+#include "controller/config.h"
+
+#include "exporter/poller.h"
+
+namespace spark {
+
+std::optional<std::string> Config::VllmHttpHost() const {
+  if (vllm.host) return vllm.host;
+  const auto spark = sparks.find(vllm.spark);
+  return spark == sparks.end() ? std::nullopt : spark->second.host;
+}
+
+std::optional<std::string> Config::ServiceHttpHost(const ServiceConfig& service) const {
+  if (service.host) return service.host;
+  const auto spark = sparks.find(service.spark);
+  return spark == sparks.end() ? std::nullopt : spark->second.host;
+}
+
+std::vector<ProbeTarget> ProbeTargetsFor(const Config& config) {
+  std::vector<ProbeTarget> targets;
+  ProbeTarget vllm;
+  vllm.service = "vllm";
+  vllm.kind = "llm";
+  vllm.host = config.VllmHttpHost().value_or("");
+  vllm.port = config.vllm.port;
+  targets.push_back(vllm);
+  for (const auto& [name, service] : config.services) {
+    ProbeTarget t;
+    t.service = name;
+    t.kind = service.kind;
+    t.host = config.ServiceHttpHost(service).value_or("");
+    t.port = service.port;
+    t.health_path = service.health_path;
+    t.configured_model = service.model.value_or("");
+    targets.push_back(t);
+  }
+  return targets;
+}
+
+PollerOptions PollerOptionsFor(const Config& config) {
+  PollerOptions options;
+  options.interval = FromSeconds(config.probe.interval_s);
+  options.timeout = FromSeconds(config.probe.timeout_s);
+  return options;
+}
+
+std::vector<std::string> ServiceNames(const Config& config) {
+  std::vector<std::string> names = {"vllm"};
+  for (const auto& [name, service] : config.services) names.push_back(name);
+  return names;
+}
+
+std::vector<std::string> ConfiguredSparks(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& [name, spark] : config.sparks) {
+    if (spark.host) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace spark
