@@ -18,7 +18,7 @@ const modules = SERVED_DIRS.flatMap((dir) =>
     .filter((f) => f.endsWith(".js"))
     .map((f) => path.join(dir, f))
 );
-const importsOf = (source) => [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]);
+const importsOf = (source) => [...source.matchAll(/^\s*(?:import|export)\s(?:[^;]*?from\s+)?"([^"]+)"/gms)].map((m) => m[1]);
 
 describe("UI modules", () => {
   test("index.html loads main.js as a module", () => {
