@@ -75,6 +75,7 @@ function overrideInput(o, fid) {
 
 // The panel of catalog row `refs` (refs.id, refs.model). `onSaved(model)` takes the answer;
 // `isCurrent()` says whether the model is the one served now.
+// Over 80 lines: one closure owns the section's state; its inner functions are short.
 export function createOverrides(refs, base, name, { onSaved, isCurrent }) {
   const fields = new Map(); // key -> {input, error}
   let loaded = null; // key -> text as loaded

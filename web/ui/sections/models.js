@@ -33,6 +33,7 @@ function badges(model, current, swapping) {
   return list;
 }
 
+// Over 80 lines: one closure owns the section's state; its inner functions are short.
 export function mountModels(store) {
   const rows = new Map(); // id -> refs
   let modelKey; // status.model.id the list was loaded for

@@ -14,6 +14,7 @@ const STOP_TEXT = {
   magpie: "LAN apps lose text-to-speech until Magpie is started again.",
 };
 
+// Over 80 lines: one closure owns the section's state; its inner functions are short.
 export function serviceActions(store) {
   const cardJobs = new Map(); // service -> id of the latest job started from its card
 

@@ -25,6 +25,7 @@ function setFormStatus(text, tone) {
   setText(status, text);
 }
 
+// Over 80 lines: one closure owns the section's state; its inner functions are short.
 export function mountSettings(store) {
   const fields = new Map(); // path -> {input, error, pin, kind}
   const loaded = new Map(); // path -> text as shown when loaded
