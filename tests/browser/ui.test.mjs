@@ -3,7 +3,8 @@
 // heartbeat strips, live connectivity events, endpoints, the settings form (save, field errors,
 // pinned fields, the admin-token prompt), the model catalog (swap with its live job log,
 // per-model overrides, custom models), service actions, SSH setup (public key, trusting host
-// keys), a phone layout without horizontal scrolling, and no console errors or CSP violations.
+// keys), a phone layout without horizontal scrolling, and no console errors, CSP violations or
+// failed /assets requests (every ES module of the UI loads).
 // Saves desktop and phone screenshots to SCREENSHOT_DIR (and, with SCREENSHOT_DELAY_S, one of a
 // swap in progress).
 //
@@ -16,6 +17,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -94,6 +96,38 @@ async function getJson(url) {
   return response.json();
 }
 
+// A GET with the path sent as written (fetch would resolve "..").
+function rawGet(url, rawPath) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = http.get({ hostname, port, path: rawPath, timeout: 5_000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode, headers: response.headers, body }));
+    });
+    request.on("timeout", () => request.destroy(new Error(`GET ${rawPath} timed out`)));
+    request.on("error", reject);
+  });
+}
+
+// The UI's module graph as the server serves it: /assets/main.js and every module it imports,
+// transitively (relative specifiers resolved as the browser does).
+async function moduleGraph(url) {
+  const seen = new Map(); // path -> response
+  const queue = ["/assets/main.js"];
+  while (queue.length && seen.size < 100) {
+    const where = queue.shift();
+    if (seen.has(where)) continue;
+    const response = await rawGet(url, where);
+    seen.set(where, response);
+    for (const m of response.body.matchAll(/^\s*(?:import|export)\s(?:[^;]*?from\s+)?"([^"]+)"/gms)) {
+      queue.push(new URL(m[1], "http://ui" + where).pathname);
+    }
+  }
+  return seen;
+}
+
 // ------------------------------------------------------------------ the browser
 
 let browser;
@@ -115,8 +149,10 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-// A page that records console errors, page errors and CSP violations. `allow` holds predicates
-// for console messages a test provokes on purpose (Chromium logs every 4xx fetch as an error).
+// A page that records console errors, page errors, CSP violations and /assets requests that
+// fail (a module that does not load stops the whole UI). `allow` holds predicates for console
+// messages a test provokes on purpose (Chromium logs every 4xx fetch as an error). `modules`
+// lists the paths of the scripts loaded under /assets.
 async function openPage(url, options = {}, allow = [], setup = null) {
   const context = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
@@ -130,6 +166,17 @@ async function openPage(url, options = {}, allow = [], setup = null) {
     problems.push(`console ${msg.type()}: ${msg.text()} (${where || "?"})`);
   });
   page.on("pageerror", (error) => problems.push("page error: " + error.message));
+  const modules = [];
+  const isAsset = (u) => new URL(u).pathname.startsWith("/assets/");
+  page.on("response", (response) => {
+    if (!isAsset(response.url())) return;
+    const where = new URL(response.url()).pathname;
+    if (response.status() >= 400) problems.push(`asset ${response.status()}: ${where}`);
+    else if (where.endsWith(".js")) modules.push(where);
+  });
+  page.on("requestfailed", (request) => {
+    if (isAsset(request.url())) problems.push(`asset failed: ${request.url()} ${request.failure()?.errorText || ""}`);
+  });
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener("securitypolicyviolation", (e) => {
@@ -138,9 +185,12 @@ async function openPage(url, options = {}, allow = [], setup = null) {
   });
   if (setup) await setup(page);
   await page.goto(url + "/");
+  // The modules load before the load event: a missing one is known now (and the page is dead).
+  assert.deepEqual(problems.filter((p) => p.startsWith("asset")), [], "every /assets request succeeds");
   return {
     page,
     context,
+    modules,
     async assertClean() {
       const csp = await page.evaluate(() => window.__csp);
       assert.deepEqual(csp, [], "CSP violations");
@@ -186,9 +236,40 @@ describe("control UI against the demo cluster", { timeout: 150_000 + 2 * SHOT_DE
     if (server) await server.stop();
   });
 
+  test("every UI module is served with the CSP; nothing outside lib/ and sections/", async () => {
+    const graph = await moduleGraph(server.url);
+    assert.ok(graph.size >= 10, `main.js imports the sections (${[...graph.keys()]})`);
+    for (const [where, response] of graph) {
+      assert.equal(response.status, 200, where);
+      assert.equal(response.headers["content-type"], "text/javascript; charset=utf-8", where);
+      assert.match(response.headers["content-security-policy"], /script-src 'self'/, where);
+      assert.match(where, /^\/assets\/(?:(?:lib|sections)\/)?[a-z-]+\.js$/);
+    }
+    const lib = await rawGet(server.url, "/assets/lib/dom.js");
+    const source = new URL("../../web/ui/lib/dom.js", import.meta.url);
+    assert.equal(lib.body, fs.readFileSync(source, "utf8"), "served as written");
+    // Dot segments are resolved (by CivetWeb) before routing: they name a file of the table or
+    // nothing, never a file outside it.
+    const main = (await rawGet(server.url, "/assets/main.js")).body;
+    for (const dots of ["/assets/lib/../main.js", "/assets/lib/%2e%2e/main.js"]) {
+      assert.equal((await rawGet(server.url, dots)).body, main, dots);
+    }
+    for (const bad of ["/assets/lib/nope.js", "/assets/other/dom.js", "/assets/lib/../../CMakeLists.txt",
+      "/assets/..%2fCMakeLists.txt", "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/lib/dom.js/x", "/assets/sections/",
+      "/assets/package.json", "/assets/app.js"]) {
+      const response = await rawGet(server.url, bad);
+      assert.equal(response.status, 404, bad);
+      assert.equal(JSON.parse(response.body).error.code, "not_found", bad);
+    }
+  });
+
   test("desktop: cards, heartbeats, live log, endpoints, settings form", async () => {
-    const { page, context, assertClean } = await openPage(server.url, {}, [apiConfigStatus(400)]);
+    const { page, context, modules, assertClean } = await openPage(server.url, {}, [apiConfigStatus(400)]);
     try {
+      // Every module of the graph loaded (the page does not start without all of them).
+      await page.locator("#conn[data-conn='live']").waitFor();
+      const graph = await moduleGraph(server.url);
+      assert.deepEqual([...new Set(modules)].sort(), [...graph.keys()].sort(), "the page loaded every module");
       // Keyboard: the first Tab stop is the skip link, which leads to the content.
       await page.keyboard.press("Tab");
       assert.equal(await page.evaluate(() => document.activeElement?.className), "skip-link");

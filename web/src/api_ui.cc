@@ -1,4 +1,4 @@
-// GET / and /assets/{file}: the embedded control UI.
+// GET / and /assets/{file}, /assets/{lib,sections}/{file}: the embedded control UI (ES modules).
 #include "web/app.h"
 #include "web/json_api.h"
 #include "web/ui_assets.h"
@@ -35,12 +35,26 @@ Response Asset(std::string_view path) {
   return ErrorResponse(404, "not_found", "no such file: " + std::string(path));
 }
 
+Response FileAsset(const Request& request) { return Asset("/" + request.params.at("file")); }
+
+// The one folder level below /assets: the UI's modules. Any other folder is a 404, so only
+// files of the embedded table can be named (the lookup is exact; ".." matches no file).
+Response ModuleAsset(const Request& request) {
+  const std::string& dir = request.params.at("dir");
+  const std::string& file = request.params.at("file");
+  if (dir != "lib" && dir != "sections") {
+    return ErrorResponse(404, "not_found", "no such file: " + dir + "/" + file);
+  }
+  return Asset("/" + dir + "/" + file);
+}
+
 }  // namespace
 
 void AddUiRoutes(App&, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/", Access::kRead, [](const Request&) { return Asset("/index.html"); }, {}, {}});
-  routes.push_back({"GET", "/assets/{file}", Access::kRead,
-                    [](const Request& request) { return Asset("/" + request.params.at("file")); }, {}, {}});
+  routes.push_back(
+      {"GET", "/", Access::kRead, [](const Request&) { return Asset("/index.html"); }, {}, {}});
+  routes.push_back({"GET", "/assets/{file}", Access::kRead, FileAsset, {}, {}});
+  routes.push_back({"GET", "/assets/{dir}/{file}", Access::kRead, ModuleAsset, {}, {}});
 }
 
 }  // namespace spark
