@@ -51,10 +51,16 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
+EventLogOptions LogOptions(const fs::path& data_dir) {
+  EventLogOptions options;
+  options.dir = data_dir;
+  return options;
+}
+
 // The observing side: probes, the connectivity log, report and diarization statistics.
 struct Observers {
   Observers(const fs::path& data_dir, const Config& initial, const Clock& clock)
-      : events(EventLogOptions{.dir = data_dir}, clock),
+      : events(LogOptions(data_dir), clock),
         poller(PollerOptionsFor(initial), &MakeCurlHttpClient, events, clock),
         source_labels(32, static_cast<size_t>(initial.limits.max_source_bytes)),
         diarization(static_cast<size_t>(initial.limits.max_source_bytes)) {
@@ -73,11 +79,12 @@ struct Observers {
 // The acting side: the remote executor (simulated in demo mode, libssh2 otherwise), its
 // health, the SSH identity, the controller and the heartbeat that keeps SSH health fresh.
 struct Actors {
-  Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Poller& poller,
+  Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Observers& observers,
          const fs::path& data_dir, const Clock& clock)
       : executor(MakeExecutor(demo, *config.Current(), data_dir)),
         monitored(*executor, ssh_health),
         identity(data_dir, config) {
+    Poller& poller = observers.poller;
     ControllerDeps deps{monitored,
                         catalog,
                         config,
@@ -86,6 +93,8 @@ struct Actors {
                         [&poller](const std::string& service) { poller.ProbeNow(service); },
                         [&poller] { return ServedModel(*poller.Current()); }};
     controller = std::make_unique<Controller>(std::move(deps), data_dir / "jobs.jsonl");
+    for (const std::string& note : controller->notes()) Log(LogLevel::kWarn, note);
+    controller->feed().Forward(&observers.changes);
     heartbeat = std::make_unique<SshHeartbeat>(
         monitored, [&config] { return ConfiguredSparks(*config.Current()); },
         std::chrono::seconds(30));
@@ -155,6 +164,31 @@ void ArmShutdownWatchdog() {
   }).detach();
 }
 
+// The layered config: operator file, the API's overlay in the data dir, our environment
+// variables, and the demo's loopback endpoints in demo mode.
+Result<std::unique_ptr<ConfigStore>> OpenConfig(const Flags& flags, const fs::path& data_dir,
+                                                DemoCluster* demo, const Clock& clock) {
+  ConfigSources sources;
+  sources.operator_file = flags.config;
+  sources.overlay_file = data_dir / "config.yaml";
+  sources.environment = ReadEnvironment([](const char* n) { return std::getenv(n); });
+  if (demo != nullptr) sources.demo = demo->ConfigPatch();
+  return ConfigStore::Open(std::move(sources), clock);
+}
+
+// A config change reaches the poller, the report statistics, SSH and SSE streams.
+void FollowConfigChanges(ConfigStore& config, Observers& observers, Actors& actors,
+                         const fs::path& data_dir) {
+  config.OnChange([&observers, &actors, data_dir](const Config& c) {
+    observers.poller.SetOptions(PollerOptionsFor(c));
+    observers.poller.SetTargets(ProbeTargetsFor(c));
+    observers.reports.EnsureServices(ServiceNames(c));
+    if (actors.ssh != nullptr) actors.ssh->Reconfigure(SshSettingsFromConfig(c, data_dir));
+    actors.heartbeat->Poke();
+    observers.changes.Bump();
+  });
+}
+
 // Stops everything side by side, bounded by the watchdog.
 void StopInOrder(std::unique_ptr<HttpServer> server, Observers& observers, Actors& actors,
                  std::unique_ptr<DemoCluster> demo) {
@@ -176,24 +210,18 @@ void StopInOrder(std::unique_ptr<HttpServer> server, Observers& observers, Actor
 
 int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_signals) {
   const SystemClock clock;
-  std::unique_ptr<DemoCluster> demo;
-  if (flags.demo) {
-    auto started = DemoCluster::Start(clock);
-    if (!started.ok()) return Fail(kExitFatal, "demo: " + started.status().message());
-    demo = std::move(started).value();
-  }
-  ConfigSources sources{
-      .operator_file = flags.config,
-      .overlay_file = data_dir / "config.yaml",
-      .environment = ReadEnvironment([](const char* n) { return std::getenv(n); })};
-  if (demo) sources.demo = demo->ConfigPatch();
-  auto opened = ConfigStore::Open(std::move(sources), clock);
+  auto started = flags.demo ? DemoCluster::Start(clock)
+                            : Result<std::unique_ptr<DemoCluster>>(std::unique_ptr<DemoCluster>());
+  if (!started.ok()) return Fail(kExitFatal, "demo: " + started.status().message());
+  std::unique_ptr<DemoCluster> demo = std::move(started).value();
+  auto opened = OpenConfig(flags, data_dir, demo.get(), clock);
   if (!opened.ok()) return Fail(kExitUsage, "invalid configuration: " + opened.status().message());
   std::unique_ptr<ConfigStore> config = std::move(opened).value();
   const ConfigPtr initial = config->Current();
   // Start-up fallbacks and notes: logged now, shown in /api/status warnings while running.
-  WarningSources warning_sources{.startup_notes = config->startup_notes(),
-                                 .open_beyond_loopback = !ListensOnLoopbackOnly(flags.listen)};
+  WarningSources warning_sources;
+  warning_sources.startup_notes = config->startup_notes();
+  warning_sources.open_beyond_loopback = !ListensOnLoopbackOnly(flags.listen);
   Observers observers(data_dir, *initial, clock);
   auto catalog_opened =
       OpenConfiguredCatalog(*config, data_dir, clock, warning_sources.startup_notes);
@@ -202,9 +230,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   }
   std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
   for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
-  Actors actors(demo.get(), *config, *catalog, observers.poller, data_dir, clock);
-  for (const std::string& note : actors.controller->notes()) Log(LogLevel::kWarn, note);
-  actors.controller->feed().Forward(&observers.changes);
+  Actors actors(demo.get(), *config, *catalog, observers, data_dir, clock);
   Scraper scraper([&config] { return config->Current()->cluster; });
   AddCollectors(scraper, observers, actors, *catalog, *config, clock);
 
@@ -215,14 +241,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
     return CurrentWarnings(*config->Current(), now);
   };
   for (const std::string& w : warnings()) Log(LogLevel::kWarn, w);
-  config->OnChange([&](const Config& c) {
-    observers.poller.SetOptions(PollerOptionsFor(c));
-    observers.poller.SetTargets(ProbeTargetsFor(c));
-    observers.reports.EnsureServices(ServiceNames(c));
-    if (actors.ssh != nullptr) actors.ssh->Reconfigure(SshSettingsFromConfig(c, data_dir));
-    actors.heartbeat->Poke();
-    observers.changes.Bump();
-  });
+  FollowConfigChanges(*config, observers, actors, data_dir);
 
   App app{clock,
           *config,
@@ -242,10 +261,11 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
           [&actors] { actors.heartbeat->Poke(); },
           Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
           initial->limits.max_sse_clients};
-  ServerOptions server_options{.listen = flags.listen,
-                               .max_sse_clients = app.max_sse_clients_at_start,
-                               .host_names = app.site.host_names,
-                               .log_routes = true};
+  ServerOptions server_options;
+  server_options.listen = flags.listen;
+  server_options.max_sse_clients = app.max_sse_clients_at_start;
+  server_options.host_names = app.site.host_names;
+  server_options.log_routes = true;
   auto server = HttpServer::Start(server_options, AppRoutes(app),
                                   MakeHooks(*config, observers.reports, audit, clock), clock);
   if (!server.ok()) return Fail(kExitFatal, server.status().message());
