@@ -257,8 +257,10 @@ int Run(const Flags& flags) {
   std::vector<std::string> startup_notes = config->startup_notes();
 
   ChangeFeed changes;
+  ReaderPool event_readers;  // the log's file reads: a few low-priority threads
   EventLogOptions log_options;
   log_options.dir = data_dir;
+  log_options.readers = &event_readers;
   EventLog events(log_options, clock);
   events.feed().Forward(&changes);
 
