@@ -7,12 +7,14 @@ BIN on that data dir and measures, in one run:
     several positions (median and max of 20 each);
   - POST /api/health-event latency from one keep-alive client for S seconds, with no readers,
     then with 16 parallel expensive readers: 8 ask for a service no event has (`service=zzz`,
-    newest and since=0) and 8 replay the whole log over SSE from `Last-Event-ID: 0`.
+    newest and since=0) and 8 replay the whole log over SSE from `Last-Event-ID: 0`; and what
+    the readers got done meanwhile (answers, 503 busy answers, events replayed).
 Usage: bench/event_log_bench.py BIN [seconds] [events]
 """
 import http.client
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -88,25 +90,53 @@ def post_latencies(port: int, seconds: float) -> list:
 
 
 def reader(kind: str, port: int) -> None:
-    """Runs until killed: one expensive reader, query after query."""
+    """Runs until SIGTERM: one expensive reader, query after query. Then prints what it got
+    done: `filter ANSWERS BUSY` (busy = 503 answers) or `replay EVENTS`."""
+    done = {"answers": 0, "busy": 0, "events": 0}
+
+    def report(*_):
+        if kind == "filter":
+            print(f"filter {done['answers']} {done['busy']}", flush=True)
+        else:
+            print(f"replay {done['events']}", flush=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, report)
     paths = ["/api/events?service=zzz&limit=1000", "/api/events?since=0&service=zzz&limit=1000"]
     n = 0
     while True:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         if kind == "filter":
             conn.request("GET", paths[n % 2])
-            conn.getresponse().read()
+            reply = conn.getresponse()
+            reply.read()
+            done["answers" if reply.status == 200 else "busy"] += 1
         else:  # replay the whole log, then reconnect
             conn.request("GET", "/api/events/stream", headers={"Last-Event-ID": "0"})
             reply = conn.getresponse()
             tail = b""
             while True:
                 chunk = reply.read1(1 << 16)
+                done["events"] += (tail + chunk).count(b"\nid: ") - tail.count(b"\nid: ")
                 if not chunk or b"event: state" in tail + chunk:
                     break
                 tail = chunk[-16:]
         conn.close()
         n += 1
+
+
+def stop_readers(readers: list) -> dict:
+    """Stops the readers; what they got done, summed by kind."""
+    for r in readers:
+        r.terminate()
+    totals = {"filter": [0, 0], "replay": [0]}
+    for r in readers:
+        out, _ = r.communicate(timeout=30)
+        fields = out.split()
+        if fields:
+            for i, value in enumerate(fields[1:]):
+                totals[fields[0]][i] += int(value)
+    return totals
 
 
 def p(samples: list, q: float) -> float:
@@ -160,10 +190,12 @@ def main() -> None:
             for i in range(READERS):
                 kind = "filter" if i % 2 == 0 else "replay"
                 readers.append(subprocess.Popen([sys.executable, __file__, "--reader", kind,
-                                                 str(port)]))
+                                                 str(port)], stdout=subprocess.PIPE, text=True))
             time.sleep(1)  # the readers are connected and busy
             loaded = post_latencies(port, seconds)
             load = os.getloadavg()[0]
+            got = stop_readers(readers)
+            readers = []
         finally:
             for r in readers:
                 r.kill()
@@ -178,6 +210,8 @@ def main() -> None:
         for name, samples in (("no readers", quiet), (f"{READERS} expensive readers", loaded)):
             print(f"    {name:24} {len(samples):9} {p(samples, 0.5):9.2f} {p(samples, 0.99):9.2f} "
                   f"{max(samples):9.2f}")
+        print(f"  readers meanwhile (about {seconds + 1:.0f} s): {got['filter'][0]} filter answers, "
+              f"{got['filter'][1]} busy (503), {got['replay'][0]} events replayed over SSE")
         ok = p(loaded, 0.99) <= TARGET_P99_MS
         print(f"  target: p99 <= {TARGET_P99_MS} ms with readers -> {'met' if ok else 'MISSED'}")
 

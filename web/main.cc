@@ -29,6 +29,7 @@
 #include "exporter/log.h"
 #include "exporter/metrics.h"
 #include "exporter/poller.h"
+#include "exporter/reader_pool.h"
 #include "exporter/report_stats.h"
 #include "web/app.h"
 #include "web/audit_log.h"
@@ -51,16 +52,17 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-EventLogOptions LogOptions(const fs::path& data_dir) {
+EventLogOptions LogOptions(const fs::path& data_dir, ReaderPool& readers) {
   EventLogOptions options;
   options.dir = data_dir;
+  options.readers = &readers;
   return options;
 }
 
 // The observing side: probes, the connectivity log, report and diarization statistics.
 struct Observers {
   Observers(const fs::path& data_dir, const Config& initial, const Clock& clock)
-      : events(LogOptions(data_dir), clock),
+      : events(LogOptions(data_dir, event_readers), clock),
         poller(PollerOptionsFor(initial), &MakeCurlHttpClient, events, clock),
         source_labels(32, static_cast<size_t>(initial.limits.max_source_bytes)),
         diarization(static_cast<size_t>(initial.limits.max_source_bytes)) {
@@ -68,7 +70,8 @@ struct Observers {
     poller.feed().Forward(&changes);
     reports.EnsureServices(ServiceNames(initial));
   }
-  ChangeFeed changes;  // bumped by the poller, the event log, jobs and config: SSE waits here
+  ReaderPool event_readers;  // the log's file reads: a few low-priority threads
+  ChangeFeed changes;        // bumped by the poller, the event log, jobs and config: SSE waits here
   EventLog events;
   Poller poller;
   ReportStats reports;

@@ -207,34 +207,63 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
   return event;
 }
 
-std::vector<ConnectivityEvent> EventLog::Find(const EventQuery& query) const {
+std::optional<std::vector<ConnectivityEvent>> EventLog::FromMemory(const EventQuery& query,
+                                                                   const View& view,
+                                                                   uint64_t last_id) {
   const size_t limit = std::max<size_t>(1, query.limit);
   const EventFilter filter = FilterOf(query);
-  const std::shared_ptr<const View> view = CurrentView();
-  const auto& ring = view->ring;
+  const auto& ring = view.ring;
   if (query.since) {
     const uint64_t since = *query.since;
-    if (since >= last_id()) return {};  // e.g. a stream that is up to date
-    const bool in_memory = view->ring_complete || view->files.empty() ||
+    if (since >= last_id) return std::vector<ConnectivityEvent>{};  // e.g. an up-to-date stream
+    const bool in_memory = view.ring_complete || view.files.empty() ||
                            (!ring.empty() && ring.front()->events[0].id <= since + 1);
-    if (in_memory) return ChunksForward(ring, filter, since, limit);
-    std::vector<ConnectivityEvent> out;
-    for (const auto& file : view->files) {
-      file->Forward(filter, since, limit, out);
+    if (!in_memory) return std::nullopt;
+    return ChunksForward(ring, filter, since, limit);
+  }
+  std::vector<ConnectivityEvent> out = ChunksBackward(ring, filter, limit);
+  if (out.size() < limit && !view.ring_complete && !view.files.empty()) return std::nullopt;
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<ConnectivityEvent> EventLog::FromFiles(const EventQuery& query, const View& view) {
+  const size_t limit = std::max<size_t>(1, query.limit);
+  const EventFilter filter = FilterOf(query);
+  std::vector<ConnectivityEvent> out;
+  if (query.since) {
+    for (const auto& file : view.files) {
+      file->Forward(filter, *query.since, limit, out);
       if (out.size() >= limit) break;
     }
     return out;
   }
-  std::vector<ConnectivityEvent> out = ChunksBackward(ring, filter, limit);
-  if (out.size() < limit && !view->ring_complete && !view->files.empty()) {
-    out.clear();
-    for (auto file = view->files.rbegin(); file != view->files.rend(); ++file) {
-      (*file)->Backward(filter, limit, out);
-      if (out.size() >= limit) break;
-    }
+  for (auto file = view.files.rbegin(); file != view.files.rend(); ++file) {
+    (*file)->Backward(filter, limit, out);
+    if (out.size() >= limit) break;
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+Result<std::vector<ConnectivityEvent>> EventLog::Query(const EventQuery& query,
+                                                       ReaderPool::WhenFull when_full) const {
+  const std::shared_ptr<const View> view = CurrentView();
+  if (auto answer = FromMemory(query, *view, last_id())) return std::move(*answer);
+  if (options_.readers == nullptr) return FromFiles(query, *view);
+  std::vector<ConnectivityEvent> out;
+  if (options_.readers->Run([&] { out = FromFiles(query, *view); }, when_full)) return out;
+  if (when_full == ReaderPool::WhenFull::kWait) return FromFiles(query, *view);  // stopped
+  return Status::Error("overloaded",
+                       "too many reads of the connectivity log's files are waiting; retry later");
+}
+
+std::vector<ConnectivityEvent> EventLog::Find(const EventQuery& query) const {
+  return std::move(Query(query, ReaderPool::WhenFull::kWait)).value();
+}
+
+Result<std::vector<ConnectivityEvent>> EventLog::TryFind(const EventQuery& query) const {
+  return Query(query, ReaderPool::WhenFull::kRefuse);
 }
 
 EventLog::Counters EventLog::counters() const {

@@ -24,17 +24,23 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   std::string value;
   if (request.Query("since", value)) {
     query.since = ParseUnsigned(value);
-    if (!query.since) return Status::Error("invalid_field", "`since` must be an event id (a whole number)", "since");
+    if (!query.since) {
+      return Status::Error("invalid_field", "`since` must be an event id (a whole number)",
+                           "since");
+    }
   }
   if (request.Query("service", value)) query.service = value;
   if (request.Query("type", value)) {
     query.type = ParseEventType(value);
-    if (!query.type) return Status::Error("invalid_field", "`type` must be transition or report", "type");
+    if (!query.type) {
+      return Status::Error("invalid_field", "`type` must be transition or report", "type");
+    }
   }
   if (request.Query("limit", value)) {
     const auto limit = ParseUnsigned(value);
     if (!limit || *limit < 1 || *limit > kMaxLimit) {
-      return Status::Error("invalid_field", "`limit` must be a whole number from 1 to 1000", "limit");
+      return Status::Error("invalid_field", "`limit` must be a whole number from 1 to 1000",
+                           "limit");
     }
     query.limit = static_cast<size_t>(*limit);
   }
@@ -65,11 +71,12 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
     if (const auto value = ParseUnsigned(since)) last_id = *value;
   }
   if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
-  auto send_state = [&] {
-    return stream.Send("state", "", StatusDocument(app).dump());
-  };
+  auto send_state = [&] { return stream.Send("state", "", StatusDocument(app).dump()); };
   uint64_t seen = app.changes.version();
-  if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) || !send_state()) return;
+  if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) ||
+      !send_state()) {
+    return;
+  }
   uint64_t state_version = StatusVersion(app);
   auto last_state = app.clock.Now();
   auto last_write = last_state;
@@ -98,25 +105,39 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
   }
 }
 
+// GET /api/events. A query that needs the files queues for the reader pool; when its queue
+// is full the client is told to come back instead of holding a request thread (api-notes).
+Response FindEvents(App& app, const Request& request) {
+  auto query = ParseEventQuery(request);
+  if (!query.ok()) return StatusResponse(query.status());
+  auto found = app.events.TryFind(*query);
+  if (!found.ok()) {
+    Response busy = StatusResponse(found.status());
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
+  }
+  const auto& events = *found;
+  const uint64_t next =
+      events.empty() ? query->since.value_or(app.events.last_id()) : events.back().id;
+  Response response;
+  response.body = EventsJson(events, next);
+  return response;
+}
+
 }  // namespace
 
 void AddEventRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/api/events", Access::kRead,
-                    [&app](const Request& request) {
-                      auto query = ParseEventQuery(request);
-                      if (!query.ok()) return StatusResponse(query.status());
-                      const auto events = app.events.Find(*query);
-                      const uint64_t next =
-                          events.empty() ? query->since.value_or(app.events.last_id()) : events.back().id;
-                      Response response;
-                      response.body = EventsJson(events, next);
-                      return response;
-                    },
-                    {}, {}});
+  Route find;
+  find.method = "GET";
+  find.pattern = "/api/events";
+  find.handle = [&app](const Request& request) { return FindEvents(app, request); };
+  routes.push_back(std::move(find));
   Route stream;
   stream.method = "GET";
   stream.pattern = "/api/events/stream";
-  stream.stream = [&app](const Request& request, SseStream& out) { StreamEvents(app, request, out); };
+  stream.stream = [&app](const Request& request, SseStream& out) {
+    StreamEvents(app, request, out);
+  };
   routes.push_back(std::move(stream));
 }
 

@@ -20,6 +20,7 @@
 #include "exporter/connectivity_event.h"
 #include "exporter/event_file.h"
 #include "exporter/file_io.h"
+#include "exporter/reader_pool.h"
 #include "exporter/status.h"
 
 namespace spark {
@@ -36,6 +37,9 @@ struct EventLogOptions {
   size_t ring_capacity = 5000;        // at least this many newest events stay in memory
   uint64_t max_file_bytes = 8 << 20;  // rotate when the active file would exceed this
   int keep_rotated = 4;               // events.1.jsonl … events.N.jsonl
+  // Runs the queries that read the files (not owned; outlives the log); nullptr = they run on
+  // the caller's thread. Queries served from memory never queue.
+  ReaderPool* readers = nullptr;
 };
 
 // Events in memory, 64 to a chunk, written once in order by the appender: readers scan
@@ -60,9 +64,14 @@ class EventLog {
   // used, and the disk-drop counter grows. Never waits for a reader.
   Result<ConnectivityEvent> Append(ConnectivityEvent event);
 
-  // Serves from memory when it covers the request, else from the indexed files: the cost
-  // follows the result, not the size of the log. Any thread, alongside appends and rotation.
+  // Serves from memory when it covers the request, else from the indexed files on a thread
+  // of the reader pool: the cost follows the result, not the size of the log. Any thread,
+  // alongside appends and rotation. Waits for room in the pool's queue (for callers whose
+  // number is bounded, e.g. event streams); reads on the caller's thread once it has stopped.
   std::vector<ConnectivityEvent> Find(const EventQuery& query) const;
+  // Find for a caller that must not wait for room: a query that needs the files while the
+  // pool's queue is full (or the pool has stopped) reads nothing and fails with `overloaded`.
+  Result<std::vector<ConnectivityEvent>> TryFind(const EventQuery& query) const;
 
   // The id of the last append; no reader sees a larger one.
   uint64_t last_id() const { return last_id_.load(std::memory_order_acquire); }
@@ -93,6 +102,12 @@ class EventLog {
   void KeepInMemoryLocked(const ConnectivityEvent& event, bool& view_changed);
   void PublishLocked();
   std::shared_ptr<const View> CurrentView() const;
+  Result<std::vector<ConnectivityEvent>> Query(const EventQuery& query,
+                                               ReaderPool::WhenFull when_full) const;
+  static std::optional<std::vector<ConnectivityEvent>> FromMemory(const EventQuery& query,
+                                                                  const View& view,
+                                                                  uint64_t last_id);
+  static std::vector<ConnectivityEvent> FromFiles(const EventQuery& query, const View& view);
 
   const EventLogOptions options_;
   const Clock& clock_;
