@@ -1,5 +1,6 @@
 #include "web/http.h"
 
+#include <civetweb.h>
 #include <strings.h>
 
 namespace spark {
@@ -30,24 +31,11 @@ bool Request::Query(std::string_view name, std::string& value) const {
 }
 
 std::string UrlDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
+  // CivetWeb's decoder (form rules: '+' is a space, %XX a byte, a stray '%' stays as is).
+  std::string out(s.size() + 1, '\0');
+  const int n = mg_url_decode(s.data(), static_cast<int>(s.size()), out.data(),
+                              static_cast<int>(out.size()), /*is_form_url_encoded=*/1);
+  out.resize(n < 0 ? 0 : static_cast<size_t>(n));
   return out;
 }
 

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
-#include <regex>
 #include <thread>
 
 #include "exporter/log.h"
@@ -150,24 +150,28 @@ Response TooManyRequests(std::string message, double wait_s) {
 }  // namespace
 
 Status ValidateListenAddress(const std::string& listen) {
-  static const std::regex kIpv4Port(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$)");
-  std::smatch m;
+  auto invalid = [&](const std::string& why) {
+    return Status::Error("invalid_listen", "--listen " + listen + ": " + why);
+  };
   if (listen.find('[') != std::string::npos || std::count(listen.begin(), listen.end(), ':') > 1) {
-    return Status::Error("invalid_listen",
-                         "--listen " + listen +
-                             ": IPv6 is not supported (Debian's CivetWeb is built "
-                             "without it); use an IPv4 address such as 0.0.0.0:9999");
+    return invalid(
+        "IPv6 is not supported (Debian's CivetWeb is built without it); use an IPv4 address "
+        "such as 0.0.0.0:9999");
   }
-  if (!std::regex_match(listen, m, kIpv4Port)) {
-    return Status::Error("invalid_listen",
-                         "--listen " + listen + ": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9999");
+  const size_t colon = listen.find(':');
+  if (colon == std::string::npos) return invalid("expected IPv4ADDR:PORT, e.g. 127.0.0.1:9999");
+  const std::string host = listen.substr(0, colon);
+  const std::string_view port = std::string_view(listen).substr(colon + 1);
+  in_addr address{};
+  if (host.empty() || ::inet_pton(AF_INET, host.c_str(), &address) != 1) {
+    return invalid("bad IPv4 address (expected four numbers 0-255, e.g. 127.0.0.1)");
   }
-  for (int i = 1; i <= 4; ++i) {
-    if (std::stoi(m[i]) > 255)
-      return Status::Error("invalid_listen", "--listen " + listen + ": bad IPv4 address");
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || port.size() > 5 || ec != std::errc() || end != port.data() + port.size() ||
+      value > 65535) {
+    return invalid("bad port (expected 0-65535)");
   }
-  if (std::stoi(m[5]) > 65535)
-    return Status::Error("invalid_listen", "--listen " + listen + ": bad port");
   return Status::Ok();
 }
 

@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -21,46 +24,38 @@ extern char** environ;
 namespace spark {
 namespace {
 
-constexpr std::string_view kBase64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+// Standard base64 (RFC 4648) through OpenSSL's EVP encoder; `pad` = false drops the '='
+// (OpenSSH's SHA256: fingerprints are written without it).
 std::string Base64Encode(std::string_view bytes, bool pad) {
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = (uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
-                       (uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kBase64[(v >> shift) & 63];
-  }
-  const size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
-    if (rest == 2) v |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    if (rest == 2) out += kBase64[(v >> 6) & 63];
-    if (pad) out.append(rest == 1 ? 2 : 1, '=');
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(std::max(n, 0)));
+  if (!pad) {
+    while (!out.empty() && out.back() == '=') out.pop_back();
   }
   return out;
 }
 
-// Decodes standard base64, skipping whitespace; nullopt on any other stray character.
+// Decodes padded standard base64, skipping whitespace and line breaks (PEM bodies); nullopt
+// on a stray character, missing padding or data after the padding.
 std::optional<std::string> Base64Decode(std::string_view text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
-    const size_t pos = kBase64.find(c);
-    if (pos == std::string_view::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max() / 2)) return std::nullopt;
+  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
+                                                                      &EVP_ENCODE_CTX_free);
+  if (!ctx) return std::nullopt;
+  EVP_DecodeInit(ctx.get());
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  auto* data = reinterpret_cast<unsigned char*>(out.data());
+  int n = 0;
+  int tail = 0;
+  if (EVP_DecodeUpdate(ctx.get(), data, &n, reinterpret_cast<const unsigned char*>(text.data()),
+                       static_cast<int>(text.size())) < 0 ||
+      EVP_DecodeFinal(ctx.get(), data + n, &tail) < 0) {
+    return std::nullopt;
   }
+  out.resize(static_cast<size_t>(n + tail));
   return out;
 }
 
