@@ -3,8 +3,9 @@
 // at a lower scheduling priority than the request threads, behind a bounded queue. However
 // many clients read at once, at most `threads` reads use a core, and they give way to the
 // request threads that append (a health-event report waits for a core, not for readers).
-// The priority is lowered once on each pool thread's own tid when it starts: a thread cannot
-// raise it again, so it must be a thread of its own, never a borrowed request thread.
+// The priority is lowered once on each pool thread's own tid when it starts: without
+// CAP_SYS_NICE a thread cannot raise it again, so it must be a thread of its own, never a
+// borrowed request thread.
 // Thread-safe.
 
 #include <condition_variable>
