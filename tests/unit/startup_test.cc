@@ -12,6 +12,8 @@
 namespace spark {
 namespace {
 
+using test::TempDir;
+
 mode_t ModeOf(const std::filesystem::path& p) {
   struct stat st {};
   EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
