@@ -151,7 +151,8 @@ Result<std::unique_ptr<Catalog>> OpenCatalog(const ConfigStore& config,
                        "; using the bundled catalog instead");
     return bundled();
   }
-  return Status::Error("invalid_field", "catalog.path " + *path + ": " + problem.message());
+  return Status::Error(ErrorCode::kInvalidField,
+                       "catalog.path " + *path + ": " + problem.message());
 }
 
 // spark-control's SSH key: generated once in the background on first start (ssh-keygen
@@ -174,7 +175,8 @@ class SshIdentitySource {
       return LoadSshIdentity(*configured);
     }
     std::lock_guard lock(mu_);
-    if (!generated_) return Status::Error("not_found", "the SSH key is still being generated");
+    if (!generated_)
+      return Status::Error(ErrorCode::kNotFound, "the SSH key is still being generated");
     return *generated_;
   }
 

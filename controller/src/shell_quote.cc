@@ -105,11 +105,12 @@ bool HasControlChar(std::string_view s) {
 }
 
 Status InvalidArg(size_t index, std::string message) {
-  return Status::Error("invalid_field", std::move(message), "args[" + std::to_string(index) + "]");
+  return Status::Error(ErrorCode::kInvalidField, std::move(message),
+                       "args[" + std::to_string(index) + "]");
 }
 
 Status InvalidDir(std::string message) {
-  return Status::Error("invalid_field", std::move(message), "dir");
+  return Status::Error(ErrorCode::kInvalidField, std::move(message), "dir");
 }
 
 // The non-empty components of a path, after a leading "~/" ("~/a//b/" → a, b).
@@ -194,7 +195,7 @@ bool RepoPart(std::string_view part, size_t max) {
 
 Status ValidateHfRepo(std::string_view repo) {
   auto invalid = [&](const std::string& why) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          "\"" + std::string(repo) + "\" is not a Hugging Face repo id: " + why,
                          "hf_repo");
   };
@@ -218,7 +219,7 @@ Status ValidateContainerName(std::string_view name) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
       });
   if (ok) return Status::Ok();
-  return Status::Error("invalid_field",
+  return Status::Error(ErrorCode::kInvalidField,
                        "\"" + std::string(name) +
                            "\" is not a container name: up to 128 letters, digits, '_', '.' or "
                            "'-', starting with a letter or digit",
@@ -279,7 +280,7 @@ Result<std::vector<std::string>> TokenizeArgs(std::string_view text) {
     }
   }
   if (quote != 0) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          std::string("unterminated ") + quote + " in the vLLM args", "args");
   }
   if (in_word) words.push_back(std::move(current));

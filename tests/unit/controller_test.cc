@@ -146,20 +146,22 @@ TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
 TEST_F(ControllerTest, SwapsSerialiseAndVllmActionsWaitForThem) {
   auto first = controller_->Swap("gemma4");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(controller_->Swap("qwen36").status().code(), "swap_running");
-  EXPECT_EQ(controller_->ServiceAction("vllm", "restart").status().code(), "swap_running");
+  EXPECT_EQ(controller_->Swap("qwen36").status().code(), ErrorCode::kSwapRunning);
+  EXPECT_EQ(controller_->ServiceAction("vllm", "restart").status().code(), ErrorCode::kSwapRunning);
   EXPECT_EQ(controller_->Stats().running.at(JobKind::kSwap), 1);
   // Speech services are independent of swaps.
   auto parakeet = controller_->ServiceAction("parakeet", "restart");
   ASSERT_TRUE(parakeet.ok()) << parakeet.status().message();
-  EXPECT_EQ(controller_->ServiceAction("parakeet", "stop").status().code(), "job_running");
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "stop").status().code(), ErrorCode::kJobRunning);
   EXPECT_EQ(Wait(parakeet->id).state, JobState::kSucceeded);
   EXPECT_EQ(Wait(first->id).state, JobState::kSucceeded);
-  EXPECT_EQ(controller_->Swap("nope").status().code(), "unknown_model");
-  EXPECT_EQ(controller_->ServiceAction("nope", "start").status().code(), "unknown_service");
-  EXPECT_EQ(controller_->ServiceAction("parakeet", "dance").status().code(), "invalid_field");
+  EXPECT_EQ(controller_->Swap("nope").status().code(), ErrorCode::kUnknownModel);
+  EXPECT_EQ(controller_->ServiceAction("nope", "start").status().code(),
+            ErrorCode::kUnknownService);
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "dance").status().code(),
+            ErrorCode::kInvalidField);
   EXPECT_EQ(controller_->ServiceAction("magpie", "fix-cache-ownership").status().code(),
-            "not_configured");
+            ErrorCode::kNotConfigured);
 }
 
 TEST_F(ControllerTest, VllmRestartRelaunchesTheCurrentModelAndStartTheLastOne) {
@@ -193,8 +195,8 @@ TEST_F(ControllerTest, CancelEndsTheSwapAndStopsVllm) {
   EXPECT_EQ(done.state, JobState::kCancelled);
   EXPECT_EQ(done.error->code, "cancelled");
   EXPECT_NE(Commands().back().find("launch-cluster.sh stop"), std::string::npos);
-  EXPECT_EQ(controller_->Cancel(job->id).code(), "conflict");
-  EXPECT_EQ(controller_->Cancel("j999").code(), "not_found");
+  EXPECT_EQ(controller_->Cancel(job->id).code(), ErrorCode::kConflict);
+  EXPECT_EQ(controller_->Cancel("j999").code(), ErrorCode::kNotFound);
   EXPECT_EQ(controller_->Stats().swaps.at("cancelled"), 1u);
 }
 
@@ -248,9 +250,10 @@ TEST_F(ControllerTest, AJobTheJournalCannotRecordIsRefusedBeforeAnythingRuns) {
       dir_ / "data" / "jobs.jsonl");
   data.Fill();
   const auto swap = controller.Swap("gemma4");
-  EXPECT_EQ(swap.status().code(), "storage_failed") << swap.status().message();
-  EXPECT_EQ(controller.ServiceAction("parakeet", "restart").status().code(), "storage_failed");
-  EXPECT_EQ(controller.ServiceAction("vllm", "stop").status().code(), "storage_failed");
+  EXPECT_EQ(swap.status().code(), ErrorCode::kStorageFailed) << swap.status().message();
+  EXPECT_EQ(controller.ServiceAction("parakeet", "restart").status().code(),
+            ErrorCode::kStorageFailed);
+  EXPECT_EQ(controller.ServiceAction("vllm", "stop").status().code(), ErrorCode::kStorageFailed);
   EXPECT_TRUE(executor_.commands().empty()) << "nothing may run remotely";
   EXPECT_TRUE(controller.Jobs().empty());
   // With room again, jobs start; the refused ones' ids are not handed out again.
@@ -276,7 +279,8 @@ TEST_F(ControllerTest, ALinkLostDuringTheLaunchEndsFromWhatTheSparkShows) {
                        if (starts) served_.Set("google/gemma-4-26B-A4B-it");
                      }}};
     script.end = SimulatedScript::End::kError;
-    script.error = Status::Error("ssh_unreachable", "the SSH connection to spark1 was lost");
+    script.error =
+        Status::Error(ErrorCode::kSshUnreachable, "the SSH connection to spark1 was lost");
     return script;
   };
   executor_.On("docker logs", SimulatedScript::Print({"INFO:     Application startup complete."}));

@@ -32,7 +32,7 @@ Response Asset(std::string_view path) {
       return response;
     }
   }
-  return ErrorResponse(404, "not_found", "no such file: " + std::string(path));
+  return ErrorResponse(ErrorCode::kNotFound, "no such file: " + std::string(path));
 }
 
 }  // namespace
