@@ -98,13 +98,14 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
       return Status::Error(ErrorCode::kInvalidField, "vLLM's actions are start, stop and restart",
                            "action");
     }
-    // The served model is read before the lock: probes may take a moment.
-    const auto served = deps_.served_model();
-    const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
     std::lock_guard lock(mu_);
     if (BusyLocked(JobKind::kSwap, "")) {
       return Status::Error(ErrorCode::kSwapRunning, "a swap is running; vLLM actions wait for it");
     }
+    // Read under the lock that starts the job (a read that gates a mutation): no swap can end
+    // between what is served and the restart of it. served_model reads the poller's snapshot.
+    const auto served = deps_.served_model();
+    const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
     if (action == "stop") {
       const std::string head = config->vllm.spark;
       return StartLocked(JobKind::kService, "vllm", action,

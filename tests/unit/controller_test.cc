@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -71,6 +73,7 @@ class ControllerTest : public ::testing::Test {
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
                        [this](const std::string& s) { probed_.push_back(s); },
                        [this]() -> std::optional<std::string> {
+                         if (on_served_read_) on_served_read_();
                          const std::string m = served_.Get();
                          return m.empty() ? std::nullopt : std::optional(m);
                        },
@@ -104,6 +107,7 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<ConfigStore> config_;
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> probed_;  // written by the job thread, read after it finished
+  std::function<void()> on_served_read_;  // set by a test before the controller runs it
   std::unique_ptr<Controller> controller_;
 };
 
@@ -162,6 +166,29 @@ TEST_F(ControllerTest, SwapsSerialiseAndVllmActionsWaitForThem) {
             ErrorCode::kInvalidField);
   EXPECT_EQ(controller_->ServiceAction("magpie", "fix-cache-ownership").status().code(),
             ErrorCode::kNotConfigured);
+}
+
+// A read that gates a mutation: vLLM's served model decides what a restart relaunches, so it
+// is read under the lock that starts the restart. A swap asked for meanwhile waits for that
+// decision (and is refused, the restart being a swap) instead of slipping in between.
+TEST_F(ControllerTest, VllmRestartReadsTheServedModelUnderItsLock) {
+  std::future<Result<JobInfo>> swap;
+  bool swap_started_in_between = true;
+  on_served_read_ = [&] {
+    if (swap.valid()) return;
+    swap = std::async(std::launch::async, [&] { return controller_->Swap("gemma4"); });
+    // Bounded: on the old code the swap starts at once; under the lock it cannot.
+    swap_started_in_between = swap.wait_for(milliseconds(300)) == std::future_status::ready;
+  };
+  auto restart = controller_->ServiceAction("vllm", "restart");
+  ASSERT_TRUE(swap.valid());
+  const Result<JobInfo> late = swap.get();
+  if (late.ok()) Wait(late->id);
+  EXPECT_FALSE(swap_started_in_between);
+  ASSERT_TRUE(restart.ok()) << restart.status().message();
+  EXPECT_EQ(restart->target, "qwen36");
+  EXPECT_EQ(late.status().code(), ErrorCode::kSwapRunning);
+  EXPECT_EQ(Wait(restart->id).state, JobState::kSucceeded);
 }
 
 TEST_F(ControllerTest, VllmRestartRelaunchesTheCurrentModelAndStartTheLastOne) {
