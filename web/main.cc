@@ -309,6 +309,7 @@ int Run(const Flags& flags) {
     executor = std::move(real);
   }
   SshHealth ssh_health;
+  ssh_health.feed().Forward(&changes);
   MonitoredExecutor monitored(*executor, ssh_health);
   SshIdentitySource identity(data_dir, *config);
   ControllerDeps controller_deps{

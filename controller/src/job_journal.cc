@@ -22,6 +22,11 @@ std::string RecordId(const nlohmann::json& record) {
   return it != record.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// One line of jobs.jsonl; a remote's invalid UTF-8 in a message becomes U+FFFD, never a throw.
+std::string JobLine(const JobInfo& job) {
+  return EncodeJob(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
@@ -74,7 +79,7 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > kCompactBytes) {
     std::string text;
-    for (const auto& job : history_) text += EncodeJob(job).dump() + "\n";
+    for (const auto& job : history_) text += JobLine(job) + "\n";
     if (Status s = WriteFileAtomic(path, text); !s.ok()) notes_.push_back(s.message());
     interrupted.clear();  // already written in their final state
   }
@@ -92,8 +97,7 @@ Status JobJournal::Record(const JobInfo& job) {
   if (!file_.is_open()) {
     return Status::Error(ErrorCode::kStorageFailed, path_.string() + " is not open for writing");
   }
-  const Status s =
-      file_.Append(EncodeJob(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const Status s = file_.Append(JobLine(job));
   if (s.ok()) return s;
   return Status::Error(ErrorCode::kStorageFailed,
                        "cannot record job " + job.id + ": " + s.message());

@@ -69,7 +69,7 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
     if (const auto value = ParseUnsigned(since)) last_id = *value;
   }
   if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
-  auto send_state = [&] { return stream.Send("state", "", StatusDocument(app).dump()); };
+  auto send_state = [&] { return stream.Send("state", "", DumpJson(StatusDocument(app))); };
   uint64_t seen = app.changes.version();
   if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) || !send_state()) return;
   uint64_t state_version = StatusVersion(app);

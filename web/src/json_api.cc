@@ -4,10 +4,14 @@
 
 namespace spark {
 
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Response JsonResponse(int status, const nlohmann::json& body) {
   Response response;
   response.status = status;
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = DumpJson(body);
   return response;
 }
 

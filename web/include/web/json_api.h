@@ -10,6 +10,9 @@
 
 namespace spark {
 
+// `value` as one line of JSON. Text from outside (a remote's output, a file, a config value)
+// may hold invalid UTF-8: it becomes U+FFFD instead of a throw mid-response or mid-stream.
+std::string DumpJson(const nlohmann::json& value);
 Response JsonResponse(int status, const nlohmann::json& body);
 // The error body of `code` with the HTTP status its table row gives (exporter/error_code.h).
 Response ErrorResponse(ErrorCode code, std::string_view message, std::string_view field = {});
