@@ -98,6 +98,7 @@ struct Actors {
     controller = std::make_unique<Controller>(std::move(deps), data_dir / "jobs.jsonl");
     for (const std::string& note : controller->notes()) Log(LogLevel::kWarn, note);
     controller->feed().Forward(&observers.changes);
+    ssh_health.feed().Forward(&observers.changes);
     heartbeat = std::make_unique<SshHeartbeat>(
         monitored, [&config] { return ConfiguredSparks(*config.Current()); },
         std::chrono::seconds(30));

@@ -31,7 +31,9 @@ std::string EncodeEvent(const ConnectivityEvent& event) {
 
 Result<ConnectivityEvent> DecodeEvent(std::string_view line) {
   const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  auto bad = [](std::string what) { return Status::Error("invalid_event", std::move(what)); };
+  auto bad = [](std::string what) {
+    return Status::Error(ErrorCode::kInvalidEvent, std::move(what));
+  };
   if (!j.is_object()) return bad("not a JSON object");
   ConnectivityEvent e;
   const auto id = j.find("id");

@@ -15,11 +15,11 @@ using json = nlohmann::json;
 using Event = json::parse_event_t;
 
 Status Missing(const std::string& field) {
-  return Status::Error("missing_field", "`" + field + "` is required", field);
+  return Status::Error(ErrorCode::kMissingField, "`" + field + "` is required", field);
 }
 
 Status Invalid(const std::string& field, const std::string& must) {
-  return Status::Error("invalid_field", "`" + field + "` must be " + must, field);
+  return Status::Error(ErrorCode::kInvalidField, "`" + field + "` must be " + must, field);
 }
 
 std::string Index(const std::string& path, size_t i) {
@@ -62,7 +62,7 @@ Status ParseSegmentObject(const json& value, const std::string& path, Diarizatio
 }
 
 Status TooManyCells(size_t max_cells) {
-  return Status::Error("body_too_large",
+  return Status::Error(ErrorCode::kBodyTooLarge,
                        "`probs` has more than " + std::to_string(max_cells) +
                            " cells (frames × speakers, limits.max_diarization_cells)",
                        "probs");
@@ -157,8 +157,8 @@ class ArrayStreams {
     if (index_ > max_cells_) {
       // More segments than cells cannot each cover a distinct frame of a speaker.
       segments_status = Status::Error(
-          "body_too_large", "at most " + std::to_string(max_cells_) + " segments are accepted",
-          "segments");
+          ErrorCode::kBodyTooLarge,
+          "at most " + std::to_string(max_cells_) + " segments are accepted", "segments");
       return false;
     }
     DiarizationSegment segment;
@@ -272,7 +272,7 @@ Result<DiarizationRequest> Assemble(const json& body, ArrayStreams& streams) {
 Result<DiarizationRequest> ParseDiarizationRequest(std::string_view body, size_t max_cells) {
   try {
     if (NestedDeeperThan(body, kMaxJsonDepth)) {
-      return Status::Error("invalid_json",
+      return Status::Error(ErrorCode::kInvalidJson,
                            "the request body nests arrays and objects deeper than " +
                                std::to_string(kMaxJsonDepth) + " levels");
     }
@@ -282,14 +282,14 @@ Result<DiarizationRequest> ParseDiarizationRequest(std::string_view body, size_t
         [&streams](int depth, Event event, json& parsed) { return streams(depth, event, parsed); },
         /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
-      return Status::Error("invalid_json", "the request body is not valid JSON");
+      return Status::Error(ErrorCode::kInvalidJson, "the request body is not valid JSON");
     }
     if (!doc.is_object()) {
-      return Status::Error("invalid_json", "the request body must be a JSON object");
+      return Status::Error(ErrorCode::kInvalidJson, "the request body must be a JSON object");
     }
     return Assemble(doc, streams);
   } catch (const json::exception& e) {
-    return Status::Error("invalid_json",
+    return Status::Error(ErrorCode::kInvalidJson,
                          std::string("the request body cannot be read: ") + e.what());
   }
 }

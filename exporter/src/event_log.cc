@@ -101,7 +101,7 @@ Status EventLog::OpenActiveLocked(bool& view_changed) {
   auto file = EventFile::Open(ActivePath(), file_.size(), LiveBlocks());
   if (!file) {
     file_.Close();
-    return Status::Error("io_error", "cannot read " + ActivePath().string());
+    return Status::Error(ErrorCode::kIoError, "cannot read " + ActivePath().string());
   }
   active_ = file;
   // The same file opened read-only while it could not be written is replaced, not repeated.
@@ -193,7 +193,7 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
       if (!status.ok()) {
         if (view_changed) PublishLocked();
         dropped_disk_.fetch_add(1, std::memory_order_relaxed);
-        return Status::Error("storage_failed",
+        return Status::Error(ErrorCode::kStorageFailed,
                              "the connectivity log could not be written: " + status.message());
       }
     }
@@ -254,7 +254,7 @@ Result<std::vector<ConnectivityEvent>> EventLog::Query(const EventQuery& query,
   std::vector<ConnectivityEvent> out;
   if (options_.readers->Run([&] { out = FromFiles(query, *view); }, when_full)) return out;
   if (when_full == ReaderPool::WhenFull::kWait) return FromFiles(query, *view);  // stopped
-  return Status::Error("overloaded",
+  return Status::Error(ErrorCode::kOverloaded,
                        "too many reads of the connectivity log's files are waiting; retry later");
 }
 

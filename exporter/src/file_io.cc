@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kTempMarker = ".tmp-spark-";
 
 Status Errno(std::string_view what, const fs::path& path) {
-  return Status::Error("io_error",
+  return Status::Error(ErrorCode::kIoError,
                        std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
@@ -75,11 +75,12 @@ const char* FileKind(mode_t mode) {
 
 Status CheckStat(const struct stat& st, const fs::path& path, uint64_t max_bytes) {
   if (!S_ISREG(st.st_mode)) {
-    return Status::Error("invalid_file", "cannot read " + path.string() + ": it is " +
-                                             FileKind(st.st_mode) + ", not a regular file");
+    return Status::Error(ErrorCode::kInvalidFile, "cannot read " + path.string() + ": it is " +
+                                                      FileKind(st.st_mode) +
+                                                      ", not a regular file");
   }
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return Status::Error("invalid_file",
+    return Status::Error(ErrorCode::kInvalidFile,
                          "cannot read " + path.string() + ": it is larger than the " +
                              std::to_string(max_bytes) + "-byte limit for this file");
   }
@@ -88,7 +89,7 @@ Status CheckStat(const struct stat& st, const fs::path& path, uint64_t max_bytes
 
 Status OpenError(const fs::path& path) {
   const int e = errno;
-  return Status::Error(e == ENOENT || e == ENOTDIR ? "not_found" : "io_error",
+  return Status::Error(e == ENOENT || e == ENOTDIR ? ErrorCode::kNotFound : ErrorCode::kIoError,
                        "cannot read " + path.string() + ": " + std::strerror(e));
 }
 
@@ -127,7 +128,7 @@ Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes) {
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {  // it grew after the check
       ::close(fd);
-      return Status::Error("invalid_file",
+      return Status::Error(ErrorCode::kInvalidFile,
                            "cannot read " + path.string() + ": it is larger than the " +
                                std::to_string(max_bytes) + "-byte limit for this file");
     }
@@ -168,7 +169,9 @@ Status EnsureDirectory(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return Status::Ok();
   fs::create_directories(dir, ec);
-  if (ec) return Status::Error("io_error", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return Status::Error(ErrorCode::kIoError,
+                         "cannot create " + dir.string() + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, ec);
   return Status::Ok();
 }
@@ -261,11 +264,12 @@ Status AppendFile::Open(const fs::path& path) {
 }
 
 Status AppendFile::Append(std::string_view line) {
-  if (fd_ < 0) return Status::Error("io_error", "log file is not open");
+  if (fd_ < 0) return Status::Error(ErrorCode::kIoError, "log file is not open");
   // A failed append whose rollback failed too: cut it off before anything follows it.
   if (torn_ && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-    return Status::Error("io_error", std::string("a failed append could not be rolled back: ") +
-                                         std::strerror(errno));
+    return Status::Error(
+        ErrorCode::kIoError,
+        std::string("a failed append could not be rolled back: ") + std::strerror(errno));
   }
   torn_ = false;
   std::string record;
@@ -283,7 +287,7 @@ Status AppendFile::Append(std::string_view line) {
   const int saved = n < 0 ? errno : ENOSPC;
   // Back to the old size, whatever the failed write left behind.
   torn_ = ::ftruncate(fd_, static_cast<off_t>(size_)) != 0;
-  return Status::Error("io_error", std::string("append failed: ") + std::strerror(saved));
+  return Status::Error(ErrorCode::kIoError, std::string("append failed: ") + std::strerror(saved));
 }
 
 }  // namespace spark

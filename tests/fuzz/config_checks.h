@@ -20,7 +20,8 @@ inline Result<Config> ComposeWithDefaults(const nlohmann::json& overlay) {
 }
 
 inline void RequireConfigError(const Status& status) {
-  Require(status.code() == "invalid_field" && !status.field().empty() && !status.message().empty(),
+  Require(status.code() == ErrorCode::kInvalidField && !status.field().empty() &&
+              !status.message().empty(),
           "a refused config names its key");
 }
 

@@ -10,7 +10,7 @@ namespace spark::fuzz {
 void FuzzDiarizationRequest(std::string_view input) {
   const auto request = ParseDiarizationRequest(input, 360000);
   if (!request.ok()) {
-    Require(!request.status().code().empty() && !request.status().message().empty(),
+    Require(!request.status().ok() && !request.status().message().empty(),
             "a refused body has a code and a message");
     return;
   }

@@ -33,7 +33,8 @@ void FuzzEventsLine(std::string_view input) {
   (void)PeekEventLine(input);
   const auto event = DecodeEvent(input);
   if (!event.ok()) {
-    Require(event.status().code() == "invalid_event", "an unreadable line is invalid_event");
+    Require(event.status().code() == ErrorCode::kInvalidEvent,
+            "an unreadable line is invalid_event");
     return;
   }
   Require(event->id > 0, "an event id starts at 1");

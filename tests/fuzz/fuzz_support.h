@@ -34,7 +34,8 @@ inline Result<nlohmann::json> ParseBody(std::string_view input) {
   request.body = std::string(input);
   auto body = ParseJsonBody(request);
   if (!body.ok()) {
-    Require(body.status().code() == "invalid_json", "a body that does not parse is invalid_json");
+    Require(body.status().code() == ErrorCode::kInvalidJson,
+            "a body that does not parse is invalid_json");
   }
   return body;
 }
@@ -42,7 +43,7 @@ inline Result<nlohmann::json> ParseBody(std::string_view input) {
 // An error a client can act on: a code, a sentence, and the member at fault among `fields`.
 inline void RequireFieldError(const Status& status,
                               std::initializer_list<std::string_view> fields) {
-  Require(!status.code().empty() && !status.message().empty(), "an error has a code and message");
+  Require(!status.ok() && !status.message().empty(), "an error has a code and message");
   for (std::string_view field : fields) {
     if (status.field() == field) return;
   }

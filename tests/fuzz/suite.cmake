@@ -20,6 +20,7 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/exporter/src/connectivity_event.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/diarization.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/diarization_request.cc
+    ${PROJECT_SOURCE_DIR}/exporter/src/error_code.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/event_file.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/time_format.cc
     ${PROJECT_SOURCE_DIR}/controller/catalog/src/catalog_model.cc

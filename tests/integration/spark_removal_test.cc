@@ -54,7 +54,7 @@ TEST(SparkRemoval, ARemovedSparkHasItsWorkerThreadJoined) {
   executor.Reconfigure(Unconfigured({"spark1"}));
   EXPECT_EQ(Threads(), before + 1);  // joined before Reconfigure returned
   const auto gone = executor.Start({"spark3", "true", seconds(5), {}})->Wait();
-  EXPECT_EQ(gone.status.code(), "not_found");
+  EXPECT_EQ(gone.status.code(), ErrorCode::kNotFound);
   executor.Reconfigure(Unconfigured({"spark1", "spark3"}));  // back: a fresh worker
   EXPECT_EQ(Threads(), before + 2);
 }
@@ -79,7 +79,7 @@ TEST(SparkRemoval, ARunningCommandOfARemovedSparkEndsCancelled) {
   executor.Reconfigure(SshSettings{{}, settings.key_path, settings.known_hosts});
   const auto outcome = run->WaitFor(seconds(5));
   ASSERT_TRUE(outcome.has_value()) << "the command of a removed Spark kept running";
-  EXPECT_EQ(outcome->status.code(), "cancelled");
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
   EXPECT_LT(Threads(), with_worker);
 }

@@ -113,7 +113,7 @@ TEST_F(SshExecutorTest, RunsACommandAndStreamsItsLinesAsTheyArrive) {
       executor->Run(Cmd("for i in 1 2 3 4 5; do echo out$i; done; echo err1 >&2; printf 'no "
                         "newline'; sleep 1; echo; echo late; exit 3",
                         seconds(20), rec.Callback()));
-  EXPECT_EQ(outcome.status.code(), "remote_command_failed") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kRemoteCommandFailed) << outcome.status.message();
   EXPECT_EQ(outcome.exit_code, 3);
   EXPECT_EQ(
       rec.Of(RemoteStream::kStdout),
@@ -151,7 +151,7 @@ TEST_F(SshExecutorTest, TheDeadlineEndsTheCommandAndKillsTheRemoteProcess) {
   const auto start = Clock::now();
   const auto outcome = executor->Run(
       Cmd("sleep 30 & echo $! > " + ShellQuote(pid_file.string()) + "; wait", seconds(2)));
-  EXPECT_EQ(outcome.status.code(), "timeout") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kTimeout) << outcome.status.message();
   EXPECT_LT(Clock::now() - start, seconds(5));
   // A slow login shell may still be starting at the deadline: it is killed as soon as it
   // reports its session, so either the sleep never started or it must die. The kill itself
@@ -178,7 +178,7 @@ TEST_F(SshExecutorTest, CancelKillsTheRemoteProcess) {
   run->Cancel();
   const auto outcome = run->WaitFor(seconds(5));
   ASSERT_TRUE(outcome.has_value());
-  EXPECT_EQ(outcome->status.code(), "cancelled");
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
   EXPECT_LT(Clock::now() - start, seconds(1));
   const std::string pid = ReadText(pid_file);
   EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
@@ -190,13 +190,13 @@ TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
   const std::string fingerprint = sshd_.HostKeyFingerprint();
   ASSERT_TRUE(fingerprint.starts_with("SHA256:"));
   const auto first = executor.Run(Cmd("true"));
-  EXPECT_EQ(first.status.code(), "host_key_unknown") << first.status.message();
+  EXPECT_EQ(first.status.code(), ErrorCode::kHostKeyUnknown) << first.status.message();
   EXPECT_EQ(first.fingerprint, fingerprint);
   EXPECT_NE(first.status.message().find(fingerprint), std::string::npos) << first.status.message();
 
   const Status wrong = executor.ConfirmHostKey(
       "spark1", "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", seconds(10));
-  EXPECT_EQ(wrong.code(), "conflict");
+  EXPECT_EQ(wrong.code(), ErrorCode::kConflict);
   EXPECT_NE(wrong.message().find(fingerprint), std::string::npos) << wrong.message();
   EXPECT_FALSE(std::filesystem::exists(data_ / "ssh/known_hosts"));
 
@@ -222,10 +222,12 @@ TEST_F(SshExecutorTest, AChangedHostKeyIsNeverAccepted) {
   ASSERT_NE(new_fingerprint, old_fingerprint);
 
   const auto outcome = executor->Run(Cmd("true"));
-  EXPECT_EQ(outcome.status.code(), "host_key_mismatch") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kHostKeyMismatch) << outcome.status.message();
   EXPECT_EQ(outcome.fingerprint, new_fingerprint);
-  EXPECT_EQ(executor->Run(Cmd("true")).status.code(), "host_key_mismatch");  // still, after a retry
-  EXPECT_EQ(executor->ConfirmHostKey("spark1", old_fingerprint, seconds(10)).code(), "conflict");
+  EXPECT_EQ(executor->Run(Cmd("true")).status.code(),
+            ErrorCode::kHostKeyMismatch);  // still, after a retry
+  EXPECT_EQ(executor->ConfirmHostKey("spark1", old_fingerprint, seconds(10)).code(),
+            ErrorCode::kConflict);
   ASSERT_TRUE(executor->ConfirmHostKey("spark1", new_fingerprint, seconds(10)).ok());
   EXPECT_TRUE(executor->Run(Cmd("true")).status.ok());
   const std::string known = ReadText(data_ / "ssh/known_hosts");
@@ -236,7 +238,7 @@ TEST_F(SshExecutorTest, AKeyTheServerDoesNotKnowIsRefused) {
   test::GenerateSshKey("ed25519", data_ / "stranger");
   auto executor = Trusted(Settings(data_ / "stranger"));
   const auto outcome = executor->Run(Cmd("true"));
-  EXPECT_EQ(outcome.status.code(), "ssh_auth_failed") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kSshAuthFailed) << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("authorized_keys"), std::string::npos)
       << outcome.status.message();
 }
@@ -248,7 +250,7 @@ TEST_F(SshExecutorTest, AnRsaKeyGetsAnExplanation) {
   const auto outcome = executor->Run(Cmd("true"));
   if (outcome.status.ok())
     GTEST_SKIP() << "this libssh2 signs RSA with rsa-sha2: nothing to explain";
-  EXPECT_EQ(outcome.status.code(), "ssh_auth_failed") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kSshAuthFailed) << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("libssh2 1.10"), std::string::npos)
       << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("ed25519"), std::string::npos)
@@ -260,7 +262,7 @@ TEST_F(SshExecutorTest, NoServerMeansUnreachableAndItRecoversWhenTheServerIsBack
   sshd_.Stop();
   const auto start = Clock::now();
   const auto outcome = executor->Run(Cmd("true"));
-  EXPECT_EQ(outcome.status.code(), "ssh_unreachable") << outcome.status.message();
+  EXPECT_EQ(outcome.status.code(), ErrorCode::kSshUnreachable) << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("127.0.0.1:" + std::to_string(sshd_.port())),
             std::string::npos)
       << outcome.status.message();
@@ -278,7 +280,7 @@ TEST_F(SshExecutorTest, ADroppedConnectionFailsTheCommandAndTheNextOneReconnects
   ASSERT_GT(sshd_.KillSessions(), 0);
   const auto outcome = run->WaitFor(seconds(10));
   ASSERT_TRUE(outcome.has_value()) << "a dropped link must end the command";
-  EXPECT_EQ(outcome->status.code(), "ssh_unreachable") << outcome->status.message();
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kSshUnreachable) << outcome->status.message();
   const auto again = executor->Run(Cmd("echo again", seconds(10)));
   EXPECT_TRUE(again.status.ok()) << again.status.message();
 }
@@ -298,8 +300,9 @@ TEST_F(SshExecutorTest, CommandsStoppedOnAHungSessionNeverKeepTheirChannels) {
   for (const auto& run : runs) {
     const auto outcome = run->WaitFor(seconds(10));
     ASSERT_TRUE(outcome.has_value());
-    EXPECT_TRUE(outcome->status.code() == "timeout" || outcome->status.code() == "cancelled")
-        << outcome->status.code() << ": " << outcome->status.message();
+    EXPECT_TRUE(outcome->status.code() == ErrorCode::kTimeout ||
+                outcome->status.code() == ErrorCode::kCancelled)
+        << outcome->status.code_name() << ": " << outcome->status.message();
   }
   // A new command still runs: the stopped ones' channels are given up with their session.
   const auto next = executor->Run(Cmd("echo next", seconds(20)));
@@ -443,17 +446,17 @@ TEST_F(SshExecutorTest, UnconfiguredAndUnknownSparks) {
   SshExecutor executor(Settings());
   RemoteCommand cmd = Cmd("true");
   cmd.spark = "spark2";
-  EXPECT_EQ(executor.Run(cmd).status.code(), "not_configured");
+  EXPECT_EQ(executor.Run(cmd).status.code(), ErrorCode::kNotConfigured);
   cmd.spark = "spark9";
-  EXPECT_EQ(executor.Run(cmd).status.code(), "not_found");
-  EXPECT_EQ(executor.ConfirmHostKey("spark9", "SHA256:x", seconds(1)).code(), "not_found");
+  EXPECT_EQ(executor.Run(cmd).status.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(executor.ConfirmHostKey("spark9", "SHA256:x", seconds(1)).code(), ErrorCode::kNotFound);
 }
 
 TEST_F(SshExecutorTest, ReconfigureAppliesAtOnce) {
   SshSettings wrong = Settings();
   wrong.sparks["spark1"]->port = sshd_.port() == 65535 ? 1 : sshd_.port() + 1;
   SshExecutor executor(wrong);
-  EXPECT_EQ(executor.Run(Cmd("true")).status.code(), "ssh_unreachable");
+  EXPECT_EQ(executor.Run(Cmd("true")).status.code(), ErrorCode::kSshUnreachable);
   executor.Reconfigure(Settings());
   ASSERT_TRUE(executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10)).ok());
   EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());

@@ -158,10 +158,10 @@ TEST(Catalog, CustomModelsAndOverridesPersistAcrossRestarts) {
     auto model = DecodeCustomModel(CustomModel("Qwen/Qwen3-0.6B"));
     ASSERT_TRUE(model.ok());
     ASSERT_TRUE(catalog->Add(*model).ok());
-    EXPECT_EQ(catalog->Add(*model).status().code(), "conflict");
+    EXPECT_EQ(catalog->Add(*model).status().code(), ErrorCode::kConflict);
     ASSERT_TRUE(catalog->PatchOverrides("qwen36", json{{"max_model_len", 65536}}).ok());
-    EXPECT_EQ(catalog->Remove("qwen36").code(), "bundled_model");
-    EXPECT_EQ(catalog->Remove("nope").code(), "not_found");
+    EXPECT_EQ(catalog->Remove("qwen36").code(), ErrorCode::kBundledModel);
+    EXPECT_EQ(catalog->Remove("nope").code(), ErrorCode::kNotFound);
   }
   auto reopened = Open(dir.path());
   const auto custom = reopened->Find("qwen3-0-6b");

@@ -231,7 +231,8 @@ TEST(CommandBuilder, ContainerActions) {
   EXPECT_EQ(builder.Container(ContainerAction::kStop, "magpie", seconds(1))->line,
             "timeout -s KILL 11 docker stop magpie");
   for (const char* name : {"a;reboot", "--help", "", "x$(id)", "-a", "a b"}) {
-    EXPECT_EQ(builder.Container(ContainerAction::kStart, name).status().code(), "invalid_field")
+    EXPECT_EQ(builder.Container(ContainerAction::kStart, name).status().code(),
+              ErrorCode::kInvalidField)
         << name;
   }
 }

@@ -34,10 +34,10 @@ TEST(ConfigAdmission, AllowedHostsThatDropThisRequestsHostAreRefused) {
   const Config before;
   const Request script = Put({{"Host", "panel.example.org"}});
   const Status s = Admit(script, before, {{"http", {{"allowed_hosts", {"x"}}}}});
-  EXPECT_EQ(s.code(), "conflict");
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   EXPECT_EQ(s.field(), "http.allowed_hosts");
   EXPECT_NE(s.message().find("lock out"), std::string::npos) << s.message();
-  EXPECT_EQ(HttpStatusFor(s.code()), 409);
+  EXPECT_EQ(StatusResponse(s).status, 409);
   // Listing the name it uses is fine, and so is any list for a request made by IP.
   EXPECT_TRUE(
       Admit(script, before, {{"http", {{"allowed_hosts", {"x", "panel.example.org"}}}}}).ok());
@@ -52,7 +52,7 @@ TEST(ConfigAdmission, RemovingTheOriginThisBrowserNeedsIsRefused) {
   const Request browser =
       Put({{"Host", "192.168.1.5:9999"}, {"Origin", "https://grafana.example.org"}});
   const Status s = Admit(browser, before, {{"http", {{"allowed_origins", json::array()}}}});
-  EXPECT_EQ(s.code(), "conflict");
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   EXPECT_EQ(s.field(), "http.allowed_origins");
   EXPECT_TRUE(
       Admit(browser, before,
@@ -70,7 +70,7 @@ TEST(ConfigAdmission, DistrustingTheProxyThisBrowserComesThroughIsRefused) {
                          {"Origin", "https://spark-ctl.local"}});
   browser.peer = "10.0.0.2";
   const Status s = Admit(browser, before, {{"http", {{"trusted_proxies", json::array()}}}});
-  EXPECT_EQ(s.code(), "conflict");
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   EXPECT_EQ(s.field(), "http.trusted_proxies");
   // Trusting the proxy one sits behind changes who the sender is but does not lock it out.
   Request behind = Put({{"Host", "spark-ctl.local"},
@@ -91,7 +91,7 @@ TEST(ConfigAdmission, MaxSseClientsMayBeLoweredButNotRaisedPastTheStartValue) {
   EXPECT_TRUE(Admit(script, before, {{"limits", {{"max_sse_clients", 16}}}}).ok());
   EXPECT_TRUE(Admit(script, before, {{"limits", {{"max_sse_clients", 64}}}}).ok());
   const Status s = Admit(script, before, {{"limits", {{"max_sse_clients", 65}}}});
-  EXPECT_EQ(s.code(), "conflict");
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   EXPECT_EQ(s.field(), "limits.max_sse_clients");
   EXPECT_NE(s.message().find("restart"), std::string::npos) << s.message();
 }
@@ -99,7 +99,7 @@ TEST(ConfigAdmission, MaxSseClientsMayBeLoweredButNotRaisedPastTheStartValue) {
 TEST(ConfigAdmission, ABodyLimitBelowThisRequestIsRefused) {
   const Request script = Put({{"Host", "192.168.1.5:9999"}}, std::string(3000, ' ') + "{}");
   const Status s = Admit(script, Config(), {{"limits", {{"max_body_bytes", 2048}}}});
-  EXPECT_EQ(s.code(), "conflict");
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   EXPECT_EQ(s.field(), "limits.max_body_bytes");
   EXPECT_TRUE(Admit(script, Config(), {{"limits", {{"max_body_bytes", 4096}}}}).ok());
 }

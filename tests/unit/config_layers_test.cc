@@ -78,13 +78,13 @@ TEST_F(ConfigLayers, ThePinnedKeyRefusesAChangeButAcceptsItsOwnValue) {
   const auto store = Open("", {{"SPARK2_USER", "dgx"}, {"SPARK_CONTROL_TOKEN", "s3cret"}});
   auto changed = store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"root"}}})"));
   ASSERT_FALSE(changed.ok());
-  EXPECT_EQ(changed.status().code(), "pinned");
+  EXPECT_EQ(changed.status().code(), ErrorCode::kPinned);
   EXPECT_EQ(changed.status().field(), "sparks.spark2.user");
   EXPECT_NE(changed.status().message().find("SPARK2_USER"), std::string::npos);
   EXPECT_TRUE(store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"dgx","port":2222}}})")).ok());
   EXPECT_EQ(store->Current()->sparks.at("spark2").port, 2222);
   // Deleting a parent of a pinned key is a change too.
-  EXPECT_EQ(store->Apply(json::parse(R"({"auth":null})")).status().code(), "pinned");
+  EXPECT_EQ(store->Apply(json::parse(R"({"auth":null})")).status().code(), ErrorCode::kPinned);
   const json described = store->Describe();
   EXPECT_EQ(described["pinned"], json::array({"sparks.spark2.user", "auth.token"}));
   EXPECT_EQ(described["auth"]["token_set"], true);
@@ -107,7 +107,7 @@ TEST_F(ConfigLayers, AnInvalidPatchChangesNothing) {
   store->OnChange([&](const Config&) { ++notified; });
   auto bad = store->Apply(json::parse(R"({"cluster":"other","probe":{"timeout_s":5}})"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), "invalid_field");
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidField);
   EXPECT_EQ(bad.status().field(), "probe.timeout_s");
   EXPECT_EQ(store->Current()->cluster, "lab");
   EXPECT_EQ(ReadFile(dir_ / "config.yaml").value(), overlay);
@@ -167,7 +167,7 @@ TEST_F(ConfigLayers, SparksAndServicesAreCappedPerCluster) {
   for (int i = 3; i <= 9; ++i) sparks["spark" + std::to_string(i)] = json::object();
   auto refused = store->Apply({{"sparks", sparks}});  // 2 + 7 = 9 > 8
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), "invalid_field");
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidField);
   EXPECT_EQ(refused.status().field(), "sparks");
   EXPECT_EQ(refused.status().message(),
             "sparks: at most 8 Sparks per cluster (limits.max_sparks); this config has 9");
@@ -230,7 +230,7 @@ TEST_F(ConfigLayers, APutOfAPathThatIsNotARegularFileIsRefused) {
       const std::string leaf = key == "catalog" ? "path" : "key_path";
       auto refused = store->Apply({{key, {{leaf, bad}}}});
       ASSERT_FALSE(refused.ok()) << key << " " << bad;
-      EXPECT_EQ(refused.status().code(), "invalid_field");
+      EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidField);
       EXPECT_EQ(refused.status().field(), key + "." + leaf);
       EXPECT_NE(refused.status().message().find(bad), std::string::npos)
           << refused.status().message();

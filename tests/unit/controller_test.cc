@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -71,6 +73,7 @@ class ControllerTest : public ::testing::Test {
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
                        [this](const std::string& s) { probed_.push_back(s); },
                        [this]() -> std::optional<std::string> {
+                         if (on_served_read_) on_served_read_();
                          const std::string m = served_.Get();
                          return m.empty() ? std::nullopt : std::optional(m);
                        },
@@ -104,6 +107,7 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<ConfigStore> config_;
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> probed_;  // written by the job thread, read after it finished
+  std::function<void()> on_served_read_;  // set by a test before the controller runs it
   std::unique_ptr<Controller> controller_;
 };
 
@@ -146,20 +150,45 @@ TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
 TEST_F(ControllerTest, SwapsSerialiseAndVllmActionsWaitForThem) {
   auto first = controller_->Swap("gemma4");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(controller_->Swap("qwen36").status().code(), "swap_running");
-  EXPECT_EQ(controller_->ServiceAction("vllm", "restart").status().code(), "swap_running");
+  EXPECT_EQ(controller_->Swap("qwen36").status().code(), ErrorCode::kSwapRunning);
+  EXPECT_EQ(controller_->ServiceAction("vllm", "restart").status().code(), ErrorCode::kSwapRunning);
   EXPECT_EQ(controller_->Stats().running.at(JobKind::kSwap), 1);
   // Speech services are independent of swaps.
   auto parakeet = controller_->ServiceAction("parakeet", "restart");
   ASSERT_TRUE(parakeet.ok()) << parakeet.status().message();
-  EXPECT_EQ(controller_->ServiceAction("parakeet", "stop").status().code(), "job_running");
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "stop").status().code(), ErrorCode::kJobRunning);
   EXPECT_EQ(Wait(parakeet->id).state, JobState::kSucceeded);
   EXPECT_EQ(Wait(first->id).state, JobState::kSucceeded);
-  EXPECT_EQ(controller_->Swap("nope").status().code(), "unknown_model");
-  EXPECT_EQ(controller_->ServiceAction("nope", "start").status().code(), "unknown_service");
-  EXPECT_EQ(controller_->ServiceAction("parakeet", "dance").status().code(), "invalid_field");
+  EXPECT_EQ(controller_->Swap("nope").status().code(), ErrorCode::kUnknownModel);
+  EXPECT_EQ(controller_->ServiceAction("nope", "start").status().code(),
+            ErrorCode::kUnknownService);
+  EXPECT_EQ(controller_->ServiceAction("parakeet", "dance").status().code(),
+            ErrorCode::kInvalidField);
   EXPECT_EQ(controller_->ServiceAction("magpie", "fix-cache-ownership").status().code(),
-            "not_configured");
+            ErrorCode::kNotConfigured);
+}
+
+// A read that gates a mutation: vLLM's served model decides what a restart relaunches, so it
+// is read under the lock that starts the restart. A swap asked for meanwhile waits for that
+// decision (and is refused, the restart being a swap) instead of slipping in between.
+TEST_F(ControllerTest, VllmRestartReadsTheServedModelUnderItsLock) {
+  std::future<Result<JobInfo>> swap;
+  bool swap_started_in_between = true;
+  on_served_read_ = [&] {
+    if (swap.valid()) return;
+    swap = std::async(std::launch::async, [&] { return controller_->Swap("gemma4"); });
+    // Bounded: on the old code the swap starts at once; under the lock it cannot.
+    swap_started_in_between = swap.wait_for(milliseconds(300)) == std::future_status::ready;
+  };
+  auto restart = controller_->ServiceAction("vllm", "restart");
+  ASSERT_TRUE(swap.valid());
+  const Result<JobInfo> late = swap.get();
+  if (late.ok()) Wait(late->id);
+  EXPECT_FALSE(swap_started_in_between);
+  ASSERT_TRUE(restart.ok()) << restart.status().message();
+  EXPECT_EQ(restart->target, "qwen36");
+  EXPECT_EQ(late.status().code(), ErrorCode::kSwapRunning);
+  EXPECT_EQ(Wait(restart->id).state, JobState::kSucceeded);
 }
 
 TEST_F(ControllerTest, VllmRestartRelaunchesTheCurrentModelAndStartTheLastOne) {
@@ -193,8 +222,8 @@ TEST_F(ControllerTest, CancelEndsTheSwapAndStopsVllm) {
   EXPECT_EQ(done.state, JobState::kCancelled);
   EXPECT_EQ(done.error->code, "cancelled");
   EXPECT_NE(Commands().back().find("launch-cluster.sh stop"), std::string::npos);
-  EXPECT_EQ(controller_->Cancel(job->id).code(), "conflict");
-  EXPECT_EQ(controller_->Cancel("j999").code(), "not_found");
+  EXPECT_EQ(controller_->Cancel(job->id).code(), ErrorCode::kConflict);
+  EXPECT_EQ(controller_->Cancel("j999").code(), ErrorCode::kNotFound);
   EXPECT_EQ(controller_->Stats().swaps.at("cancelled"), 1u);
 }
 
@@ -248,9 +277,10 @@ TEST_F(ControllerTest, AJobTheJournalCannotRecordIsRefusedBeforeAnythingRuns) {
       dir_ / "data" / "jobs.jsonl");
   data.Fill();
   const auto swap = controller.Swap("gemma4");
-  EXPECT_EQ(swap.status().code(), "storage_failed") << swap.status().message();
-  EXPECT_EQ(controller.ServiceAction("parakeet", "restart").status().code(), "storage_failed");
-  EXPECT_EQ(controller.ServiceAction("vllm", "stop").status().code(), "storage_failed");
+  EXPECT_EQ(swap.status().code(), ErrorCode::kStorageFailed) << swap.status().message();
+  EXPECT_EQ(controller.ServiceAction("parakeet", "restart").status().code(),
+            ErrorCode::kStorageFailed);
+  EXPECT_EQ(controller.ServiceAction("vllm", "stop").status().code(), ErrorCode::kStorageFailed);
   EXPECT_TRUE(executor_.commands().empty()) << "nothing may run remotely";
   EXPECT_TRUE(controller.Jobs().empty());
   // With room again, jobs start; the refused ones' ids are not handed out again.
@@ -276,7 +306,8 @@ TEST_F(ControllerTest, ALinkLostDuringTheLaunchEndsFromWhatTheSparkShows) {
                        if (starts) served_.Set("google/gemma-4-26B-A4B-it");
                      }}};
     script.end = SimulatedScript::End::kError;
-    script.error = Status::Error("ssh_unreachable", "the SSH connection to spark1 was lost");
+    script.error =
+        Status::Error(ErrorCode::kSshUnreachable, "the SSH connection to spark1 was lost");
     return script;
   };
   executor_.On("docker logs", SimulatedScript::Print({"INFO:     Application startup complete."}));

@@ -146,7 +146,7 @@ TEST(DiarizationRequest, BadBodiesNameTheirField) {
   for (const BadBody& c : cases) {
     const auto request = ParseDiarizationRequest(c.body, kCells);
     ASSERT_FALSE(request.ok()) << c.body;
-    EXPECT_EQ(request.status().code(), c.code) << c.body;
+    EXPECT_EQ(request.status().code_name(), c.code) << c.body;
     EXPECT_EQ(request.status().field(), c.field) << c.body;
     EXPECT_NE(request.status().message(), "") << c.body;
   }
@@ -159,18 +159,18 @@ TEST(DiarizationRequest, TensorsAndSegmentListsAboveTheCellCapAreTooLarge) {
   EXPECT_TRUE(ParseDiarizationRequest(body, 12).ok());
   auto request = ParseDiarizationRequest(body, 11);
   ASSERT_FALSE(request.ok());
-  EXPECT_EQ(request.status().code(), "body_too_large");
+  EXPECT_EQ(request.status().code(), ErrorCode::kBodyTooLarge);
   EXPECT_EQ(request.status().field(), "probs");
   EXPECT_NE(request.status().message().find("more than 11 cells"), std::string::npos)
       << request.status().message();
   request =
       ParseDiarizationRequest(R"({"segments":[],"duration":1,"probs":[[0],[0,0,0,0,0,0]]})", 11);
-  EXPECT_EQ(request.status().code(), "body_too_large");
+  EXPECT_EQ(request.status().code(), ErrorCode::kBodyTooLarge);
   request = ParseDiarizationRequest(R"({"segments":[],"duration":1,"probs":[[],[],[]]})", 2);
-  EXPECT_EQ(request.status().code(), "body_too_large") << "rows count even when empty";
+  EXPECT_EQ(request.status().code(), ErrorCode::kBodyTooLarge) << "rows count even when empty";
   request = ParseDiarizationRequest(
       R"({"segments":["0 1 speaker_0","1 2 speaker_0","2 3 speaker_0"]})", 2);
-  EXPECT_EQ(request.status().code(), "body_too_large");
+  EXPECT_EQ(request.status().code(), ErrorCode::kBodyTooLarge);
   EXPECT_EQ(request.status().field(), "segments");
 }
 
@@ -194,7 +194,7 @@ TEST(DiarizationRequest, ARepeatedMemberReplacesTheEarlierOne) {
   EXPECT_EQ(request->segments.size(), 1u);
   EXPECT_EQ(request->probs->speakers, 2u);
   request = ParseDiarizationRequest(R"({"segments":["0 1 speaker_0"],"segments":null})", kCells);
-  EXPECT_EQ(request.status().code(), "missing_field");
+  EXPECT_EQ(request.status().code(), ErrorCode::kMissingField);
   request = ParseDiarizationRequest(R"({"segments":[],"probs":[[0.5]],"probs":null})", kCells);
   ASSERT_TRUE(request.ok());
   EXPECT_FALSE(request->probs.has_value());

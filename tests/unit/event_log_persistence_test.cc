@@ -125,7 +125,7 @@ TEST_F(EventLogPersistence, AFailedWriteStoresNothingAndIsCounted) {
   EventLog log(options, clock_);
   auto result = log.Append(Report("vllm", true));
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), "storage_failed");
+  EXPECT_EQ(result.status().code(), ErrorCode::kStorageFailed);
   EXPECT_EQ(log.last_id(), 0u);
   EXPECT_TRUE(log.Find({}).empty());
   EXPECT_EQ(log.counters().dropped_disk, 1u);

@@ -267,10 +267,10 @@ TEST_F(EventLogReaders, AFullPoolRefusesFileQueriesButServesFromMemory) {
   FillThePool();
   const auto from_disk = log_->TryFind({.since = 0, .limit = 10});
   ASSERT_FALSE(from_disk.ok());
-  EXPECT_EQ(from_disk.status().code(), "overloaded");
+  EXPECT_EQ(from_disk.status().code_name(), "overloaded");
   const auto filtered = log_->TryFind({.service = "nothing", .limit = 10});  // the files too
   ASSERT_FALSE(filtered.ok());
-  EXPECT_EQ(filtered.status().code(), "overloaded");
+  EXPECT_EQ(filtered.status().code_name(), "overloaded");
 
   const auto recent = log_->TryFind({.since = kEvents - 5, .limit = 10});
   ASSERT_TRUE(recent.ok());
@@ -313,7 +313,7 @@ TEST_F(EventLogReaders, AStoppedPoolLeavesFindOnTheCallersThread) {
   EXPECT_EQ(events.back().id, kEvents - 1);
   const auto refused = log_->TryFind({.since = 0});
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), "overloaded");
+  EXPECT_EQ(refused.status().code_name(), "overloaded");
   EXPECT_TRUE(log_->TryFind({.since = kEvents - 1}).ok());
 }
 

@@ -29,10 +29,10 @@ TEST(FileRead, DevZeroIsRefusedAtOnceNamingThePath) {
   const auto text = ReadFile("/dev/zero");
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(1));
   ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), "invalid_file");
+  EXPECT_EQ(text.status().code(), ErrorCode::kInvalidFile);
   EXPECT_TRUE(Contains(text.status().message(), "/dev/zero")) << text.status().message();
   EXPECT_TRUE(Contains(text.status().message(), "character device")) << text.status().message();
-  EXPECT_EQ(CheckRegularFile("/dev/zero").code(), "invalid_file");
+  EXPECT_EQ(CheckRegularFile("/dev/zero").code(), ErrorCode::kInvalidFile);
 }
 
 // A FIFO with no writer blocks a plain open() forever, and with a writer that stays a read
@@ -52,7 +52,7 @@ TEST(FileRead, AFifoDoesNotBlock) {
   }
   const auto text = reading.get();
   ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), "invalid_file");
+  EXPECT_EQ(text.status().code(), ErrorCode::kInvalidFile);
   EXPECT_TRUE(Contains(text.status().message(), fifo.string())) << text.status().message();
   EXPECT_TRUE(Contains(text.status().message(), "FIFO")) << text.status().message();
 }
@@ -62,24 +62,24 @@ TEST(FileRead, AFileOverTheCapIsRefusedNamingTheLimit) {
   std::ofstream(dir / "big") << std::string(2000, 'x');
   const auto text = ReadFile(dir / "big", 1000);
   ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), "invalid_file");
+  EXPECT_EQ(text.status().code(), ErrorCode::kInvalidFile);
   EXPECT_TRUE(Contains(text.status().message(), (dir / "big").string()));
   EXPECT_TRUE(Contains(text.status().message(), "1000-byte limit")) << text.status().message();
   EXPECT_EQ(ReadFile(dir / "big", 2000).value().size(), 2000u);
-  EXPECT_EQ(CheckRegularFile(dir / "big", 1999).code(), "invalid_file");
+  EXPECT_EQ(CheckRegularFile(dir / "big", 1999).code(), ErrorCode::kInvalidFile);
   EXPECT_TRUE(CheckRegularFile(dir / "big", 2000).ok());
 }
 
 TEST(FileRead, DirectoriesAreRefusedMissingFilesAreNotFoundSymlinksAreFollowed) {
   test::TempDir dir;
-  EXPECT_EQ(ReadFile(dir.path()).status().code(), "invalid_file");
-  EXPECT_EQ(ReadFile(dir / "missing").status().code(), "not_found");
-  EXPECT_EQ(ReadFile(dir / "missing" / "deeper").status().code(), "not_found");
+  EXPECT_EQ(ReadFile(dir.path()).status().code(), ErrorCode::kInvalidFile);
+  EXPECT_EQ(ReadFile(dir / "missing").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ReadFile(dir / "missing" / "deeper").status().code(), ErrorCode::kNotFound);
   std::ofstream(dir / "key") << "secret\n";
   fs::create_symlink(dir / "key", dir / "link");
   EXPECT_EQ(ReadFile(dir / "link").value(), "secret\n");
   fs::create_symlink("/dev/zero", dir / "zero-link");
-  EXPECT_EQ(ReadFile(dir / "zero-link").status().code(), "invalid_file");
+  EXPECT_EQ(ReadFile(dir / "zero-link").status().code(), ErrorCode::kInvalidFile);
 }
 
 TEST(FileRead, ALargeFileWithinTheDefaultCapReadsWhole) {

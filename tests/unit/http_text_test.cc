@@ -32,7 +32,7 @@ TEST(ListenAddress, RefusesWithTheReason) {
   for (const auto& [listen, why] : cases) {
     const Status s = ValidateListenAddress(listen);
     EXPECT_FALSE(s.ok()) << listen;
-    EXPECT_EQ(s.code(), "invalid_listen") << listen;
+    EXPECT_EQ(s.code_name(), "invalid_listen") << listen;
     EXPECT_NE(s.message().find(why), std::string::npos)
         << listen.substr(0, 40) << ": " << s.message();
   }

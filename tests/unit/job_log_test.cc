@@ -115,7 +115,7 @@ TEST(JobJournal, AHistoryThatCannotBeReadRefusesToRecord) {
   JobInfo job;
   job.id = "j1";
   job.started_at = At(0);
-  EXPECT_EQ(journal.Record(job).code(), "storage_failed");
+  EXPECT_EQ(journal.Record(job).code(), ErrorCode::kStorageFailed);
   ASSERT_FALSE(journal.notes().empty());
 }
 

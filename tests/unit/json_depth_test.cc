@@ -22,7 +22,7 @@ TEST(JsonDepth, CountsBracketsOutsideStringsOnly) {
   request.body = "{\"cluster\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
   const auto parsed = ParseJsonBody(request);
   ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.status().code(), "invalid_json");
+  EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidJson);
   EXPECT_NE(parsed.status().message().find("64"), std::string::npos);
   request.body = "{\"cluster\":" + std::string(63, '[') + std::string(63, ']') + "}";
   EXPECT_TRUE(ParseJsonBody(request).ok());

@@ -129,7 +129,7 @@ TEST(RemoteDir, RefusesRelativeDotsControlCharsAndSystemDirsForChown) {
   for (const char* dir : {"", "relative", "~", "~user/x", "./x", "/a/../b", "~/..", "/srv/.",
                           "/srv/x\ny", "/srv/\x7f", "$(id)"}) {
     const Status s = ValidateRemoteDir(dir);
-    EXPECT_EQ(s.code(), "invalid_field") << dir;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidField) << dir;
     EXPECT_EQ(s.field(), "dir") << dir;
     EXPECT_FALSE(ValidateChownDir(dir).ok()) << dir;
   }
@@ -232,7 +232,7 @@ TEST(HfRepo, RefusesEverythingElse) {
                                                           "org/" + std::string(97, 'n')}) {
     const Status s = ValidateHfRepo(repo);
     EXPECT_FALSE(s.ok()) << repo;
-    EXPECT_EQ(s.code(), "invalid_field") << repo;
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidField) << repo;
     EXPECT_EQ(s.field(), "hf_repo") << repo;
   }
 }
@@ -247,7 +247,7 @@ TEST(VllmArgs, TokenizesWhatUsersType) {
                                       "{\"temperature\": 0.7}", "--chat-template", "a b"}));
   EXPECT_TRUE(TokenizeArgs("").value().empty());
   EXPECT_EQ(TokenizeArgs("''").value(), std::vector<std::string>{""});
-  EXPECT_EQ(TokenizeArgs("--x 'open").status().code(), "invalid_field");
+  EXPECT_EQ(TokenizeArgs("--x 'open").status().code(), ErrorCode::kInvalidField);
 }
 
 TEST(VllmArgs, AcceptsAllowedFlagsInBothForms) {
@@ -306,7 +306,7 @@ TEST(VllmArgs, RefusesWhatIsNotOnTheList) {
   for (const auto& c : cases) {
     auto flags = ParseVllmArgs(c.args);
     ASSERT_FALSE(flags.ok()) << c.args[0];
-    EXPECT_EQ(flags.status().code(), "invalid_field");
+    EXPECT_EQ(flags.status().code(), ErrorCode::kInvalidField);
     EXPECT_EQ(flags.status().field(), c.field) << c.args[0] << ": " << flags.status().message();
   }
 }

@@ -41,7 +41,7 @@ TEST(SimulatedExecutor, PlaysScriptedLinesInOrderWithTheExitCode) {
   executor.On("hello", SimulatedScript::Print({"one", "two", "three"}, milliseconds(5), 3));
   const auto out = RunCollecting(executor, Cmd("echo hello"));
   EXPECT_EQ(out.stdout_lines, (std::vector<std::string>{"one", "two", "three"}));
-  EXPECT_EQ(out.outcome.status.code(), "remote_command_failed");
+  EXPECT_EQ(out.outcome.status.code(), ErrorCode::kRemoteCommandFailed);
   EXPECT_EQ(out.outcome.exit_code, 3);
   EXPECT_GE(out.outcome.duration, milliseconds(15));
 }
@@ -84,7 +84,7 @@ TEST(SimulatedExecutor, HangEndsAtTheDeadline) {
   executor.On("follow", hang);
   const auto start = Clock::now();
   const auto out = RunCollecting(executor, Cmd("follow", milliseconds(200)));
-  EXPECT_EQ(out.outcome.status.code(), "timeout");
+  EXPECT_EQ(out.outcome.status.code(), ErrorCode::kTimeout);
   EXPECT_EQ(out.stdout_lines, std::vector<std::string>{"started"});
   EXPECT_GE(Clock::now() - start, milliseconds(200));
   EXPECT_LT(Clock::now() - start, seconds(2));
@@ -101,7 +101,7 @@ TEST(SimulatedExecutor, CancelStopsARunningCommand) {
   run->Cancel();
   const auto outcome = run->WaitFor(seconds(2));
   ASSERT_TRUE(outcome.has_value());
-  EXPECT_EQ(outcome->status.code(), "cancelled");
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
   EXPECT_LT(Clock::now() - start, milliseconds(500));
   run->Cancel();  // idempotent after the end
 }
@@ -111,13 +111,13 @@ TEST(SimulatedExecutor, FailsMidwayOrAtOnce) {
   SimulatedScript drop =
       SimulatedScript::Print({"Loading safetensors checkpoint shards:  10% Completed | 1/10"});
   drop.end = SimulatedScript::End::kError;
-  drop.error = Status::Error("ssh_unreachable", "the SSH connection to spark1 was lost");
+  drop.error = Status::Error(ErrorCode::kSshUnreachable, "the SSH connection to spark1 was lost");
   executor.On("logs", drop);
-  executor.On("ps", SimulatedScript::Fail(Status::Error("ssh_auth_failed", "refused")));
+  executor.On("ps", SimulatedScript::Fail(Status::Error(ErrorCode::kSshAuthFailed, "refused")));
   const auto mid = RunCollecting(executor, Cmd("docker logs -f vllm_node"));
   EXPECT_EQ(mid.stdout_lines.size(), 1u);
-  EXPECT_EQ(mid.outcome.status.code(), "ssh_unreachable");
-  EXPECT_EQ(executor.Run(Cmd("docker ps")).status.code(), "ssh_auth_failed");
+  EXPECT_EQ(mid.outcome.status.code(), ErrorCode::kSshUnreachable);
+  EXPECT_EQ(executor.Run(Cmd("docker ps")).status.code(), ErrorCode::kSshAuthFailed);
 }
 
 TEST(SimulatedExecutor, UnknownHostKeyUntilConfirmed) {
@@ -126,14 +126,15 @@ TEST(SimulatedExecutor, UnknownHostKeyUntilConfirmed) {
   RemoteCommand cmd = Cmd("true");
   cmd.spark = "spark2";
   const auto first = executor.Run(cmd);
-  EXPECT_EQ(first.status.code(), "host_key_unknown");
+  EXPECT_EQ(first.status.code(), ErrorCode::kHostKeyUnknown);
   EXPECT_EQ(first.fingerprint, "SHA256:abc");
   EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());  // spark1 unaffected
-  EXPECT_EQ(executor.ConfirmHostKey("spark2", "SHA256:other", seconds(1)).code(), "conflict");
+  EXPECT_EQ(executor.ConfirmHostKey("spark2", "SHA256:other", seconds(1)).code(),
+            ErrorCode::kConflict);
   EXPECT_TRUE(executor.ConfirmHostKey("spark2", "SHA256:abc", seconds(1)).ok());
   EXPECT_TRUE(executor.Run(cmd).status.ok());
   executor.SetHostKey("spark2", SimulatedExecutor::HostKeyState::kChanged, "SHA256:new");
-  EXPECT_EQ(executor.Run(cmd).status.code(), "host_key_mismatch");
+  EXPECT_EQ(executor.Run(cmd).status.code(), ErrorCode::kHostKeyMismatch);
 }
 
 TEST(SimulatedExecutor, DestructionEndsRunningCommands) {
@@ -146,7 +147,7 @@ TEST(SimulatedExecutor, DestructionEndsRunningCommands) {
     run = executor.Start(Cmd("x", seconds(60)));
   }
   ASSERT_TRUE(run->finished());
-  EXPECT_EQ(run->Wait().status.code(), "cancelled");
+  EXPECT_EQ(run->Wait().status.code(), ErrorCode::kCancelled);
   run->Cancel();  // the executor is gone; must not touch it
 }
 
@@ -188,7 +189,7 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
   const auto outcome = follow->WaitFor(seconds(5));
   ASSERT_TRUE(outcome.has_value());
   EXPECT_TRUE(ready);
-  EXPECT_EQ(outcome->status.code(), "cancelled");
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
   EXPECT_NE(std::find_if(log.begin(), log.end(),
                          [](const std::string& l) {
                            return l.starts_with(

@@ -55,7 +55,7 @@ TEST(SshKeys, UsesTheConfiguredKeyAndNeverGeneratesOne) {
   EXPECT_EQ(id->fingerprint, test::SshKeygenFingerprint(keys / "id_ecdsa.pub"));
 
   auto missing = EnsureSshIdentity(data.path(), (keys / "nope").string());
-  EXPECT_EQ(missing.status().code(), "not_found");
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(data / "ssh/id_ed25519"));
 }
 
@@ -90,7 +90,7 @@ TEST(SshKeys, FingerprintFormat) {
             "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
   for (const char* junk :
        {"", "ssh-ed25519", "ssh-ed25519 !!!!", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIA== x"}) {
-    EXPECT_EQ(PublicKeyFingerprint(junk).status().code(), "invalid_field") << junk;
+    EXPECT_EQ(PublicKeyFingerprint(junk).status().code(), ErrorCode::kInvalidField) << junk;
   }
 }
 
@@ -142,8 +142,8 @@ TEST(KnownHosts, AConfirmedKeyReplacesOnlyItsOwnHostsLines) {
   EXPECT_EQ(text.str().find("old"), std::string::npos) << text.str();
   EXPECT_TRUE(text.str().starts_with("other ssh-ed25519 AAAA keep\n[h]:2222 ssh-ed25519 "))
       << text.str();
-  EXPECT_EQ(StoreKnownHostKey(file, "[h]:2222", "junk").code(), "invalid_field");
-  EXPECT_EQ(StoreKnownHostKey(file, "a b", Ed25519Blob('x')).code(), "invalid_field");
+  EXPECT_EQ(StoreKnownHostKey(file, "[h]:2222", "junk").code(), ErrorCode::kInvalidField);
+  EXPECT_EQ(StoreKnownHostKey(file, "a b", Ed25519Blob('x')).code(), ErrorCode::kInvalidField);
 }
 
 }  // namespace

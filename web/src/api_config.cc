@@ -20,9 +20,9 @@ Response PutConfig(App& app, const Request& request) {
   auto patch = ParseJsonBody(request);
   if (!patch.ok()) return StatusResponse(patch.status());
   if (NestedDeeperThan(request.body, kMaxPatchDepth)) {
-    return ErrorResponse(400, "invalid_field",
-                         "a configuration patch nests at most " + std::to_string(kMaxPatchDepth) +
-                             " levels: no configuration key is deeper");
+    return ErrorResponse(ErrorCode::kInvalidField, "a configuration patch nests at most " +
+                                                       std::to_string(kMaxPatchDepth) +
+                                                       " levels: no configuration key is deeper");
   }
   const ConfigPtr before = app.config.Current();
   // A patch that does not decode is left to Apply, which names the field.

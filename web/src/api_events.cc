@@ -25,7 +25,7 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   if (request.Query("since", value)) {
     query.since = ParseUnsigned(value);
     if (!query.since) {
-      return Status::Error("invalid_field", "`since` must be an event id (a whole number)",
+      return Status::Error(ErrorCode::kInvalidField, "`since` must be an event id (a whole number)",
                            "since");
     }
   }
@@ -33,13 +33,13 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   if (request.Query("type", value)) {
     query.type = ParseEventType(value);
     if (!query.type) {
-      return Status::Error("invalid_field", "`type` must be transition or report", "type");
+      return Status::Error(ErrorCode::kInvalidField, "`type` must be transition or report", "type");
     }
   }
   if (request.Query("limit", value)) {
     const auto limit = ParseUnsigned(value);
     if (!limit || *limit < 1 || *limit > kMaxLimit) {
-      return Status::Error("invalid_field", "`limit` must be a whole number from 1 to 1000",
+      return Status::Error(ErrorCode::kInvalidField, "`limit` must be a whole number from 1 to 1000",
                            "limit");
     }
     query.limit = static_cast<size_t>(*limit);
@@ -71,7 +71,7 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
     if (const auto value = ParseUnsigned(since)) last_id = *value;
   }
   if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
-  auto send_state = [&] { return stream.Send("state", "", StatusDocument(app).dump()); };
+  auto send_state = [&] { return stream.Send("state", "", DumpJson(StatusDocument(app))); };
   uint64_t seen = app.changes.version();
   if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) ||
       !send_state()) {

@@ -17,7 +17,7 @@ Response Accepted(const Result<JobInfo>& job) {
 }
 
 Response NoSuchJob(const std::string& id) {
-  return ErrorResponse(404, "not_found", "no job " + id);
+  return ErrorResponse(ErrorCode::kNotFound, "no job " + id);
 }
 
 // Replays the kept lines, follows live ones, and ends with `event: end` (the final job).

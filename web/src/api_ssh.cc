@@ -45,17 +45,17 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
          // silent Spark gets 503 with Retry-After instead of holding the thread).
          const Status s = app.executor.ConfirmHostKey(spark, *fingerprint, kConfirmWait);
          if (!s.ok()) {
-           if (s.code() == "not_found") {
-             return ErrorResponse(404, "not_found", "no Spark named \"" + spark + "\"");
+           if (s.code() == ErrorCode::kNotFound) {
+             return ErrorResponse(ErrorCode::kNotFound, "no Spark named \"" + spark + "\"");
            }
-           if (s.code() == "ssh_unreachable" || s.code() == "cancelled") {
+           if (s.code() == ErrorCode::kSshUnreachable || s.code() == ErrorCode::kCancelled) {
              // cancelled: the SSH settings changed (or the process stops) mid-confirmation.
-             Response busy = ErrorResponse(503, "ssh_unreachable", s.message() + "; try again");
+             Response busy = ErrorResponse(ErrorCode::kSshUnreachable, s.message() + "; try again");
              busy.headers.emplace_back("Retry-After", std::to_string(kConfirmWait.count()));
              return busy;
            }
-           if (s.code() != "conflict" && s.code() != "not_configured") {
-             return ErrorResponse(503, "storage_failed", s.message());
+           if (s.code() != ErrorCode::kConflict && s.code() != ErrorCode::kNotConfigured) {
+             return ErrorResponse(ErrorCode::kStorageFailed, s.message());
            }
            return StatusResponse(s);
          }

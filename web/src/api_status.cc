@@ -17,7 +17,10 @@ nlohmann::json StatusDocument(App& app) {
 }
 
 uint64_t StatusVersion(App& app) {
-  return app.poller.Current()->version + app.controller.feed().version();
+  // Every owner of what StatusDocument shows; each counter only grows, so the sum changes
+  // whenever one of them does.
+  return app.poller.Current()->version + app.controller.feed().version() +
+         app.ssh.feed().version() + app.config.version();
 }
 
 void AddStatusRoutes(App& app, std::vector<Route>& routes) {

@@ -32,7 +32,7 @@ Response Asset(std::string_view path) {
       return response;
     }
   }
-  return ErrorResponse(404, "not_found", "no such file: " + std::string(path));
+  return ErrorResponse(ErrorCode::kNotFound, "no such file: " + std::string(path));
 }
 
 Response FileAsset(const Request& request) { return Asset("/" + request.params.at("file")); }
@@ -43,7 +43,7 @@ Response ModuleAsset(const Request& request) {
   const std::string& dir = request.params.at("dir");
   const std::string& file = request.params.at("file");
   if (dir != "lib" && dir != "sections") {
-    return ErrorResponse(404, "not_found", "no such file: " + dir + "/" + file);
+    return ErrorResponse(ErrorCode::kNotFound, "no such file: " + dir + "/" + file);
   }
   return Asset("/" + dir + "/" + file);
 }

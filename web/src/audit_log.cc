@@ -90,7 +90,7 @@ Status AuditLog::AppendLocked(const std::string& line) {
     RotateLogFiles(options_.dir, "audit", options_.keep_rotated);
     if (Status s = file_.Open(active); !s.ok()) return s;
     if (file_.size() > 0) {  // the rotation failed: stay within the bound, lose this record
-      return Status::Error("io_error", "cannot rotate " + active.string());
+      return Status::Error(ErrorCode::kIoError, "cannot rotate " + active.string());
     }
   }
   return file_.Append(line);

@@ -34,7 +34,7 @@ Status AdmitConfigChange(const Request& request, const Config& before, const Con
   const int sse = next.limits.max_sse_clients;
   if (sse > max_sse_clients_at_start && sse != before.limits.max_sse_clients) {
     return Status::Error(
-        "conflict",
+        ErrorCode::kConflict,
         "limits.max_sse_clients cannot be raised above " +
             std::to_string(max_sse_clients_at_start) +
             " while spark-control runs: its request threads were sized from it at start. Set it "
@@ -42,7 +42,7 @@ Status AdmitConfigChange(const Request& request, const Config& before, const Con
         "limits.max_sse_clients");
   }
   if (static_cast<size_t>(std::max(next.limits.max_body_bytes, 0LL)) < request.body.size()) {
-    return Status::Error("conflict",
+    return Status::Error(ErrorCode::kConflict,
                          "limits.max_body_bytes " + std::to_string(next.limits.max_body_bytes) +
                              " is smaller than this request (" +
                              std::to_string(request.body.size()) +
@@ -51,7 +51,7 @@ Status AdmitConfigChange(const Request& request, const Config& before, const Con
   }
   const bool token_valid = TokenValid(request, before, Access::kMutation);
   if (auto refused = CheckSite(request, next, site, Access::kMutation, token_valid)) {
-    return Status::Error("conflict",
+    return Status::Error(ErrorCode::kConflict,
                          "this change would lock out the request that sends it, so it was not "
                          "applied; under the new settings it would get: " +
                              MessageOf(*refused),

@@ -16,7 +16,7 @@ Result<DataDir> ResolveDataDir(const Flags& flags, const char* env_value) {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "spark-control-demo-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
-      return Status::Error("io_error", "cannot create a temporary data dir");
+      return Status::Error(ErrorCode::kIoError, "cannot create a temporary data dir");
     }
     dir.path = pattern;
     dir.temporary = true;

@@ -141,7 +141,7 @@ const char* AccessName(Access access) {
 }
 
 Response TooManyRequests(std::string message, double wait_s) {
-  Response response = ErrorResponse(429, "rate_limited", message);
+  Response response = ErrorResponse(ErrorCode::kRateLimited, message);
   response.headers.emplace_back("Retry-After",
                                 std::to_string(std::max(1L, static_cast<long>(std::ceil(wait_s)))));
   return response;
@@ -151,7 +151,7 @@ Response TooManyRequests(std::string message, double wait_s) {
 
 Status ValidateListenAddress(const std::string& listen) {
   auto invalid = [&](const std::string& why) {
-    return Status::Error("invalid_listen", "--listen " + listen + ": " + why);
+    return Status::Error(ErrorCode::kInvalidListen, "--listen " + listen + ": " + why);
   };
   if (listen.find('[') != std::string::npos || std::count(listen.begin(), listen.end(), ':') > 1) {
     return invalid(
@@ -254,13 +254,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options,
   error.text_buffer_size = sizeof error_text;
   server->context_ = mg_start2(&init, &error);
   if (server->context_ == nullptr) {
-    return Status::Error("listen_failed", "cannot listen on " + options.listen + ": " +
-                                              (error_text[0] ? error_text : "unknown error"));
+    return Status::Error(ErrorCode::kListenFailed,
+                         "cannot listen on " + options.listen + ": " +
+                             (error_text[0] ? error_text : "unknown error"));
   }
   mg_set_request_handler(server->context_, "**", &HttpServer::Dispatch, server.get());
   mg_server_port ports[4] = {};
   const int n = mg_get_server_ports(server->context_, 4, ports);
-  if (n < 1) return Status::Error("listen_failed", "no listening port after start");
+  if (n < 1) return Status::Error(ErrorCode::kListenFailed, "no listening port after start");
   server->port_ = ports[0].port;
   server->url_ = "http://" + listen_host + ":" + std::to_string(server->port_);
   server->wake_host_ = listen_host == "0.0.0.0" ? "127.0.0.1" : listen_host;
@@ -277,10 +278,11 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
   try {
     return static_cast<HttpServer*>(self)->Handle(conn);
   } catch (const std::exception& e) {
-    WriteResponse(conn, ErrorResponse(500, "internal", std::string("internal error: ") + e.what()),
+    WriteResponse(conn,
+                  ErrorResponse(ErrorCode::kInternal, std::string("internal error: ") + e.what()),
                   false);
   } catch (...) {
-    WriteResponse(conn, ErrorResponse(500, "internal", "internal error"), false);
+    WriteResponse(conn, ErrorResponse(ErrorCode::kInternal, "internal error"), false);
   }
   return 500;
 }
@@ -316,9 +318,9 @@ int HttpServer::Handle(mg_connection* conn) {
   const Route* route = FindRoute(request, allow);
   if (route == nullptr) {
     if (allow.empty())
-      return Finish(x, ErrorResponse(404, "not_found", "no such route: " + request.path));
+      return Finish(x, ErrorResponse(ErrorCode::kNotFound, "no such route: " + request.path));
     Response response =
-        ErrorResponse(405, "method_not_allowed", request.method + " is not allowed here");
+        ErrorResponse(ErrorCode::kMethodNotAllowed, request.method + " is not allowed here");
     response.headers.emplace_back("Allow", allow);
     return Finish(x, response);
   }
@@ -401,7 +403,7 @@ std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, lo
                                         : static_cast<size_t>(x.config->limits.max_body_bytes);
   auto too_large = [&] {
     x.keep_alive = false;  // the rest of the body stays unread
-    return ErrorResponse(413, "body_too_large",
+    return ErrorResponse(ErrorCode::kBodyTooLarge,
                          "the body is larger than " + std::to_string(limit) + " bytes");
   };
   if (declared > static_cast<long long>(limit)) return too_large();
@@ -455,9 +457,9 @@ int HttpServer::Stream(Exchange& x, const Route& route) {
   const std::string client = x.request.client;
   if (!OpenStream(client, cap)) {
     Response response = ErrorResponse(
-        503, "overloaded",
-        "too many open event streams (at most " + std::to_string(cap) + ", " +
-            std::to_string(kMaxStreamsPerClient) + " per client address); retry later");
+        ErrorCode::kOverloaded, "too many open event streams (at most " + std::to_string(cap) +
+                                    ", " + std::to_string(kMaxStreamsPerClient) +
+                                    " per client address); retry later");
     response.headers.emplace_back("Retry-After", "5");
     return Finish(x, response);
   }

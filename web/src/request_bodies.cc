@@ -21,50 +21,53 @@ Result<HealthReport> ParseHealthReport(const json& body, const Config& config) {
   HealthReport report;
   const auto service = body.find("service");
   if (service == body.end() || service->is_null()) {
-    return Status::Error("missing_field", "`service` is required", "service");
+    return Status::Error(ErrorCode::kMissingField, "`service` is required", "service");
   }
   if (!service->is_string()) {
-    return Status::Error("invalid_field", "`service` must be a string", "service");
+    return Status::Error(ErrorCode::kInvalidField, "`service` must be a string", "service");
   }
   report.service = service->get<std::string>();
   if (!KnownService(config, report.service)) {
-    return Status::Error("unknown_service",
+    return Status::Error(ErrorCode::kUnknownService,
                          "`service` must be vllm or a configured service, not '" +
                              report.service.substr(0, 64) + "'",
                          "service");
   }
   const auto ok = body.find("ok");
   if (ok == body.end() || ok->is_null()) {
-    return Status::Error("missing_field", "`ok` is required", "ok");
+    return Status::Error(ErrorCode::kMissingField, "`ok` is required", "ok");
   }
-  if (!ok->is_boolean()) return Status::Error("invalid_field", "`ok` must be true or false", "ok");
+  if (!ok->is_boolean())
+    return Status::Error(ErrorCode::kInvalidField, "`ok` must be true or false", "ok");
   report.ok = ok->get<bool>();
   if (const auto source = body.find("source"); source != body.end() && !source->is_null()) {
     if (!source->is_string()) {
-      return Status::Error("invalid_field", "`source` must be a string", "source");
+      return Status::Error(ErrorCode::kInvalidField, "`source` must be a string", "source");
     }
     report.source = source->get<std::string>();
     if (report.source.size() > kMaxReportSourceBytes) {
-      return Status::Error("invalid_field", "`source` must be at most 256 bytes", "source");
+      return Status::Error(ErrorCode::kInvalidField, "`source` must be at most 256 bytes",
+                           "source");
     }
   }
   if (const auto error = body.find("error"); error != body.end() && !error->is_null()) {
     if (!error->is_string()) {
-      return Status::Error("invalid_field", "`error` must be a string", "error");
+      return Status::Error(ErrorCode::kInvalidField, "`error` must be a string", "error");
     }
     report.error = error->get<std::string>();
     if (report.error.size() > static_cast<size_t>(config.limits.max_string_bytes)) {
       return Status::Error(
-          "invalid_field",
+          ErrorCode::kInvalidField,
           "`error` must be at most " + std::to_string(config.limits.max_string_bytes) + " bytes",
           "error");
     }
   }
   if (const auto ms = body.find("ms"); ms != body.end() && !ms->is_null()) {
-    if (!ms->is_number()) return Status::Error("invalid_field", "`ms` must be a number", "ms");
+    if (!ms->is_number())
+      return Status::Error(ErrorCode::kInvalidField, "`ms` must be a number", "ms");
     const double value = ms->get<double>();
     if (!std::isfinite(value) || value < 0) {
-      return Status::Error("invalid_field", "`ms` must be a number >= 0", "ms");
+      return Status::Error(ErrorCode::kInvalidField, "`ms` must be a number >= 0", "ms");
     }
     report.ms = value;
   }
@@ -74,10 +77,10 @@ Result<HealthReport> ParseHealthReport(const json& body, const Config& config) {
 Result<std::string> ParseSwapRequest(const json& body) {
   const auto model = body.find("model");
   if (model == body.end() || model->is_null()) {
-    return Status::Error("missing_field", "model is required", "model");
+    return Status::Error(ErrorCode::kMissingField, "model is required", "model");
   }
   if (!model->is_string()) {
-    return Status::Error("invalid_field", "model must be a model id", "model");
+    return Status::Error(ErrorCode::kInvalidField, "model must be a model id", "model");
   }
   return model->get<std::string>();
 }
@@ -85,11 +88,11 @@ Result<std::string> ParseSwapRequest(const json& body) {
 Result<std::string> ParseKnownHostsRequest(const json& body) {
   const auto fingerprint = body.find("fingerprint");
   if (fingerprint == body.end() || fingerprint->is_null()) {
-    return Status::Error("missing_field", "fingerprint is required", "fingerprint");
+    return Status::Error(ErrorCode::kMissingField, "fingerprint is required", "fingerprint");
   }
   if (!fingerprint->is_string() ||
       !fingerprint->get_ref<const std::string&>().starts_with("SHA256:")) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          "fingerprint must be the SHA256:… text the Spark presents", "fingerprint");
   }
   return fingerprint->get<std::string>();

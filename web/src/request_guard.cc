@@ -103,7 +103,7 @@ std::optional<Response> CheckOrigin(const Request& request, const Config& config
     if (fetch_site.empty() || fetch_site == "same-origin" || fetch_site == "none") {
       return std::nullopt;
     }
-    return ErrorResponse(403, "origin_refused",
+    return ErrorResponse(ErrorCode::kOriginRefused,
                          "cross-site request refused: the browser says it comes from another "
                          "site (Sec-Fetch-Site: " +
                              fetch_site.substr(0, 32) + ") and sent no Origin");
@@ -127,7 +127,7 @@ std::optional<Response> CheckOrigin(const Request& request, const Config& config
       if (same) return std::nullopt;
     }
   }
-  return ErrorResponse(403, "origin_refused",
+  return ErrorResponse(ErrorCode::kOriginRefused,
                        "cross-site request refused: Origin " + Quoted(origin_text) +
                            " does not match this server (add it to http.allowed_origins to "
                            "allow it)");
@@ -172,14 +172,14 @@ std::optional<Response> CheckSite(const Request& request, const Config& config, 
   const Sender sender = ResolveSender(request, config);
   const bool admitted = HostAdmitted(sender.host, config, site);
   if (!config.http.allowed_hosts.empty() && !admitted) {
-    return ErrorResponse(403, "host_refused",
+    return ErrorResponse(ErrorCode::kHostRefused,
                          "Host " + Quoted(sender.host) + " is not in http.allowed_hosts");
   }
   if (access == Access::kRead) return std::nullopt;
   if (auto refused = CheckOrigin(request, config, sender)) return refused;
   if (admitted || token_valid || !FromBrowser(request)) return std::nullopt;
   return ErrorResponse(
-      403, "host_refused",
+      ErrorCode::kHostRefused,
       "changes from a browser are accepted only under this server's own names, and " +
           Quoted(sender.host) +
           " is not one of them (a page on another site may be using it, DNS rebinding). If it is "
@@ -231,9 +231,9 @@ std::optional<Response> CheckToken(const Request& request, const Config& config,
                                                 : !config.auth.token && !config.auth.report_token;
   if (open || TokenValid(request, config, access)) return std::nullopt;
   Response response =
-      ErrorResponse(401, "unauthorized",
-                    BearerToken(request).empty() ? "this route needs Authorization: Bearer <token>"
-                                                 : "the token is not valid for this route");
+      ErrorResponse(ErrorCode::kUnauthorized, BearerToken(request).empty()
+                                                  ? "this route needs Authorization: Bearer <token>"
+                                                  : "the token is not valid for this route");
   response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"spark-control\"");
   return response;
 }
@@ -243,7 +243,7 @@ std::optional<Response> CheckContentType(const Request& request) {
   const std::string type = Lower(request.Header("Content-Type"));
   const std::string media = std::string(Trim(type.substr(0, type.find(';'))));
   if (media == "application/json") return std::nullopt;
-  return ErrorResponse(415, "unsupported_media_type",
+  return ErrorResponse(ErrorCode::kUnsupportedMediaType,
                        "send the body as Content-Type: application/json");
 }
 

@@ -17,7 +17,7 @@ T LoadDataFile(const std::filesystem::path& path, T fallback, Decode decode, con
                std::vector<std::string>& notes) {
   auto text = ReadFile(path);
   if (!text.ok()) {
-    if (text.status().code() != "not_found") {
+    if (text.status().code() != ErrorCode::kNotFound) {
       notes.push_back(path.string() + ": " + text.status().message());
     }
     return fallback;
@@ -56,7 +56,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(std::string_view bundled_yaml,
   if (!tree.ok()) return tree.status();
   auto bundled = DecodeCatalog(*tree, ModelSource::kBundled);
   if (!bundled.ok()) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          std::string(bundled_origin) + ": " + bundled.status().field() + ": " +
                              bundled.status().message(),
                          bundled.status().field());
@@ -121,7 +121,8 @@ std::optional<CatalogEntry> Catalog::FindServed(const std::string& served_name) 
 Result<CatalogEntry> Catalog::Add(CatalogModel model) {
   std::lock_guard lock(mu_);
   if (FindLocked(model.id)) {
-    return Status::Error("conflict", "a model with id \"" + model.id + "\" already exists", "id");
+    return Status::Error(ErrorCode::kConflict,
+                         "a model with id \"" + model.id + "\" already exists", "id");
   }
   model.source = ModelSource::kCustom;
   auto custom = custom_;
@@ -134,9 +135,9 @@ Result<CatalogEntry> Catalog::Add(CatalogModel model) {
 Status Catalog::Remove(const std::string& id) {
   std::lock_guard lock(mu_);
   const auto entry = FindLocked(id);
-  if (!entry) return Status::Error("not_found", "no model \"" + id + "\" in the catalog");
+  if (!entry) return Status::Error(ErrorCode::kNotFound, "no model \"" + id + "\" in the catalog");
   if (entry->model.source == ModelSource::kBundled) {
-    return Status::Error("bundled_model",
+    return Status::Error(ErrorCode::kBundledModel,
                          "\"" + id + "\" is a bundled model; only custom models can be deleted");
   }
   auto custom = custom_;
@@ -156,7 +157,7 @@ Result<CatalogEntry> Catalog::PatchOverrides(const std::string& id, const nlohma
                                              VllmArgsPolicy policy) {
   std::lock_guard lock(mu_);
   const auto entry = FindLocked(id);
-  if (!entry) return Status::Error("not_found", "no model \"" + id + "\" in the catalog");
+  if (!entry) return Status::Error(ErrorCode::kNotFound, "no model \"" + id + "\" in the catalog");
   if (auto args = ParseVllmArgs(entry->model.args, policy); !args.ok()) return args.status();
   auto next = spark::PatchOverrides(entry->overrides, patch);
   if (!next.ok()) return next.status();
@@ -178,7 +179,7 @@ Status Catalog::WriteCustomLocked(const std::vector<CatalogModel>& custom) const
       "# Custom models added in spark-control (POST /api/models). Written by spark-control.\n" +
       EmitYamlTree(EncodeCatalog(custom));
   if (Status s = WriteFileAtomic(custom_file_, text); !s.ok()) {
-    return Status::Error("storage_failed", "could not save the model: " + s.message());
+    return Status::Error(ErrorCode::kStorageFailed, "could not save the model: " + s.message());
   }
   return Status::Ok();
 }
@@ -189,7 +190,7 @@ Status Catalog::WriteOverridesLocked(const std::map<std::string, ModelOverrides>
       "spark-control.\n" +
       EmitYamlTree(EncodeOverridesFile(overrides));
   if (Status s = WriteFileAtomic(overrides_file_, text); !s.ok()) {
-    return Status::Error("storage_failed", "could not save the settings: " + s.message());
+    return Status::Error(ErrorCode::kStorageFailed, "could not save the settings: " + s.message());
   }
   return Status::Ok();
 }

@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 Status Invalid(const std::string& field, const std::string& message) {
-  return Status::Error("invalid_field", message, field);
+  return Status::Error(ErrorCode::kInvalidField, message, field);
 }
 
 std::string Path(std::string_view prefix, std::string_view key) {
@@ -34,7 +34,7 @@ Result<std::string> RequiredString(const json& object, std::string_view prefix,
                                    const std::string& key) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) {
-    return Status::Error("missing_field", key + " is required", Path(prefix, key));
+    return Status::Error(ErrorCode::kMissingField, key + " is required", Path(prefix, key));
   }
   if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
     return Invalid(Path(prefix, key), key + " must be a non-empty string");
@@ -60,7 +60,7 @@ Status Nest(const Status& status, std::string_view prefix) {
   if (status.ok() || prefix.empty()) return status;
   const std::string field =
       status.field().empty() ? std::string(prefix) : Path(prefix, status.field());
-  return Status::Error(status.code(), status.message(), field);
+  return Status::Error(*status.code(), status.message(), field);
 }
 
 Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, ModelSource source,

@@ -149,7 +149,8 @@ class ObjectReader {
   }
 
   void Fail(const std::string& field, const std::string& problem) {
-    if (status_.ok()) status_ = Status::Error("invalid_field", field + ": " + problem, field);
+    if (status_.ok())
+      status_ = Status::Error(ErrorCode::kInvalidField, field + ": " + problem, field);
   }
 
  private:
@@ -200,7 +201,7 @@ void DecodeService(ObjectReader& r, ServiceConfig& s) {
 void CheckReferences(const Config& c, Status& status) {
   if (!status.ok()) return;
   auto fail = [&status](std::string field, std::string message) {
-    status = Status::Error("invalid_field", field + ": " + message, field);
+    status = Status::Error(ErrorCode::kInvalidField, field + ": " + message, field);
   };
   if (!c.sparks.count(c.vllm.spark)) return fail("vllm.spark", "names no Spark in `sparks`");
   for (const auto& [name, s] : c.services) {
@@ -223,7 +224,7 @@ void CheckReferences(const Config& c, Status& status) {
 void CheckRemoteNames(const Config& c, Status& status) {
   auto check = [&status](const std::string& field, const Status& rule) {
     if (status.ok() && !rule.ok()) {
-      status = Status::Error("invalid_field", field + ": " + rule.message(), field);
+      status = Status::Error(ErrorCode::kInvalidField, field + ": " + rule.message(), field);
     }
   };
   check("remote.vllm_container", ValidateContainerName(c.remote.vllm_container));
@@ -240,7 +241,7 @@ void CheckCaps(const Config& c, Status& status) {
   auto check = [&status](const char* field, size_t count, int cap, const char* what,
                          const char* cap_key) {
     if (!status.ok() || count <= static_cast<size_t>(cap)) return;
-    status = Status::Error("invalid_field",
+    status = Status::Error(ErrorCode::kInvalidField,
                            std::string(field) + ": at most " + std::to_string(cap) + " " + what +
                                " per cluster (" + cap_key + "); this config has " +
                                std::to_string(count),
@@ -554,14 +555,14 @@ Result<json> ParseYamlTree(std::string_view text, std::string_view origin) {
     json tree = NodeToJson(root);
     if (tree.is_null()) return json::object();  // an empty file
     if (!tree.is_object()) {
-      return Status::Error("invalid_field",
+      return Status::Error(ErrorCode::kInvalidField,
                            std::string(origin) + ": expected a mapping at the top level");
     }
     return tree;
   } catch (const YAML::Exception& e) {
-    return Status::Error("invalid_field", std::string(origin) + ": line " +
-                                              std::to_string(e.mark.line + 1) + ", column " +
-                                              std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Status::Error(ErrorCode::kInvalidField,
+                         std::string(origin) + ": line " + std::to_string(e.mark.line + 1) +
+                             ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 
@@ -573,7 +574,7 @@ std::string EmitYamlTree(const json& tree) {
 
 Status CheckOverlayTree(const json& overlay) {
   if (overlay.is_object() && overlay.contains("security")) {
-    return Status::Error("pinned",
+    return Status::Error(ErrorCode::kPinned,
                          "security.allow_trust_remote_code can be set only in the operator config "
                          "file (--config), never through the API",
                          "security.allow_trust_remote_code");

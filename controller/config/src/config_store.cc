@@ -87,12 +87,12 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, co
   if (sources.operator_file) {
     const std::string origin = sources.operator_file->string();
     auto text = ReadFile(*sources.operator_file);
-    if (!text.ok()) return Status::Error("invalid_config", text.status().message());
+    if (!text.ok()) return Status::Error(ErrorCode::kInvalidConfig, text.status().message());
     auto tree = ParseYamlTree(*text, origin);
-    if (!tree.ok()) return Status::Error("invalid_config", tree.status().message());
+    if (!tree.ok()) return Status::Error(ErrorCode::kInvalidConfig, tree.status().message());
     auto decoded = DecodeConfig(*tree);
     if (!decoded.ok()) {
-      return Status::Error("invalid_config", origin + ": " + decoded.status().message(),
+      return Status::Error(ErrorCode::kInvalidConfig, origin + ": " + decoded.status().message(),
                            decoded.status().field());
     }
     store->operator_tree_ = std::move(tree).value();
@@ -125,7 +125,7 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(ConfigSources sources, co
   auto composed = store->Compose(store->overlay_);
   if (!composed.ok()) {
     // Only the environment can still be wrong here (e.g. a host with a scheme).
-    return Status::Error("invalid_config", "environment: " + composed.status().message(),
+    return Status::Error(ErrorCode::kInvalidConfig, "environment: " + composed.status().message(),
                          composed.status().field());
   }
   store->current_ = std::make_shared<const Config>(std::move(composed).value());
@@ -181,7 +181,7 @@ Status ConfigStore::ResolveMaskedValues(json& patch, const Config& before) const
       patch.at(ptr.parent_pointer()).erase(ptr.back());  // sent back as shown: unchanged
       continue;
     }
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          std::string(key) +
                              ": holds the mask *** where credentials belong but does not match the "
                              "stored URL; send the whole URL, or leave the key out to keep it",
@@ -204,7 +204,8 @@ std::vector<std::string> ConfigStore::startup_notes() const { return notes_; }
 
 Result<ConfigPtr> ConfigStore::Apply(const json& patch) {
   if (!patch.is_object()) {
-    return Status::Error("invalid_field", "the body must be a JSON object (a merge patch)");
+    return Status::Error(ErrorCode::kInvalidField,
+                         "the body must be a JSON object (a merge patch)");
   }
   std::lock_guard apply(apply_mu_);
   json overlay;
@@ -222,7 +223,7 @@ Result<ConfigPtr> ConfigStore::Apply(const json& patch) {
   for (const Pin& pin : pins_) {
     const auto touched = PatchedValue(resolved, Pointer(pin.path));
     if (touched && *touched != ValueAt(before_tree, pin.path)) {
-      return Status::Error("pinned",
+      return Status::Error(ErrorCode::kPinned,
                            pin.path + " is set by the environment variable " + pin.source +
                                " and cannot be changed here",
                            pin.path);
@@ -237,11 +238,12 @@ Result<ConfigPtr> ConfigStore::Apply(const json& patch) {
       continue;
     }
     if (Status s = CheckRegularFile(touched->get<std::string>()); !s.ok()) {
-      return Status::Error("invalid_field", std::string(key.path) + ": " + s.message(), key.path);
+      return Status::Error(ErrorCode::kInvalidField, std::string(key.path) + ": " + s.message(),
+                           key.path);
     }
   }
   const Status written = WriteFileAtomic(sources_.overlay_file, EmitYamlTree(overlay));
-  if (!written.ok()) return Status::Error("storage_failed", written.message());
+  if (!written.ok()) return Status::Error(ErrorCode::kStorageFailed, written.message());
   auto next = std::make_shared<const Config>(std::move(composed).value());
   std::vector<std::function<void(const Config&)>> listeners;
   {

@@ -9,7 +9,7 @@ namespace spark {
 namespace {
 
 Status InvalidDir(std::string message) {
-  return Status::Error("invalid_field", std::move(message), "dir");
+  return Status::Error(ErrorCode::kInvalidField, std::move(message), "dir");
 }
 
 // The non-empty components of a path, after a leading "~/" ("~/a//b/" → a, b).
@@ -50,7 +50,7 @@ bool HasControlChar(std::string_view s) {
 
 Status ValidateHfRepo(std::string_view repo) {
   auto invalid = [&](const std::string& why) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          "\"" + std::string(repo) + "\" is not a Hugging Face repo id: " + why,
                          "hf_repo");
   };
@@ -73,7 +73,7 @@ Status ValidateContainerName(std::string_view name) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
       });
   if (ok) return Status::Ok();
-  return Status::Error("invalid_field",
+  return Status::Error(ErrorCode::kInvalidField,
                        "\"" + std::string(name) +
                            "\" is not a container name: up to 128 letters, digits, '_', '.' or "
                            "'-', starting with a letter or digit",

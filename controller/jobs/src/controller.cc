@@ -48,7 +48,8 @@ Controller::~Controller() {
 Result<JobInfo> Controller::Swap(const std::string& model_id) {
   const auto entry = deps_.catalog.Find(model_id);
   if (!entry) {
-    return Status::Error("unknown_model", "no model \"" + model_id + "\" in the catalog", "model");
+    return Status::Error(ErrorCode::kUnknownModel, "no model \"" + model_id + "\" in the catalog",
+                         "model");
   }
   std::lock_guard lock(mu_);
   return SwapLocked(*entry);
@@ -56,14 +57,15 @@ Result<JobInfo> Controller::Swap(const std::string& model_id) {
 
 Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
   if (BusyLocked(JobKind::kSwap, "")) {
-    return Status::Error("swap_running", "a swap is already running; wait for it or cancel it");
+    return Status::Error(ErrorCode::kSwapRunning,
+                         "a swap is already running; wait for it or cancel it");
   }
   const ConfigPtr config = deps_.config.Current();
   // Refused before any job or remote command: a model whose launch line the config forbids
   // (e.g. a stored --trust-remote-code without the operator's consent).
   const CommandBuilder builder(RemoteSettings::FromConfig(*config));
   if (auto launch = builder.Launch(LaunchSpecFor(entry.model, entry.overrides)); !launch.ok()) {
-    return Status::Error("conflict",
+    return Status::Error(ErrorCode::kConflict,
                          "\"" + entry.model.id + "\" cannot be launched: " +
                              launch.status().field() + ": " + launch.status().message(),
                          "model");
@@ -76,7 +78,8 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
   }
   const auto head = config->sparks.find(plan.head);
   if (head == config->sparks.end() || !head->second.host) {
-    return Status::Error("not_configured", plan.head + " has no host: configure the Sparks first");
+    return Status::Error(ErrorCode::kNotConfigured,
+                         plan.head + " has no host: configure the Sparks first");
   }
   plan.base_url = "http://" + config->VllmHttpHost().value_or(*head->second.host) + ":" +
                   std::to_string(config->vllm.port);
@@ -92,15 +95,17 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
   const ConfigPtr config = deps_.config.Current();
   if (service == "vllm") {
     if (action != "start" && action != "stop" && action != "restart") {
-      return Status::Error("invalid_field", "vLLM's actions are start, stop and restart", "action");
+      return Status::Error(ErrorCode::kInvalidField, "vLLM's actions are start, stop and restart",
+                           "action");
     }
-    // The served model is read before the lock: probes may take a moment.
-    const auto served = deps_.served_model();
-    const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
     std::lock_guard lock(mu_);
     if (BusyLocked(JobKind::kSwap, "")) {
-      return Status::Error("swap_running", "a swap is running; vLLM actions wait for it");
+      return Status::Error(ErrorCode::kSwapRunning, "a swap is running; vLLM actions wait for it");
     }
+    // Read under the lock that starts the job (a read that gates a mutation): no swap can end
+    // between what is served and the restart of it. served_model reads the poller's snapshot.
+    const auto served = deps_.served_model();
+    const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
     if (action == "stop") {
       const std::string head = config->vllm.spark;
       return StartLocked(JobKind::kService, "vllm", action,
@@ -112,7 +117,7 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
       if (auto last = LastModelLocked()) model = deps_.catalog.Find(*last);
     }
     if (!model) {
-      return Status::Error("conflict",
+      return Status::Error(ErrorCode::kConflict,
                            "vLLM serves no model of the catalog; start one with a swap");
     }
     return SwapLocked(*model);
@@ -120,27 +125,29 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
 
   const auto it = config->services.find(service);
   if (it == config->services.end()) {
-    return Status::Error("unknown_service", "no service \"" + service + "\"", "service");
+    return Status::Error(ErrorCode::kUnknownService, "no service \"" + service + "\"", "service");
   }
   const ServiceConfig& svc = it->second;
   if (action != "start" && action != "stop" && action != "restart" &&
       action != "fix-cache-ownership") {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          "actions are start, stop, restart and fix-cache-ownership", "action");
   }
   if (action == "fix-cache-ownership" && !svc.cache_dir) {
-    return Status::Error("not_configured", "services." + service +
-                                               ".cache_dir is not set: configure the cache "
-                                               "directory to fix its ownership");
+    return Status::Error(ErrorCode::kNotConfigured,
+                         "services." + service +
+                             ".cache_dir is not set: configure the cache "
+                             "directory to fix its ownership");
   }
   const auto spark = config->sparks.find(svc.spark);
   if (spark == config->sparks.end() || !spark->second.host) {
-    return Status::Error("not_configured", svc.spark + " (where " + service +
-                                               " runs) has no host: configure the Sparks first");
+    return Status::Error(
+        ErrorCode::kNotConfigured,
+        svc.spark + " (where " + service + " runs) has no host: configure the Sparks first");
   }
   std::lock_guard lock(mu_);
   if (BusyLocked(JobKind::kService, service)) {
-    return Status::Error("job_running", service + " already has a job running");
+    return Status::Error(ErrorCode::kJobRunning, service + " already has a job running");
   }
   ServicePlan plan{service, svc.spark, action, svc.container, svc.cache_dir};
   return StartLocked(JobKind::kService, service, action,
@@ -152,8 +159,8 @@ Status Controller::Cancel(const std::string& id) {
   for (auto& record : jobs_) {
     if (record->info.id != id) continue;
     if (IsFinished(record->info.state)) {
-      return Status::Error("conflict", "job " + id + " has already " +
-                                           std::string(JobStateName(record->info.state)));
+      return Status::Error(ErrorCode::kConflict, "job " + id + " has already " +
+                                                     std::string(JobStateName(record->info.state)));
     }
     record->cancel = true;
     if (record->remote) record->remote->Cancel();
@@ -161,7 +168,7 @@ Status Controller::Cancel(const std::string& id) {
     feed_.Bump();
     return Status::Ok();
   }
-  return Status::Error("not_found", "no job " + id);
+  return Status::Error(ErrorCode::kNotFound, "no job " + id);
 }
 
 std::vector<JobInfo> Controller::Jobs() const {
@@ -228,7 +235,7 @@ std::optional<std::string> Controller::LastModelLocked() const {
 
 Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::string action,
                                         Procedure procedure) {
-  if (stopping_) return Status::Error("overloaded", "spark-control is shutting down");
+  if (stopping_) return Status::Error(ErrorCode::kOverloaded, "spark-control is shutting down");
   ReapLocked();
   auto record = std::make_shared<Record>();
   record->info.id = "j" + std::to_string(next_id_++);
@@ -242,7 +249,7 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   // and its id could come again. Its id is not handed out again either way.
   if (Status s = journal_.Record(record->info); !s.ok()) {
     Log(LogLevel::kWarn, "jobs.jsonl: " + s.message());
-    return Status::Error("storage_failed",
+    return Status::Error(ErrorCode::kStorageFailed,
                          "the job could not be recorded, so it was not started: " + s.message());
   }
   jobs_.push_back(record);
@@ -254,30 +261,30 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
 
 void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure) {
   Context ctx(*this, record, deps_.config.Current());
-  Status result = Status::Error("engine_failed", "the job stopped unexpectedly");
+  Status result = Status::Error(ErrorCode::kEngineFailed, "the job stopped unexpectedly");
   try {
     result = procedure(ctx);
   } catch (const std::exception& e) {
-    result = Status::Error("engine_failed", std::string("internal error: ") + e.what());
+    result = Status::Error(ErrorCode::kEngineFailed, std::string("internal error: ") + e.what());
   }
   std::lock_guard lock(mu_);
   JobInfo& info = record->info;
   if (stopping_ && !result.ok()) {
     // Shutting down is not the user's cancel: the remote side may still be working.
-    result = Status::Error("interrupted",
+    result = Status::Error(ErrorCode::kInterrupted,
                            "spark-control stopped while this job ran; check the cluster's state "
                            "before retrying");
   } else if (record->cancel && !result.ok()) {
-    result = Status::Error("cancelled", "cancelled by the user");
+    result = Status::Error(ErrorCode::kCancelled, "cancelled by the user");
   }
-  info.state = result.ok()                    ? JobState::kSucceeded
-               : result.code() == "cancelled" ? JobState::kCancelled
-                                              : JobState::kFailed;
+  info.state = result.ok()                              ? JobState::kSucceeded
+               : result.code() == ErrorCode::kCancelled ? JobState::kCancelled
+                                                        : JobState::kFailed;
   info.ended_at = deps_.clock.WallNow();
   if (!result.ok()) {
     record->log.Append(*info.ended_at, LogStream::kSystem, result.message());
-    info.error =
-        JobError{result.code(), result.message(), record->log.Tail(kLogTail), record->fingerprint};
+    info.error = JobError{std::string(result.code_name()), result.message(),
+                          record->log.Tail(kLogTail), record->fingerprint};
   }
   if (info.kind == JobKind::kSwap) {
     ++stats_.swaps[std::string(JobStateName(info.state))];

@@ -41,7 +41,8 @@ std::shared_ptr<RemoteRun> Controller::Context::Start(RemoteCommand command, boo
   std::lock_guard lock(owner_.mu_);
   if (record_->cancel && (!cleanup || owner_.stopping_)) {
     auto run = std::make_shared<RemoteRun>();
-    run->Finish(RemoteOutcome::Failed(Status::Error("cancelled", "cancelled by the user")));
+    run->Finish(
+        RemoteOutcome::Failed(Status::Error(ErrorCode::kCancelled, "cancelled by the user")));
     return run;
   }
   // Starting under the lock orders it with Cancel: a cancel either sees this run or came
@@ -57,8 +58,8 @@ Status Controller::Context::Failure(const RemoteOutcome& outcome, std::string_vi
     record_->fingerprint = outcome.fingerprint;
   }
   const Status& s = outcome.status;
-  if (s.code() == "cancelled") return s;
-  return Status::Error(s.code(), std::string(what) + ": " + s.message());
+  if (s.code() == ErrorCode::kCancelled) return s;
+  return Status::Error(*s.code(), std::string(what) + ": " + s.message());
 }
 
 }  // namespace spark

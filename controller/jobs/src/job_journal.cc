@@ -22,6 +22,11 @@ std::string RecordId(const nlohmann::json& record) {
   return it != record.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// One line of jobs.jsonl; a remote's invalid UTF-8 in a message becomes U+FFFD, never a throw.
+std::string JobLine(const JobInfo& job) {
+  return EncodeJob(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
@@ -30,7 +35,7 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   size_t skipped = 0;
   // Beyond the default read cap: the file is compacted only at start, so a long run grows it.
   auto stored = ReadFile(path, uint64_t{256} << 20);
-  if (!stored.ok() && stored.status().code() != "not_found") {
+  if (!stored.ok() && stored.status().code() != ErrorCode::kNotFound) {
     // Without the history, the next id is unknown: recording (and so starting) jobs is refused
     // rather than handing out an id that may already exist.
     notes_.push_back("job history cannot be read, so no job can start: " +
@@ -62,7 +67,7 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
     if (IsFinished(job.state)) continue;
     job.state = JobState::kFailed;
     job.ended_at = now;
-    job.error = JobError{"interrupted",
+    job.error = JobError{std::string(ErrorCodeName(ErrorCode::kInterrupted)),
                          "spark-control stopped while this job ran; check the cluster's state "
                          "before retrying",
                          job.error ? job.error->log_tail : std::vector<std::string>{}, ""};
@@ -74,7 +79,7 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > kCompactBytes) {
     std::string text;
-    for (const auto& job : history_) text += EncodeJob(job).dump() + "\n";
+    for (const auto& job : history_) text += JobLine(job) + "\n";
     if (Status s = WriteFileAtomic(path, text); !s.ok()) notes_.push_back(s.message());
     interrupted.clear();  // already written in their final state
   }
@@ -90,12 +95,12 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
 
 Status JobJournal::Record(const JobInfo& job) {
   if (!file_.is_open()) {
-    return Status::Error("storage_failed", path_.string() + " is not open for writing");
+    return Status::Error(ErrorCode::kStorageFailed, path_.string() + " is not open for writing");
   }
-  const Status s =
-      file_.Append(EncodeJob(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const Status s = file_.Append(JobLine(job));
   if (s.ok()) return s;
-  return Status::Error("storage_failed", "cannot record job " + job.id + ": " + s.message());
+  return Status::Error(ErrorCode::kStorageFailed,
+                       "cannot record job " + job.id + ": " + s.message());
 }
 
 }  // namespace spark

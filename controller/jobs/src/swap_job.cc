@@ -130,7 +130,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   // show up, and a Spark clock that is off by an hour cannot hide its lines.
   const SteadyTime launch_began = ctx.clock().Now();
   auto [launched, launch_lines] = RunCollect(ctx, {plan.head, launch->line, launch->timeout, {}});
-  if (launched.status.code() == "ssh_unreachable") {
+  if (launched.status.code() == ErrorCode::kSshUnreachable) {
     // The link dropped around the launch, which detaches on the Spark: what runs there now
     // (asked over a new session) says whether it was dispatched.
     ctx.System("lost the SSH link during the launch: " + launched.status.message() +
@@ -142,14 +142,14 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
     launched = RemoteOutcome{};
   }
   if (AnyLineContains(launch_lines, "already running. Skipping launch")) {
-    return Status::Error("remote_command_failed",
+    return Status::Error(ErrorCode::kRemoteCommandFailed,
                          "launch-cluster.sh found containers still running after the stop and "
                          "skipped the launch; stop them on the Sparks and retry");
   }
   if (!launched.status.ok()) {
     if (launched.exit_code && (AnyLineContains(launch_lines, "Usage") ||
                                AnyLineContains(launch_lines, "nknown option"))) {
-      return Status::Error("remote_command_failed",
+      return Status::Error(ErrorCode::kRemoteCommandFailed,
                            "this spark-vllm-docker checkout cannot launch in daemon mode "
                            "(-d with exec, added 2026-02-26): apply the spark-vllm-docker update "
                            "and retry");
@@ -225,17 +225,17 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
     if (ctx.cancelled()) {
       end_follow();
       StopAfterFailure(ctx, builder, plan.head);
-      return Status::Error("cancelled", "cancelled by the user; vLLM was stopped");
+      return Status::Error(ErrorCode::kCancelled, "cancelled by the user; vLLM was stopped");
     }
     if (!fatal.empty()) {
       end_follow();
-      return Status::Error("engine_failed", "vLLM failed to start: " + fatal);
+      return Status::Error(ErrorCode::kEngineFailed, "vLLM failed to start: " + fatal);
     }
     if (ready && now >= next_check) {
       if (Serving(*http, plan.base_url, model.ServedName())) break;
       next_check = now + ctx.deps().ready_check_interval;
     }
-    if (ended && ended->status.code() == "ssh_unreachable") {
+    if (ended && ended->status.code() == ErrorCode::kSshUnreachable) {
       // The launch is detached: vLLM goes on loading without us. Follow its log again over a
       // new session (the API alone decides once it logged start-up); the link's outage does
       // not count as a silent log.
@@ -257,12 +257,12 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
         std::this_thread::sleep_for(milliseconds(200));
       }
     } else if (ended) {
-      if (!ended->status.ok() && ended->status.code() != "remote_command_failed" &&
-          ended->status.code() != "timeout") {
+      if (!ended->status.ok() && ended->status.code() != ErrorCode::kRemoteCommandFailed &&
+          ended->status.code() != ErrorCode::kTimeout) {
         return ctx.Failure(*ended, "following the vLLM log on " + plan.head);
       }
       if (!ready) {
-        return Status::Error("engine_failed",
+        return Status::Error(ErrorCode::kEngineFailed,
                              "the vLLM container stopped before it was ready (see the log)");
       }
       // The log ended after start-up (container restarted?): keep checking the API until
@@ -273,7 +273,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
       end_follow();
       StopAfterFailure(ctx, builder, plan.head);
       return Status::Error(
-          "silent_log",
+          ErrorCode::kSilentLog,
           "vLLM printed nothing for " +
               std::to_string(std::chrono::duration_cast<seconds>(plan.silent).count()) +
               " s; it was stopped");
@@ -281,7 +281,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
     if (now >= deadline) {
       end_follow();
       StopAfterFailure(ctx, builder, plan.head);
-      return Status::Error("timeout",
+      return Status::Error(ErrorCode::kTimeout,
                            std::string(ready ? "vLLM logged start-up but its API did not serve "
                                              : "vLLM was not ready ") +
                                model.ServedName() + " within the swap timeout; it was stopped");

@@ -24,7 +24,7 @@ Status CheckServedName(std::string_view name) {
   });
   if (name.empty() || name.size() > 256 || name[0] == '-' || control) {
     return Status::Error(
-        "invalid_field",
+        ErrorCode::kInvalidField,
         "the served name must be 1–256 printable characters and not start with '-'", "served_name");
   }
   return Status::Ok();
@@ -133,7 +133,7 @@ Result<RemoteCommandLine> CommandBuilder::Container(ContainerAction action,
 
 Result<RemoteCommandLine> CommandBuilder::ChownCache(std::string_view dir, Duration timeout) const {
   if (Status s = ValidateChownDir(dir); !s.ok()) {
-    return Status::Error(s.code(), s.message(), "cache_dir");
+    return Status::Error(*s.code(), s.message(), "cache_dir");
   }
   return RemoteCommandLine{TimeoutPrefix(timeout) + "chown -R 1000:1000 " + ShellQuotePath(dir),
                            timeout};
@@ -151,8 +151,8 @@ std::string CommandBuilder::ReportSession(std::string_view command_line) {
 
 Result<RemoteCommandLine> CommandBuilder::KillSession(long session_id) {
   if (session_id <= 1) {
-    return Status::Error("invalid_field", "refusing to kill session " + std::to_string(session_id),
-                         "session_id");
+    return Status::Error(ErrorCode::kInvalidField,
+                         "refusing to kill session " + std::to_string(session_id), "session_id");
   }
   const Duration timeout = std::chrono::seconds(10);
   return RemoteCommandLine{TimeoutPrefix(timeout) + "pkill -KILL -s " + std::to_string(session_id),

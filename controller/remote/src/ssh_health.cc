@@ -3,20 +3,29 @@
 namespace spark {
 
 void SshHealth::Record(const std::string& spark, const RemoteOutcome& outcome) {
-  const std::string& code = outcome.status.code();
-  const bool reached = outcome.status.ok() || code == "remote_command_failed";
-  const bool down = code == "ssh_unreachable" || code == "ssh_auth_failed" ||
-                    code == "host_key_unknown" || code == "host_key_mismatch" ||
-                    code == "not_configured";
+  const std::optional<ErrorCode> code = outcome.status.code();
+  const bool reached = outcome.status.ok() || code == ErrorCode::kRemoteCommandFailed;
+  const bool down = code == ErrorCode::kSshUnreachable || code == ErrorCode::kSshAuthFailed ||
+                    code == ErrorCode::kHostKeyUnknown || code == ErrorCode::kHostKeyMismatch ||
+                    code == ErrorCode::kNotConfigured;
   if (!reached && !down) return;
-  std::lock_guard lock(mu_);
-  ++version_;
-  SparkSshState& state = sparks_[spark];
-  state.up = reached;
-  state.code = reached ? "" : code;
-  state.message = reached ? "" : outcome.status.message();
-  state.fingerprint = reached ? "" : outcome.fingerprint;
-  if (reached) state.durations.Observe(std::chrono::duration<double>(outcome.duration).count());
+  bool shown_changed = false;
+  {
+    std::lock_guard lock(mu_);
+    ++version_;
+    SparkSshState& state = sparks_[spark];
+    const std::string code_name = reached ? "" : std::string(outcome.status.code_name());
+    const std::string message = reached ? "" : outcome.status.message();
+    const std::string fingerprint = reached ? "" : outcome.fingerprint;
+    shown_changed = state.up != reached || state.code != code_name || state.message != message ||
+                    state.fingerprint != fingerprint;
+    state.up = reached;
+    state.code = code_name;
+    state.message = message;
+    state.fingerprint = fingerprint;
+    if (reached) state.durations.Observe(std::chrono::duration<double>(outcome.duration).count());
+  }
+  if (shown_changed) feed_.Bump();
 }
 
 std::map<std::string, SparkSshState> SshHealth::Snapshot() const {

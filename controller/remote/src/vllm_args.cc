@@ -94,7 +94,8 @@ bool IsNumber(std::string_view s) {
 }
 
 Status InvalidArg(size_t index, std::string message) {
-  return Status::Error("invalid_field", std::move(message), "args[" + std::to_string(index) + "]");
+  return Status::Error(ErrorCode::kInvalidField, std::move(message),
+                       "args[" + std::to_string(index) + "]");
 }
 
 }  // namespace
@@ -124,7 +125,7 @@ Result<std::vector<std::string>> TokenizeArgs(std::string_view text) {
     }
   }
   if (quote != 0) {
-    return Status::Error("invalid_field",
+    return Status::Error(ErrorCode::kInvalidField,
                          std::string("unterminated ") + quote + " in the vLLM args", "args");
   }
   if (in_word) words.push_back(std::move(current));

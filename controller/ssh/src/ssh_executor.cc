@@ -88,12 +88,12 @@ std::shared_ptr<ssh::SparkWorker> SshExecutor::WorkerFor(const std::string& spar
   std::lock_guard lock(mu_);
   const auto known = settings_.sparks.find(spark);
   if (known == settings_.sparks.end()) {
-    error = Status::Error("not_found", "no Spark named \"" + spark + "\"");
+    error = Status::Error(ErrorCode::kNotFound, "no Spark named \"" + spark + "\"");
     return nullptr;
   }
   if (!known->second) {
-    error =
-        Status::Error("not_configured", spark + " has no SSH host configured (Configure Sparks)");
+    error = Status::Error(ErrorCode::kNotConfigured,
+                          spark + " has no SSH host configured (Configure Sparks)");
     return nullptr;
   }
   return workers_.at(spark);

@@ -154,8 +154,8 @@ Status GenerateKey(const std::filesystem::path& key) {
   }
   std::string pattern = (dir / ".keygen-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
-    return Status::Error("storage_failed", "cannot create a temp dir in " + dir.string() + ": " +
-                                               std::strerror(errno));
+    return Status::Error(ErrorCode::kStorageFailed, "cannot create a temp dir in " + dir.string() +
+                                                        ": " + std::strerror(errno));
   }
   const std::filesystem::path tmp_dir = pattern;
   const auto tmp_key = tmp_dir / key.filename();
@@ -164,19 +164,19 @@ Status GenerateKey(const std::filesystem::path& key) {
   Status status = Status::Ok();
   if (run.exit_code == -1) {
     status =
-        Status::Error("storage_failed",
+        Status::Error(ErrorCode::kStorageFailed,
                       "cannot run ssh-keygen (install the openssh-client package): " + run.output);
   } else if (run.exit_code != 0) {
-    status =
-        Status::Error("storage_failed", "ssh-keygen failed (exit " + std::to_string(run.exit_code) +
-                                            "): " + run.output);
+    status = Status::Error(
+        ErrorCode::kStorageFailed,
+        "ssh-keygen failed (exit " + std::to_string(run.exit_code) + "): " + run.output);
   } else {
     chmod(tmp_key.c_str(), 0600);
     std::filesystem::rename(tmp_key.string() + ".pub", key.string() + ".pub", ec);
     if (!ec)
       std::filesystem::rename(tmp_key, key, ec);  // last: the private key's presence means done
     if (ec)
-      status = Status::Error("storage_failed",
+      status = Status::Error(ErrorCode::kStorageFailed,
                              "cannot move the new key into " + dir.string() + ": " + ec.message());
     const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -199,13 +199,13 @@ Status StoreKnownHostKey(const std::filesystem::path& known_hosts, std::string_v
   const std::string type = BlobKeyType(key_blob);
   if (type.empty() || host_name.empty() ||
       host_name.find_first_of(" \t\r\n") != std::string::npos) {
-    return Status::Error("invalid_field", "not a host key for known_hosts");
+    return Status::Error(ErrorCode::kInvalidField, "not a host key for known_hosts");
   }
   static std::mutex file_mu;  // every known_hosts write of the process, one at a time
   std::lock_guard lock(file_mu);
   auto old = ReadFile(known_hosts);
-  if (!old.ok() && old.status().code() != "not_found") {
-    return Status::Error("storage_failed", old.status().message());
+  if (!old.ok() && old.status().code() != ErrorCode::kNotFound) {
+    return Status::Error(ErrorCode::kStorageFailed, old.status().message());
   }
   std::string text;
   if (old.ok()) {
@@ -223,7 +223,8 @@ Status StoreKnownHostKey(const std::filesystem::path& known_hosts, std::string_v
           " spark-control\n";
   Status s = EnsureDirectory(known_hosts.parent_path());
   if (s.ok()) s = WriteFileAtomic(known_hosts, text);
-  if (!s.ok()) return Status::Error("storage_failed", "cannot store the host key: " + s.message());
+  if (!s.ok())
+    return Status::Error(ErrorCode::kStorageFailed, "cannot store the host key: " + s.message());
   return Status::Ok();
 }
 
@@ -241,15 +242,15 @@ Result<std::string> PublicKeyFingerprint(std::string_view line) {
       return FormatSha256Fingerprint(Sha256(*blob));
     }
   }
-  return Status::Error("invalid_field", "not a public key line (\"TYPE BASE64 [comment]\")",
-                       "ssh.key_path");
+  return Status::Error(ErrorCode::kInvalidField,
+                       "not a public key line (\"TYPE BASE64 [comment]\")", "ssh.key_path");
 }
 
 Result<SshIdentity> LoadSshIdentity(const std::filesystem::path& private_key) {
   auto text = ReadFile(private_key);
   if (!text.ok()) {
     return Status::Error(
-        "not_found",
+        ErrorCode::kNotFound,
         "SSH key " + private_key.string() + " cannot be read: " + text.status().message(),
         "ssh.key_path");
   }
@@ -263,7 +264,7 @@ Result<SshIdentity> LoadSshIdentity(const std::filesystem::path& private_key) {
     id.public_key = BlobKeyType(*blob) + " " + Base64Encode(*blob, /*pad=*/true);
   } else {
     return Status::Error(
-        "invalid_field",
+        ErrorCode::kInvalidField,
         "cannot tell the public key of " + private_key.string() +
             ": keep its .pub next to it or use an OpenSSH-format key (ssh-keygen -t ed25519)",
         "ssh.key_path");

@@ -133,7 +133,7 @@ Result<std::unique_ptr<SshConnection>> SshConnection::Open(const std::string& ho
   std::string error;
   const auto addresses = Resolve(host, port, error);
   if (addresses.empty()) {
-    return Status::Error("ssh_unreachable", "cannot resolve " + host + ": " + error);
+    return Status::Error(ErrorCode::kSshUnreachable, "cannot resolve " + host + ": " + error);
   }
   for (const auto& address : addresses) {
     const auto* sa = reinterpret_cast<const sockaddr*>(address.data());
@@ -149,7 +149,7 @@ Result<std::unique_ptr<SshConnection>> SshConnection::Open(const std::string& ho
     }
     conn->fd_ = fd;
     if (Status s = conn->WaitForSocket(deadline, interrupt, "connect"); !s.ok()) {
-      if (s.code() == "cancelled") return s;
+      if (s.code() == ErrorCode::kCancelled) return s;
       error = "no answer in time";
       close(fd);
       conn->fd_ = -1;
@@ -167,7 +167,8 @@ Result<std::unique_ptr<SshConnection>> SshConnection::Open(const std::string& ho
     break;
   }
   if (conn->fd_ < 0) {
-    return Status::Error("ssh_unreachable", "cannot connect to " + conn->Where() + ": " + error);
+    return Status::Error(ErrorCode::kSshUnreachable,
+                         "cannot connect to " + conn->Where() + ": " + error);
   }
   const int one = 1;
   setsockopt(conn->fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -181,7 +182,7 @@ Result<std::unique_ptr<SshConnection>> SshConnection::Open(const std::string& ho
 Status SshConnection::Handshake(SteadyTime deadline, const Interrupt& interrupt) {
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (session_ == nullptr)
-    return Status::Error("ssh_unreachable", "libssh2 could not create a session");
+    return Status::Error(ErrorCode::kSshUnreachable, "libssh2 could not create a session");
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
                                reinterpret_cast<void*>(&SshConnection::Receive));
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_SEND,
@@ -196,7 +197,7 @@ Status SshConnection::Handshake(SteadyTime deadline, const Interrupt& interrupt)
     if (Status s = WaitForSocket(deadline, interrupt, "SSH handshake"); !s.ok()) return s;
   }
   if (rc != 0) {
-    return Status::Error("ssh_unreachable",
+    return Status::Error(ErrorCode::kSshUnreachable,
                          "SSH handshake with " + Where() + " failed: " + LastError());
   }
   size_t len = 0;
@@ -204,7 +205,7 @@ Status SshConnection::Handshake(SteadyTime deadline, const Interrupt& interrupt)
   const char* key = libssh2_session_hostkey(session_, &len, &type);
   const char* hash = libssh2_hostkey_hash(session_, LIBSSH2_HOSTKEY_HASH_SHA256);
   if (key == nullptr || hash == nullptr) {
-    return Status::Error("ssh_unreachable", Where() + " sent no usable host key");
+    return Status::Error(ErrorCode::kSshUnreachable, Where() + " sent no usable host key");
   }
   host_key_.blob.assign(key, len);
   host_key_.type = type;
@@ -227,13 +228,14 @@ Status SshConnection::WaitForSocket(SteadyTime deadline, const Interrupt& interr
                                     const std::string& step) const {
   while (true) {
     const int ms = PollMillis(deadline);
-    if (ms <= 0) return Status::Error("ssh_unreachable", step + " with " + Where() + " timed out");
+    if (ms <= 0)
+      return Status::Error(ErrorCode::kSshUnreachable, step + " with " + Where() + " timed out");
     pollfd fds[2] = {{fd_, session_ == nullptr ? short{POLLOUT} : PollEvents(), 0},
                      {interrupt.wake_fd, POLLIN, 0}};
     const int n = poll(fds, interrupt.wake_fd >= 0 ? 2 : 1, ms);
     if (n < 0 && errno == EINTR) continue;
     if (n > 0 && fds[1].revents != 0 && interrupt.on_wake && interrupt.on_wake()) {
-      return Status::Error("cancelled", step + " with " + Where() + " was abandoned");
+      return Status::Error(ErrorCode::kCancelled, step + " with " + Where() + " was abandoned");
     }
     if (n > 0 && fds[0].revents != 0) return Status::Ok();
   }
@@ -283,14 +285,14 @@ Status SshConnection::VerifyHostKey(const std::filesystem::path& known_hosts) co
   if (check == LIBSSH2_KNOWNHOST_CHECK_MATCH) return Status::Ok();
   if (check == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
     return Status::Error(
-        "host_key_mismatch",
+        ErrorCode::kHostKeyMismatch,
         "the host key of " + Where() + " changed: it now presents " + presented +
             ", not the key in known_hosts. If the Spark was reinstalled or its host keys "
             "regenerated, check the new fingerprint on the Spark (ssh-keygen -lf "
             "/etc/ssh/ssh_host_*_key.pub) and confirm it; otherwise someone may be "
             "intercepting the connection.");
   }
-  return Status::Error("host_key_unknown",
+  return Status::Error(ErrorCode::kHostKeyUnknown,
                        "first connection to " + Where() + ": it presents " + presented +
                            ". Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_" +
                            (host_key_.type_name == "ED25519" ? "ed25519"
@@ -308,7 +310,8 @@ Status SshConnection::Authenticate(const std::string& user, const std::filesyste
   // libssh2 opens the key by name and reads it without bound: a FIFO would block the worker
   // and /dev/zero never ends. Only a regular file of a sane size gets that far.
   if (Status usable = CheckRegularFile(key); !usable.ok()) {
-    return Status::Error("ssh_auth_failed", "the SSH key cannot be used: " + usable.message());
+    return Status::Error(ErrorCode::kSshAuthFailed,
+                         "the SSH key cannot be used: " + usable.message());
   }
   int rc = 0;
   while ((rc = libssh2_userauth_publickey_fromfile_ex(
@@ -319,19 +322,19 @@ Status SshConnection::Authenticate(const std::string& user, const std::filesyste
   if (rc == 0) return Status::Ok();
   const std::string login = user + "@" + Where();
   if (rc == LIBSSH2_ERROR_FILE) {
-    return Status::Error("ssh_auth_failed", "cannot use the SSH key " + key.string() +
-                                                " (unreadable, encrypted or "
-                                                "an unsupported format): " +
-                                                LastError());
+    return Status::Error(ErrorCode::kSshAuthFailed, "cannot use the SSH key " + key.string() +
+                                                        " (unreadable, encrypted or "
+                                                        "an unsupported format): " +
+                                                        LastError());
   }
   if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED && rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
       rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
-    return Status::Error("ssh_unreachable",
+    return Status::Error(ErrorCode::kSshUnreachable,
                          "authentication with " + Where() + " failed: " + LastError());
   }
   if (SshKeyType(key) == "ssh-rsa") {
     return Status::Error(
-        "ssh_auth_failed",
+        ErrorCode::kSshAuthFailed,
         login + " refused the RSA key " + key.string() +
             ": libssh2 1.10 signs RSA keys only with SHA-1 (ssh-rsa), which OpenSSH 8.8 and later "
             "reject "
@@ -340,10 +343,11 @@ Status SshConnection::Authenticate(const std::string& user, const std::filesyste
             "use the key spark-control generated (GET /api/ssh/public-key shows the line for "
             "~/.ssh/authorized_keys on the Spark), or create one with `ssh-keygen -t ed25519`.");
   }
-  return Status::Error("ssh_auth_failed", login + " refused the key " + key.string() +
-                                              ". Add its public key (GET /api/ssh/public-key) "
-                                              "to ~/.ssh/authorized_keys of " +
-                                              user + " on the Spark.");
+  return Status::Error(ErrorCode::kSshAuthFailed,
+                       login + " refused the key " + key.string() +
+                           ". Add its public key (GET /api/ssh/public-key) "
+                           "to ~/.ssh/authorized_keys of " +
+                           user + " on the Spark.");
 }
 
 }  // namespace spark::ssh

@@ -45,8 +45,8 @@ std::shared_ptr<RemoteRun> SparkWorker::Start(RemoteCommand command) {
   {
     std::lock_guard lock(mu_);
     if (stop_) {
-      run->Finish(
-          RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+      run->Finish(RemoteOutcome::Failed(
+          Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
       return run;
     }
     incoming_.push_back(std::move(job));
@@ -62,14 +62,14 @@ Status SparkWorker::ConfirmHostKey(const std::string& fingerprint, Duration time
   auto result = confirm->result.get_future();
   {
     std::lock_guard lock(mu_);
-    if (stop_) return Status::Error("cancelled", "spark-control is shutting down");
+    if (stop_) return Status::Error(ErrorCode::kCancelled, "spark-control is shutting down");
     incoming_confirms_.push_back(confirm);
   }
   wake_->Notify();
   // The worker gives up at the same deadline; a connection it is still opening for a command
   // may hold the answer longer, which the caller must not wait for.
   if (result.wait_for(timeout) != std::future_status::ready) {
-    return Status::Error("ssh_unreachable",
+    return Status::Error(ErrorCode::kSshUnreachable,
                          spark_ + " did not answer within " + SecondsText(timeout) + " s");
   }
   return result.get();
@@ -133,16 +133,17 @@ bool SparkWorker::TakeIncoming() {
   }
   for (auto& job : jobs) {
     if (!settings_.login) {
-      Finish(*job,
-             RemoteOutcome::Failed(Status::Error(
-                 "not_configured", spark_ + " has no SSH host configured (Configure Sparks)")));
+      Finish(*job, RemoteOutcome::Failed(
+                       Status::Error(ErrorCode::kNotConfigured,
+                                     spark_ + " has no SSH host configured (Configure Sparks)")));
       continue;
     }
     queued_.push_back(std::move(job));
   }
   if (!settings_.login) {
     for (auto& c : confirms_)
-      c->result.set_value(Status::Error("not_configured", spark_ + " has no SSH host configured"));
+      c->result.set_value(
+          Status::Error(ErrorCode::kNotConfigured, spark_ + " has no SSH host configured"));
     confirms_.clear();
   }
   return true;
@@ -152,11 +153,12 @@ void SparkWorker::ExpireJobs(SteadyTime now) {
   for (auto it = queued_.begin(); it != queued_.end();) {
     Job& job = **it;
     if (!job.internal() && job.run->cancel_requested()) {
-      Finish(job, RemoteOutcome::Failed(Status::Error("cancelled", "cancelled before it started")));
-    } else if (now >= job.deadline) {
       Finish(job, RemoteOutcome::Failed(
-                      Status::Error("timeout", "no SSH channel to " + spark_ + " within " +
-                                                   SecondsText(job.command.timeout) + " s")));
+                      Status::Error(ErrorCode::kCancelled, "cancelled before it started")));
+    } else if (now >= job.deadline) {
+      Finish(job, RemoteOutcome::Failed(Status::Error(
+                      ErrorCode::kTimeout, "no SSH channel to " + spark_ + " within " +
+                                               SecondsText(job.command.timeout) + " s")));
     } else {
       ++it;
       continue;
@@ -170,11 +172,12 @@ void SparkWorker::ExpireJobs(SteadyTime now) {
       continue;
     }
     if (!job->internal() && job->run->cancel_requested()) {
-      Abort(*job, Status::Error("cancelled", "cancelled; the remote command was stopped"));
-    } else if (now >= job->deadline) {
       Abort(*job,
-            Status::Error("timeout", "the command on " + spark_ + " did not finish within " +
-                                         SecondsText(job->command.timeout) + " s; it was stopped"));
+            Status::Error(ErrorCode::kCancelled, "cancelled; the remote command was stopped"));
+    } else if (now >= job->deadline) {
+      Abort(*job, Status::Error(ErrorCode::kTimeout,
+                                "the command on " + spark_ + " did not finish within " +
+                                    SecondsText(job->command.timeout) + " s; it was stopped"));
     }
   }
   // A session that never reports or closes what was stopped would keep those channels (and
@@ -239,9 +242,9 @@ void SparkWorker::Connect() {
     Status host_ok = conn->VerifyHostKey(settings_.known_hosts);
     for (auto& c : confirms_) {
       if (c->fingerprint != key.fingerprint) {
-        c->result.set_value(Status::Error("conflict", spark_ + " presents " + key.type_name +
-                                                          " key " + key.fingerprint + ", not " +
-                                                          c->fingerprint));
+        c->result.set_value(
+            Status::Error(ErrorCode::kConflict, spark_ + " presents " + key.type_name + " key " +
+                                                    key.fingerprint + ", not " + c->fingerprint));
       } else if (host_ok.ok()) {
         c->result.set_value(Status::Ok());
       } else {
@@ -274,7 +277,8 @@ void SparkWorker::Connect() {
     Log(LogLevel::kInfo, spark_ + ": connected to " + login.user + "@" + conn_->Where());
     return;
   }
-  if (failure.status.code() == "cancelled") return;  // abandoned for a stop or new settings
+  if (failure.status.code() == ErrorCode::kCancelled)
+    return;  // abandoned for a stop or new settings
   backoff_ = backoff_ == Duration{} ? Duration(std::chrono::seconds(1))
                                     : std::min<Duration>(backoff_ * 2, settings_.max_backoff);
   next_attempt_ = steady_clock::now() + backoff_;
@@ -283,7 +287,7 @@ void SparkWorker::Connect() {
                         last_error_->status.message() == failure.status.message();
   last_error_ = failure;
   Log(repeated ? LogLevel::kDebug : LogLevel::kWarn,
-      spark_ + ": " + failure.status.code() + ": " + failure.status.message());
+      spark_ + ": " + std::string(failure.status.code_name()) + ": " + failure.status.message());
   FailQueued(failure, SteadyTime::max());
 }
 
@@ -291,11 +295,11 @@ void SparkWorker::ResolveConfirms() {
   if (!conn_) return;
   const HostKey& key = conn_->host_key();
   for (auto& c : confirms_) {
-    c->result.set_value(c->fingerprint == key.fingerprint
-                            ? Status::Ok()
-                            : Status::Error("conflict", spark_ + " presents " + key.type_name +
-                                                            " key " + key.fingerprint + ", not " +
-                                                            c->fingerprint));
+    c->result.set_value(
+        c->fingerprint == key.fingerprint
+            ? Status::Ok()
+            : Status::Error(ErrorCode::kConflict, spark_ + " presents " + key.type_name + " key " +
+                                                      key.fingerprint + ", not " + c->fingerprint));
   }
   confirms_.clear();
 }
@@ -341,7 +345,7 @@ void SparkWorker::DropConnection(const std::string& why) {
       queued_.push_front(std::move(job));
       continue;
     }
-    Finish(*job, RemoteOutcome::Failed(Status::Error("ssh_unreachable", message)));
+    Finish(*job, RemoteOutcome::Failed(Status::Error(ErrorCode::kSshUnreachable, message)));
   }
   active_.clear();
   std::erase_if(queued_, [](const auto& j) { return j->internal(); });
@@ -395,24 +399,24 @@ void SparkWorker::WaitForWork() {
 
 void SparkWorker::Shutdown() {
   for (auto& job : queued_)
-    Finish(*job,
-           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+    Finish(*job, RemoteOutcome::Failed(
+                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
   for (auto& job : active_)
-    Finish(*job,
-           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+    Finish(*job, RemoteOutcome::Failed(
+                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
   queued_.clear();
   if (conn_) shutdown(conn_->fd(), SHUT_RDWR);
   active_.clear();  // frees channels before the session
   conn_.reset();
   std::lock_guard lock(mu_);
   for (auto& job : incoming_)
-    Finish(*job,
-           RemoteOutcome::Failed(Status::Error("cancelled", "spark-control is shutting down")));
+    Finish(*job, RemoteOutcome::Failed(
+                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
   incoming_.clear();
   for (auto& c : confirms_)
-    c->result.set_value(Status::Error("cancelled", "spark-control is shutting down"));
+    c->result.set_value(Status::Error(ErrorCode::kCancelled, "spark-control is shutting down"));
   for (auto& c : incoming_confirms_)
-    c->result.set_value(Status::Error("cancelled", "spark-control is shutting down"));
+    c->result.set_value(Status::Error(ErrorCode::kCancelled, "spark-control is shutting down"));
 }
 
 std::string SparkWorker::Describe(const Job& job) const {

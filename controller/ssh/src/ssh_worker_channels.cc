@@ -100,7 +100,7 @@ SparkWorker::Step SparkWorker::Advance(Job& job) {
         opener_ = nullptr;
         if (!ChannelOnlyError(rc)) return Step::kSessionLost;
         Finish(job, RemoteOutcome::Failed(Status::Error(
-                        "remote_command_failed",
+                        ErrorCode::kRemoteCommandFailed,
                         spark_ + " refused a new SSH channel: " + conn_->LastError())));
         job.phase = Phase::kDone;
         return Step::kProgress;
@@ -116,7 +116,7 @@ SparkWorker::Step SparkWorker::Advance(Job& job) {
       if (rc != 0 && !ChannelOnlyError(rc)) return Step::kSessionLost;
       if (rc != 0) {
         Finish(job, RemoteOutcome::Failed(Status::Error(
-                        "remote_command_failed",
+                        ErrorCode::kRemoteCommandFailed,
                         spark_ + " refused to run " + Describe(job) + ": " + conn_->LastError())));
         job.phase = Phase::kClosing;
       } else {
@@ -154,7 +154,7 @@ SparkWorker::Step SparkWorker::ReadOutput(Job& job) {
       if (n == LIBSSH2_ERROR_EAGAIN || n == 0) break;
       if (n < 0) {
         if (!ChannelOnlyError(static_cast<int>(n))) return Step::kSessionLost;
-        Finish(job, RemoteOutcome::Failed(Status::Error("remote_command_failed",
+        Finish(job, RemoteOutcome::Failed(Status::Error(ErrorCode::kRemoteCommandFailed,
                                                         "reading the output of " + Describe(job) +
                                                             " failed: " + conn_->LastError())));
         job.phase = Phase::kClosing;
@@ -201,14 +201,14 @@ void SparkWorker::Complete(Job& job) {
   if (signal != nullptr) {
     outcome.exit_signal.assign(signal, signal_len);
     libssh2_free(conn_->session(), signal);
-    outcome.status = Status::Error("remote_command_failed",
+    outcome.status = Status::Error(ErrorCode::kRemoteCommandFailed,
                                    Describe(job) + " was killed by signal " + outcome.exit_signal);
   } else {
     outcome.exit_code = libssh2_channel_get_exit_status(channel);
     if (*outcome.exit_code != 0) {
       outcome.status =
-          Status::Error("remote_command_failed", Describe(job) + " exited with status " +
-                                                     std::to_string(*outcome.exit_code));
+          Status::Error(ErrorCode::kRemoteCommandFailed, Describe(job) + " exited with status " +
+                                                             std::to_string(*outcome.exit_code));
     }
   }
   // A kill command's own failure is only logged; pkill's 1 means nothing was left to kill.

@@ -5,31 +5,37 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+
+#include "exporter/error_code.h"
 
 namespace spark {
 
 class Status {
  public:
   static Status Ok() { return Status(); }
-  static Status Error(std::string code, std::string message, std::string field = {}) {
-    return Status(std::move(code), std::move(message), std::move(field));
+  static Status Error(ErrorCode code, std::string message, std::string field = {}) {
+    return Status(code, std::move(message), std::move(field));
   }
 
-  bool ok() const { return code_.empty(); }
-  // A snake_case code from API.md's error table (or a job error code).
-  const std::string& code() const { return code_; }
+  bool ok() const { return !code_.has_value(); }
+  // The error's code (error_code.h); nullopt for Ok(), so `code() == ErrorCode::k…` is false
+  // on success.
+  std::optional<ErrorCode> code() const { return code_; }
+  // The wire name of code(); empty for Ok().
+  std::string_view code_name() const { return code_ ? ErrorCodeName(*code_) : std::string_view(); }
   const std::string& message() const { return message_; }
   // The JSON path or config key at fault; empty when no single field is.
   const std::string& field() const { return field_; }
 
  private:
   Status() = default;
-  Status(std::string code, std::string message, std::string field)
-      : code_(std::move(code)), message_(std::move(message)), field_(std::move(field)) {}
+  Status(ErrorCode code, std::string message, std::string field)
+      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
 
-  std::string code_;
+  std::optional<ErrorCode> code_;
   std::string message_;
   std::string field_;
 };

@@ -34,7 +34,9 @@ Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host, F
                       for (int i = 0; hang && i < 30 && !self->stopping_; ++i) {
                         std::this_thread::sleep_for(std::chrono::milliseconds(100));
                       }
-                      return ErrorResponse(503, "unavailable", "model is reloading");
+                      return JsonResponse(
+                          503, {{"error",
+                                 {{"code", "unavailable"}, {"message", "model is reloading"}}}});
                     },
                     {}, {}});
   auto server = StartFakeServer(listen_host + ":0", std::move(routes), clock);

@@ -39,7 +39,11 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
   std::unique_ptr<FakeVllm> fake(new FakeVllm(clock));
   fake->model_ = std::move(served_model);
   FakeVllm* self = fake.get();
-  auto not_serving = [] { return ErrorResponse(503, "not_ready", "the engine is loading"); };
+  // vLLM's own answer while loading, not one of spark-control's error codes.
+  auto not_serving = [] {
+    return JsonResponse(503,
+                        {{"error", {{"code", "not_ready"}, {"message", "the engine is loading"}}}});
+  };
   std::vector<Route> routes;
   routes.push_back({"GET", "/v1/models", Access::kRead,
                     [self, not_serving](const Request&) {

@@ -91,11 +91,12 @@ std::shared_ptr<RemoteRun> SimulatedExecutor::Start(RemoteCommand command) {
   if (key.state != HostKeyState::kKnown) {
     const Status status =
         key.state == HostKeyState::kUnknown
-            ? Status::Error("host_key_unknown", "first connection to " + command.spark +
-                                                    ": it presents ED25519 key " + key.fingerprint)
-            : Status::Error("host_key_mismatch", "the host key of " + command.spark +
-                                                     " changed: it now presents ED25519 key " +
-                                                     key.fingerprint);
+            ? Status::Error(ErrorCode::kHostKeyUnknown, "first connection to " + command.spark +
+                                                            ": it presents ED25519 key " +
+                                                            key.fingerprint)
+            : Status::Error(ErrorCode::kHostKeyMismatch,
+                            "the host key of " + command.spark +
+                                " changed: it now presents ED25519 key " + key.fingerprint);
     run->Finish(RemoteOutcome::Failed(status, key.fingerprint));
     return run;
   }
@@ -118,8 +119,8 @@ Status SimulatedExecutor::ConfirmHostKey(const std::string& spark, const std::st
   std::lock_guard lock(mu_);
   HostKey& key = host_keys_[spark];
   if (key.fingerprint != fingerprint) {
-    return Status::Error(
-        "conflict", spark + " presents ED25519 key " + key.fingerprint + ", not " + fingerprint);
+    return Status::Error(ErrorCode::kConflict, spark + " presents ED25519 key " + key.fingerprint +
+                                                   ", not " + fingerprint);
   }
   key.state = HostKeyState::kKnown;
   return Status::Ok();
@@ -133,13 +134,13 @@ std::optional<RemoteOutcome> SimulatedExecutor::Sleep(const RemoteRun& run, Stea
                          [&] { return signal_->stopping || run.cancel_requested(); });
   if (signal_->stopping || run.cancel_requested()) {
     return RemoteOutcome::Failed(
-        Status::Error("cancelled", "cancelled; the remote command was stopped"));
+        Status::Error(ErrorCode::kCancelled, "cancelled; the remote command was stopped"));
   }
   if (std::chrono::steady_clock::now() >= deadline) {
     return RemoteOutcome::Failed(Status::Error(
-        "timeout", "the command on " + command.spark + " did not finish within " +
-                       std::to_string(static_cast<long long>(Seconds(command.timeout))) +
-                       " s; it was stopped"));
+        ErrorCode::kTimeout, "the command on " + command.spark + " did not finish within " +
+                                 std::to_string(static_cast<long long>(Seconds(command.timeout))) +
+                                 " s; it was stopped"));
   }
   return std::nullopt;
 }
@@ -165,9 +166,10 @@ void SimulatedExecutor::Play(const std::shared_ptr<RemoteRun>& run, const Remote
         return finish(std::move(*end));
       outcome.exit_code = script.exit_code;
       if (script.exit_code != 0) {
-        outcome.status = Status::Error(
-            "remote_command_failed", "`" + command.line + "` on " + command.spark +
-                                         " exited with status " + std::to_string(script.exit_code));
+        outcome.status =
+            Status::Error(ErrorCode::kRemoteCommandFailed,
+                          "`" + command.line + "` on " + command.spark + " exited with status " +
+                              std::to_string(script.exit_code));
       }
       return finish(std::move(outcome));
     case SimulatedScript::End::kHang:

@@ -10,12 +10,14 @@
 
 namespace spark {
 
+// `value` as one line of JSON. Text from outside (a remote's output, a file, a config value)
+// may hold invalid UTF-8: it becomes U+FFFD instead of a throw mid-response or mid-stream.
+std::string DumpJson(const nlohmann::json& value);
 Response JsonResponse(int status, const nlohmann::json& body);
-Response ErrorResponse(int status, std::string_view code, std::string_view message,
-                       std::string_view field = {});
-// Maps a Status from a lower layer to its HTTP status (API.md's table).
+// The error body of `code` with the HTTP status its table row gives (exporter/error_code.h).
+Response ErrorResponse(ErrorCode code, std::string_view message, std::string_view field = {});
+// A Status from a lower layer as its error response.
 Response StatusResponse(const Status& status);
-int HttpStatusFor(std::string_view code);
 
 // Parses a request body as a JSON object; on failure the 400 invalid_json response. The one
 // place route bodies are parsed (the diarization parser keeps the same 64-level rule): nesting

@@ -35,7 +35,8 @@ struct ControllerDeps {
   // Probes `service` now and publishes the result (Poller::ProbeNow): a swap succeeds only
   // after the vLLM probe has seen the new model.
   std::function<void(const std::string& service)> probe_now;
-  // The model id vLLM reports now (from the latest probe); nullopt when it is down.
+  // The model id vLLM reports now (from the latest probe); nullopt when it is down. Called
+  // under the controller's lock: it reads a snapshot and never calls back into the Controller.
   std::function<std::optional<std::string>()> served_model;
   Duration ready_check_interval = std::chrono::seconds(1);
 };

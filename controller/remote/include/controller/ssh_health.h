@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "controller/remote_executor.h"
+#include "exporter/change_feed.h"
 #include "exporter/histogram.h"
 
 namespace spark {
@@ -34,8 +35,11 @@ class SshHealth {
   void Record(const std::string& spark, const RemoteOutcome& outcome);
   std::map<std::string, SparkSshState> Snapshot() const;
   uint64_t version() const;  // changes with every recorded outcome
+  // Bumped when what /api/status shows of a Spark (up, code, message, fingerprint) changed.
+  ChangeFeed& feed() { return feed_; }
 
  private:
+  ChangeFeed feed_;
   mutable std::mutex mu_;
   uint64_t version_ = 0;
   std::map<std::string, SparkSshState> sparks_;
