@@ -294,7 +294,7 @@ int Run(const Flags& flags) {
   std::unique_ptr<RemoteExecutor> executor;
   SshExecutor* ssh_executor = nullptr;
   if (demo) {
-    auto simulated = std::make_unique<SimulatedExecutor>();
+    auto simulated = std::make_unique<SimulatedExecutor>(clock);
     SimulatedCluster cluster;
     cluster.on_served_model = [&demo](const std::optional<std::string>& served) {
       demo->vllm().Serve(served.value_or(""));
@@ -302,7 +302,7 @@ int Run(const Flags& flags) {
     AddSparkVllmDockerRules(*simulated, std::move(cluster));
     executor = std::move(simulated);
   } else {
-    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(*initial, data_dir));
+    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(*initial, data_dir), clock);
     ssh_executor = real.get();
     executor = std::move(real);
   }
