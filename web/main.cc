@@ -84,7 +84,7 @@ struct Observers {
 struct Actors {
   Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Observers& observers,
          const fs::path& data_dir, const Clock& clock)
-      : executor(MakeExecutor(demo, *config.Current(), data_dir)),
+      : executor(MakeExecutor(demo, *config.Current(), data_dir, clock)),
         monitored(*executor, ssh_health),
         identity(data_dir, config) {
     Poller& poller = observers.poller;
@@ -105,9 +105,9 @@ struct Actors {
   }
 
   std::unique_ptr<RemoteExecutor> MakeExecutor(DemoCluster* demo, const Config& config,
-                                               const fs::path& data_dir) {
+                                               const fs::path& data_dir, const Clock& clock) {
     if (demo != nullptr) {
-      auto simulated = std::make_unique<SimulatedExecutor>();
+      auto simulated = std::make_unique<SimulatedExecutor>(clock);
       SimulatedCluster cluster;
       cluster.on_served_model = [demo](const std::optional<std::string>& served) {
         demo->vllm().Serve(served.value_or(""));
@@ -115,7 +115,7 @@ struct Actors {
       AddSparkVllmDockerRules(*simulated, std::move(cluster));
       return simulated;
     }
-    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir));
+    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir), clock);
     ssh = real.get();
     return real;
   }

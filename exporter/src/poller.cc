@@ -9,10 +9,10 @@ struct Poller::Monitor {
   const ProbeTarget target;
   std::thread thread;
   std::mutex mu;  // guards the fields below
-  std::condition_variable cv;
+  std::condition_variable_any cv;
   bool stop = false;
   bool pending = false;
-  std::chrono::steady_clock::time_point last_start{};
+  SteadyTime last_start{};
 };
 
 Poller::Poller(PollerOptions options, HttpClientFactory http, EventLog& events, const Clock& clock)
@@ -138,7 +138,7 @@ SnapshotPtr Poller::Current() const {
 
 void Poller::Run(Monitor* monitor) {
   auto http = http_factory_();
-  auto next = std::chrono::steady_clock::now();
+  SteadyTime next = clock_.Now();
   while (true) {
     PollerOptions options;
     {
@@ -147,15 +147,18 @@ void Poller::Run(Monitor* monitor) {
     }
     {
       std::unique_lock lock(monitor->mu);
+      // Until the next round, or a requested probe once reprobe_spacing has passed.
       while (!monitor->stop) {
-        const auto now = std::chrono::steady_clock::now();
-        const auto early = monitor->last_start + options.reprobe_spacing;
+        const SteadyTime now = clock_.Now();
+        const SteadyTime early = monitor->last_start + options.reprobe_spacing;
         if (now >= next || (monitor->pending && now >= early)) break;
-        monitor->cv.wait_until(lock, monitor->pending ? std::min(next, early) : next);
+        const bool pending = monitor->pending;
+        clock_.WaitUntil(lock, monitor->cv, pending ? std::min(next, early) : next,
+                         [&] { return monitor->stop || monitor->pending != pending; });
       }
       if (monitor->stop) return;
       monitor->pending = false;
-      monitor->last_start = std::chrono::steady_clock::now();
+      monitor->last_start = clock_.Now();
       next = monitor->last_start + options.interval;
     }
     Publish(monitor->target, RunProbe(*http, monitor->target, options.timeout));

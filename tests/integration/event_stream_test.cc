@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/eventually.h"
 #include "support/http.h"
 #include "support/process.h"
 
@@ -86,11 +87,19 @@ TEST_F(EventStream, ReplaysEverythingAfterLastEventId) {
 
 TEST_F(EventStream, TheSubscriberCapAnswers503) {
   std::atomic<bool> release{false};
+  std::atomic<int> connected{0};
   auto hold = [&] {
-    ReadStream(app_->url() + "/api/events/stream", {}, 5000, [&](const std::string&) { return release.load(); });
+    bool counted = false;
+    ReadStream(app_->url() + "/api/events/stream", {}, 5000, [&](const std::string& s) {
+      if (!counted && s.find(": connected") != std::string::npos) {
+        counted = true;
+        ++connected;
+      }
+      return release.load();
+    });
   };
   std::thread a(hold), b(hold);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_TRUE(Eventually([&] { return connected == 2; })) << "the two streams did not connect";
   const Reply third = Http("GET", app_->url() + "/api/events/stream", "", {}, 2000);
   EXPECT_EQ(third.status, 503);
   EXPECT_EQ(json::parse(third.body)["error"]["code"], "overloaded");

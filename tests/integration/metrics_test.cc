@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "support/eventually.h"
 #include "support/http.h"
 #include "support/loopback_server.h"
 #include "support/process.h"
@@ -44,8 +45,14 @@ TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
                      R"({"segments":["0 0.16 speaker_0","0 0.16 speaker_5"],"probs":[[0.9,0.1],[0.7,0.3]],"duration":0.16})")
                 .status,
             200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const Reply scrape = Get(app.url() + "/metrics");
+  // Until the poller has probed vLLM up (its first probes may still be in flight).
+  Reply scrape;
+  ASSERT_TRUE(Eventually([&] {
+    scrape = Get(app.url() + "/metrics");
+    return scrape.body.find(
+               "spark_control_service_up{cluster=\"lab\",service=\"vllm\",kind=\"llm\"} 1") !=
+           std::string::npos;
+  })) << scrape.body;
   ASSERT_EQ(scrape.status, 200);
   EXPECT_EQ(scrape.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   const auto [code, output] = PromtoolCheck(scrape.body);

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/eventually.h"
 #include "support/http.h"
 #include "support/process.h"
 
@@ -39,8 +41,14 @@ TEST(Process, ServesHealthzAndStopsWithinTwoSecondsOnSigterm) {
 TEST(Process, StopsCleanlyOnSigintWithAnOpenEventStream) {
   TempDir data;
   SparkControl app({"--data-dir", data.path().string()});
-  std::thread reader([&] { ReadStream(app.url() + "/api/events/stream", {}, 5000, [](const std::string&) { return false; }); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::atomic<bool> connected{false};
+  std::thread reader([&] {
+    ReadStream(app.url() + "/api/events/stream", {}, 5000, [&](const std::string& s) {
+      if (s.find(": connected") != std::string::npos) connected = true;
+      return false;
+    });
+  });
+  EXPECT_TRUE(Eventually([&] { return connected.load(); })) << "the stream did not connect";
   EXPECT_EQ(app.process().Stop(SIGINT, 2000), 0) << app.StderrText();
   reader.join();
 }

@@ -9,12 +9,15 @@
 #include <thread>
 
 #include "controller/ssh_executor.h"
+#include "support/eventually.h"
 #include "support/http.h"
 #include "support/process.h"
 #include "support/sshd.h"
 
 namespace spark {
 namespace {
+
+using test::Eventually;
 
 using std::chrono::seconds;
 namespace fs = std::filesystem;
@@ -29,16 +32,6 @@ size_t Threads(const std::string& pid = "self") {
   return n;
 }
 
-// Polls `done` every 20 ms for up to `max`; the last answer.
-bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds max) {
-  const auto until = std::chrono::steady_clock::now() + max;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 SshSettings Unconfigured(std::initializer_list<const char*> names) {
   SshSettings settings;
   for (const char* name : names) settings.sparks[name] = std::nullopt;
@@ -48,8 +41,9 @@ SshSettings Unconfigured(std::initializer_list<const char*> names) {
 }
 
 TEST(SparkRemoval, ARemovedSparkHasItsWorkerThreadJoined) {
+  const SystemClock clock;
   const size_t before = Threads();
-  SshExecutor executor(Unconfigured({"spark1", "spark2", "spark3", "spark4"}));
+  SshExecutor executor(Unconfigured({"spark1", "spark2", "spark3", "spark4"}), clock);
   EXPECT_EQ(Threads(), before + 4);
   executor.Reconfigure(Unconfigured({"spark1"}));
   EXPECT_EQ(Threads(), before + 1);  // joined before Reconfigure returned
@@ -67,7 +61,8 @@ TEST(SparkRemoval, ARunningCommandOfARemovedSparkEndsCancelled) {
   settings.key_path = sshd.client_key();
   settings.known_hosts = data / "known_hosts";
   settings.connect_timeout = seconds(5);
-  SshExecutor executor(settings);
+  const SystemClock clock;
+  SshExecutor executor(settings, clock);
   ASSERT_TRUE(executor.ConfirmHostKey("spark1", sshd.HostKeyFingerprint(), seconds(10)).ok());
   std::atomic<bool> started{false};
   auto run = executor.Start({"spark1", "echo up; sleep 30", seconds(60),

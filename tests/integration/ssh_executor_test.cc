@@ -17,11 +17,14 @@
 
 #include "controller/command_builder.h"
 #include "controller/shell_quote.h"
+#include "support/eventually.h"
 #include "support/process.h"
 #include "support/sshd.h"
 
 namespace spark {
 namespace {
+
+using test::Eventually;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -53,16 +56,6 @@ struct Recorder {
   }
 };
 
-// Polls `done` every 10 ms for up to `max`.
-bool Eventually(const std::function<bool()>& done, Duration max) {
-  const auto until = Clock::now() + max;
-  while (Clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return done();
-}
-
 bool ProcessAlive(const std::string& pid) {
   return !pid.empty() && std::filesystem::exists("/proc/" + pid);
 }
@@ -90,7 +83,7 @@ class SshExecutorTest : public ::testing::Test {
   }
   // An executor that has confirmed the server's host key.
   std::unique_ptr<SshExecutor> Trusted(SshSettings settings) {
-    auto executor = std::make_unique<SshExecutor>(std::move(settings));
+    auto executor = std::make_unique<SshExecutor>(std::move(settings), clock_);
     const Status confirmed =
         executor->ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10));
     EXPECT_TRUE(confirmed.ok()) << confirmed.message() << "\n" << sshd_.Log();
@@ -102,6 +95,7 @@ class SshExecutorTest : public ::testing::Test {
     return RemoteCommand{"spark1", std::move(line), timeout, std::move(on_line)};
   }
 
+  SystemClock clock_;
   test::Sshd sshd_;
   test::TempDir data_;
 };
@@ -186,7 +180,7 @@ TEST_F(SshExecutorTest, CancelKillsTheRemoteProcess) {
 }
 
 TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
-  SshExecutor executor(Settings());
+  SshExecutor executor(Settings(), clock_);
   const std::string fingerprint = sshd_.HostKeyFingerprint();
   ASSERT_TRUE(fingerprint.starts_with("SHA256:"));
   const auto first = executor.Run(Cmd("true"));
@@ -207,7 +201,7 @@ TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
   EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());
   EXPECT_TRUE(executor.ConfirmHostKey("spark1", fingerprint, seconds(10)).ok());  // idempotent
 
-  SshExecutor restarted(Settings());  // a new process reads the stored key
+  SshExecutor restarted(Settings(), clock_);  // a new process reads the stored key
   EXPECT_TRUE(restarted.Run(Cmd("true")).status.ok());
 }
 
@@ -317,7 +311,7 @@ TEST_F(SshExecutorTest, TwoSparksConfirmedAtOnceBothStayInKnownHosts) {
     SshSettings settings = Settings();
     settings.sparks["spark2"] = SshLogin{"127.0.0.1", second.user(), second.port()};
     settings.known_hosts = data_ / ("round" + std::to_string(round)) / "known_hosts";
-    SshExecutor executor(settings);
+    SshExecutor executor(settings, clock_);
     Status first_result = Status::Ok();
     std::thread other([&] {
       first_result = executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10));
@@ -443,7 +437,7 @@ TEST_F(SshExecutorTest, AnIdleSessionCostsNoCpu) {
 }
 
 TEST_F(SshExecutorTest, UnconfiguredAndUnknownSparks) {
-  SshExecutor executor(Settings());
+  SshExecutor executor(Settings(), clock_);
   RemoteCommand cmd = Cmd("true");
   cmd.spark = "spark2";
   EXPECT_EQ(executor.Run(cmd).status.code(), ErrorCode::kNotConfigured);
@@ -455,7 +449,7 @@ TEST_F(SshExecutorTest, UnconfiguredAndUnknownSparks) {
 TEST_F(SshExecutorTest, ReconfigureAppliesAtOnce) {
   SshSettings wrong = Settings();
   wrong.sparks["spark1"]->port = sshd_.port() == 65535 ? 1 : sshd_.port() + 1;
-  SshExecutor executor(wrong);
+  SshExecutor executor(wrong, clock_);
   EXPECT_EQ(executor.Run(Cmd("true")).status.code(), ErrorCode::kSshUnreachable);
   executor.Reconfigure(Settings());
   ASSERT_TRUE(executor.ConfirmHostKey("spark1", sshd_.HostKeyFingerprint(), seconds(10)).ok());

@@ -4,36 +4,31 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
+
 namespace spark {
 namespace {
 
-class ManualClock final : public Clock {
- public:
-  SteadyTime Now() const override { return now; }
-  WallTime WallNow() const override { return WallTime(); }
-  SteadyTime now{};
-};
-
 TEST(AuthThrottle, BlocksAfterTenFailuresUntilTheWindowEnds) {
-  ManualClock clock;
+  test::FakeClock clock;
   AuthThrottle throttle(clock);
   for (int i = 0; i < AuthThrottle::kMaxFailures; ++i) {
     EXPECT_EQ(throttle.Blocked("10.0.0.7"), 0) << i;
     throttle.Failed("10.0.0.7");
-    clock.now += std::chrono::seconds(1);
+    clock.Advance(std::chrono::seconds(1));
   }
   const double wait = throttle.Blocked("10.0.0.7");
   EXPECT_GT(wait, 49);
   EXPECT_LE(wait, 60);
   EXPECT_EQ(throttle.Blocked("10.0.0.8"), 0);  // per address
-  clock.now += std::chrono::seconds(51);
+  clock.Advance(std::chrono::seconds(51));
   EXPECT_EQ(throttle.Blocked("10.0.0.7"), 0);
   throttle.Failed("10.0.0.7");  // a new window: one failure is not a block
   EXPECT_EQ(throttle.Blocked("10.0.0.7"), 0);
 }
 
 TEST(AuthThrottle, ASuccessResetsTheCount) {
-  ManualClock clock;
+  test::FakeClock clock;
   AuthThrottle throttle(clock);
   for (int i = 0; i < AuthThrottle::kMaxFailures - 1; ++i) throttle.Failed("a");
   throttle.Succeeded("a");
@@ -42,17 +37,17 @@ TEST(AuthThrottle, ASuccessResetsTheCount) {
 }
 
 TEST(AuthThrottle, FailuresSpreadOverMoreThanTheWindowDoNotBlock) {
-  ManualClock clock;
+  test::FakeClock clock;
   AuthThrottle throttle(clock);
   for (int i = 0; i < 3 * AuthThrottle::kMaxFailures; ++i) {
     throttle.Failed("a");
     EXPECT_EQ(throttle.Blocked("a"), 0) << i;
-    clock.now += std::chrono::seconds(7);
+    clock.Advance(std::chrono::seconds(7));
   }
 }
 
 TEST(AuthThrottle, TracksABoundedNumberOfAddresses) {
-  ManualClock clock;
+  test::FakeClock clock;
   AuthThrottle throttle(clock, /*max_failures=*/1, std::chrono::minutes(1), /*max_clients=*/2);
   throttle.Failed("a");
   throttle.Failed("b");

@@ -9,6 +9,7 @@
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "exporter/file_io.h"
+#include "support/fake_clock.h"
 #include "support/process.h"
 
 namespace spark {
@@ -16,12 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-class FixedClock final : public Clock {
- public:
-  SteadyTime Now() const override { return {}; }
-  WallTime WallNow() const override { return WallTime(std::chrono::seconds(1795528800)); }
-};
 
 class ConfigLayers : public ::testing::Test {
  protected:
@@ -40,7 +35,7 @@ class ConfigLayers : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
   test::TempDir dir_;
-  FixedClock clock_;
+  test::FakeClock clock_{WallTime(std::chrono::seconds(1795528800))};
 };
 
 TEST_F(ConfigLayers, DefaultsMatchTheContract) {

@@ -15,7 +15,10 @@
 #include <thread>
 
 #include "demo/simulated_executor.h"
+#include "support/eventually.h"
+#include "support/fake_clock.h"
 #include "support/process.h"
+#include "support/simulated_controller.h"
 
 namespace spark {
 namespace {
@@ -24,92 +27,10 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr const char* kQwen36 = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
-
-// vLLM's HTTP side as the simulated cluster leaves it: serving `served` (empty = down).
-struct ServedModel {
-  std::mutex mu;
-  std::string served = kQwen36;
-  void Set(const std::optional<std::string>& model) {
-    std::lock_guard lock(mu);
-    served = model.value_or("");
-  }
-  std::string Get() {
-    std::lock_guard lock(mu);
-    return served;
-  }
-};
-
-class FakeVllmHttp final : public HttpClient {
- public:
-  explicit FakeVllmHttp(ServedModel& served) : served_(served) {}
-  HttpResult Send(const HttpRequest& request) override {
-    const std::string model = served_.Get();
-    if (model.empty()) return HttpFailure{FailureReason::kRefused, "connection refused"};
-    if (request.url.ends_with("/health")) return HttpResponse{200, ""};
-    return HttpResponse{200, json{{"object", "list"}, {"data", {{{"id", model}}}}}.dump()};
-  }
-
- private:
-  ServedModel& served_;
-};
-
-class ControllerTest : public ::testing::Test {
- protected:
-  ControllerTest() {
-    SimulatedCluster cluster;
-    cluster.startup = seconds(4);  // × 0.02
-    cluster.on_served_model = [this](const std::optional<std::string>& m) { served_.Set(m); };
-    AddSparkVllmDockerRules(executor_, cluster);
-    ConfigSources sources;
-    sources.overlay_file = dir_ / "config.yaml";
-    sources.demo = {
-        {"sparks", {{"spark1", {{"host", "10.0.0.1"}}}, {"spark2", {{"host", "10.0.0.2"}}}}}};
-    config_ = std::move(ConfigStore::Open(std::move(sources), clock_)).value();
-    catalog_ =
-        std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_)).value();
-    controller_ = std::make_unique<Controller>(
-        ControllerDeps{executor_, *catalog_, *config_, clock_,
-                       [this] { return std::make_unique<FakeVllmHttp>(served_); },
-                       [this](const std::string& s) { probed_.push_back(s); },
-                       [this]() -> std::optional<std::string> {
-                         if (on_served_read_) on_served_read_();
-                         const std::string m = served_.Get();
-                         return m.empty() ? std::nullopt : std::optional(m);
-                       },
-                       milliseconds(20)},
-        dir_ / "jobs.jsonl");
-  }
-
-  JobInfo Wait(const std::string& id) { return Wait(*controller_, id); }
-  static JobInfo Wait(const Controller& controller, const std::string& id) {
-    const auto until = std::chrono::steady_clock::now() + seconds(20);
-    while (std::chrono::steady_clock::now() < until) {
-      const auto job = controller.Job(id);
-      if (job && IsFinished(job->state)) return *job;
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    ADD_FAILURE() << "job " << id << " did not finish";
-    return *controller.Job(id);
-  }
-  std::vector<std::string> Commands() {
-    std::vector<std::string> out;
-    for (const auto& c : executor_.commands()) {
-      if (c.line != "true") out.push_back(c.spark + ": " + c.line.substr(0, c.line.find(" --")));
-    }
-    return out;
-  }
-
-  SystemClock clock_;
-  test::TempDir dir_;
-  ServedModel served_;
-  SimulatedExecutor executor_{0.02};
-  std::unique_ptr<ConfigStore> config_;
-  std::unique_ptr<Catalog> catalog_;
-  std::vector<std::string> probed_;  // written by the job thread, read after it finished
-  std::function<void()> on_served_read_;  // set by a test before the controller runs it
-  std::unique_ptr<Controller> controller_;
-};
+using test::FakeVllmHttp;
+using test::kQwen36;
+using ControllerTest = test::ControllerFixture<SystemClock>;
+using ControllerOnAFakeClock = test::ControllerFixture<test::FakeClock>;
 
 TEST_F(ControllerTest, ASwapReconcilesStopsLaunchesFollowsAndReprobes) {
   auto job = controller_->Swap("gemma4");
@@ -336,6 +257,40 @@ TEST_F(ControllerTest, JobsAreRecordedAndIdsNeverReused) {
   auto next = again.ServiceAction("parakeet", "restart");
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->id, "j2");
+}
+
+// The watchdog runs on the controller's clock: a vLLM whose log goes quiet while it loads is
+// stopped once that clock has passed silent_log_s (300 s by default), not a second earlier.
+TEST_F(ControllerOnAFakeClock, AQuietLogStopsTheSwapWhenItsClockSaysSo) {
+  SimulatedScript quiet =
+      SimulatedScript::Print({"Loading safetensors checkpoint shards:  10% Completed | 1/10"});
+  quiet.end = SimulatedScript::End::kHang;
+  executor_.On("docker logs", quiet);
+  auto job = controller_->Swap("gemma4");
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  // Through the stop and the launch (their scripted delays run on the fake clock too).
+  ASSERT_TRUE(test::Eventually([&] {
+    clock_.Advance(milliseconds(100));
+    return controller_->Job(job->id)->progress.phase == "loading";
+  }));
+  // A second at a time, each once the job and its log follow sleep again.
+  for (int step = 0; step < 400 && !IsFinished(controller_->Job(job->id)->state); ++step) {
+    clock_.AwaitWaiters(2, seconds(2));  // only its clean-up runs once the watchdog fired
+    clock_.Advance(seconds(1));
+  }
+  const JobInfo done = Wait(job->id);
+  ASSERT_TRUE(done.error);
+  EXPECT_EQ(done.error->code, "silent_log") << done.error->message;
+  const auto log = controller_->ReadLog(job->id, 0);
+  ASSERT_TRUE(log);
+  WallTime quiet_since{};
+  for (const auto& line : log->lines) {
+    if (line.text.starts_with("Loading safetensors")) quiet_since = line.ts;
+  }
+  ASSERT_NE(quiet_since, WallTime{});
+  ASSERT_TRUE(done.ended_at);
+  EXPECT_GE(*done.ended_at - quiet_since, seconds(300));
+  EXPECT_LE(*done.ended_at - quiet_since, seconds(303));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "controller/command_builder.h"
+#include "support/fake_clock.h"
 
 namespace spark {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
+
+const SystemClock kSystemClock;
 
 RemoteCommand Cmd(std::string line, Duration timeout = seconds(5), LineCallback on_line = {}) {
   return RemoteCommand{"spark1", std::move(line), timeout, std::move(on_line)};
@@ -37,7 +40,7 @@ TEST(LineSplitter, SplitsOnEveryLineEnding) {
 }
 
 TEST(SimulatedExecutor, PlaysScriptedLinesInOrderWithTheExitCode) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   executor.On("hello", SimulatedScript::Print({"one", "two", "three"}, milliseconds(5), 3));
   const auto out = RunCollecting(executor, Cmd("echo hello"));
   EXPECT_EQ(out.stdout_lines, (std::vector<std::string>{"one", "two", "three"}));
@@ -47,7 +50,7 @@ TEST(SimulatedExecutor, PlaysScriptedLinesInOrderWithTheExitCode) {
 }
 
 TEST(SimulatedExecutor, RecordsCommandsAndLetsTheLastRuleWin) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   executor.On("docker", SimulatedScript::Print({"general"}));
   executor.On("docker ps", SimulatedScript::Print({"specific"}));
   EXPECT_EQ(RunCollecting(executor, Cmd("docker ps")).stdout_lines,
@@ -65,7 +68,7 @@ TEST(SimulatedExecutor, RecordsCommandsAndLetsTheLastRuleWin) {
 }
 
 TEST(SimulatedExecutor, StderrAndTimeScale) {
-  SimulatedExecutor executor(0.01);
+  SimulatedExecutor executor(kSystemClock, 0.01);
   SimulatedScript script;
   script.lines = {{seconds(10), RemoteStream::kStderr, "warning", {}},
                   {seconds(10), RemoteStream::kStdout, "ok", {}}};
@@ -78,36 +81,42 @@ TEST(SimulatedExecutor, StderrAndTimeScale) {
 }
 
 TEST(SimulatedExecutor, HangEndsAtTheDeadline) {
-  SimulatedExecutor executor;
+  test::FakeClock clock;
+  SimulatedExecutor executor(clock);
   SimulatedScript hang = SimulatedScript::Print({"started"});
   hang.end = SimulatedScript::End::kHang;
   executor.On("follow", hang);
-  const auto start = Clock::now();
-  const auto out = RunCollecting(executor, Cmd("follow", milliseconds(200)));
-  EXPECT_EQ(out.outcome.status.code(), ErrorCode::kTimeout);
-  EXPECT_EQ(out.stdout_lines, std::vector<std::string>{"started"});
-  EXPECT_GE(Clock::now() - start, milliseconds(200));
-  EXPECT_LT(Clock::now() - start, seconds(2));
+  auto run = executor.Start(Cmd("follow", seconds(60)));
+  ASSERT_TRUE(clock.AwaitWaiters(1));
+  clock.Advance(seconds(59));
+  ASSERT_TRUE(clock.AwaitWaiters(1));  // still hanging at 59 s
+  EXPECT_FALSE(run->finished());
+  clock.Advance(seconds(1));
+  const auto outcome = run->WaitFor(seconds(10));
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->status.code(), ErrorCode::kTimeout);
+  EXPECT_EQ(outcome->duration, seconds(60));
 }
 
 TEST(SimulatedExecutor, CancelStopsARunningCommand) {
-  SimulatedExecutor executor;
+  test::FakeClock clock;
+  SimulatedExecutor executor(clock);
   SimulatedScript hang;
   hang.end = SimulatedScript::End::kHang;
   executor.On("follow", hang);
   auto run = executor.Start(Cmd("follow", seconds(60)));
-  EXPECT_FALSE(run->WaitFor(milliseconds(50)).has_value());
-  const auto start = Clock::now();
+  ASSERT_TRUE(clock.AwaitWaiters(1));
+  EXPECT_FALSE(run->finished());
   run->Cancel();
-  const auto outcome = run->WaitFor(seconds(2));
+  const auto outcome = run->WaitFor(seconds(10));  // no time passes on the clock
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
-  EXPECT_LT(Clock::now() - start, milliseconds(500));
+  EXPECT_EQ(outcome->duration, Duration::zero());
   run->Cancel();  // idempotent after the end
 }
 
 TEST(SimulatedExecutor, FailsMidwayOrAtOnce) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   SimulatedScript drop =
       SimulatedScript::Print({"Loading safetensors checkpoint shards:  10% Completed | 1/10"});
   drop.end = SimulatedScript::End::kError;
@@ -121,7 +130,7 @@ TEST(SimulatedExecutor, FailsMidwayOrAtOnce) {
 }
 
 TEST(SimulatedExecutor, UnknownHostKeyUntilConfirmed) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   executor.SetHostKey("spark2", SimulatedExecutor::HostKeyState::kUnknown, "SHA256:abc");
   RemoteCommand cmd = Cmd("true");
   cmd.spark = "spark2";
@@ -140,7 +149,7 @@ TEST(SimulatedExecutor, UnknownHostKeyUntilConfirmed) {
 TEST(SimulatedExecutor, DestructionEndsRunningCommands) {
   std::shared_ptr<RemoteRun> run;
   {
-    SimulatedExecutor executor;
+    SimulatedExecutor executor(kSystemClock);
     SimulatedScript hang;
     hang.end = SimulatedScript::End::kHang;
     executor.On("", hang);
@@ -152,7 +161,7 @@ TEST(SimulatedExecutor, DestructionEndsRunningCommands) {
 }
 
 TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   std::mutex mu;
   std::vector<std::optional<std::string>> served;
   SimulatedCluster cluster;
@@ -203,7 +212,7 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
 }
 
 TEST(SimulatedCluster, LogsOfAStoppedClusterFail) {
-  SimulatedExecutor executor;
+  SimulatedExecutor executor(kSystemClock);
   SimulatedCluster cluster;
   cluster.initial_model.reset();
   AddSparkVllmDockerRules(executor, cluster);

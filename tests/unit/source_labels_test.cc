@@ -1,9 +1,6 @@
 // Client `source` names as label values: bounded, 8 of 32 slots kept for senders with a
-// token, a slot never taken back; the same under concurrent reports (TSan runs this suite).
+// token, a slot never taken back (under concurrent reports: tests/concurrency).
 #include <gtest/gtest.h>
-
-#include <set>
-#include <thread>
 
 #include "exporter/report_stats.h"
 
@@ -51,43 +48,6 @@ TEST(SourceLabels, EmptyIsUnknownAndLongNamesAreCutOnACharacter) {
   // Names that cut to the same label share one slot.
   for (int i = 0; i < 30; ++i) labels.Label("abcdef" + std::to_string(i));
   EXPECT_EQ(labels.Label("zz"), "zz");
-}
-
-TEST(SourceLabelsConcurrency, TheReservationHoldsUnderConcurrentReports) {
-  SourceLabels labels;
-  std::vector<std::thread> threads;
-  std::vector<std::set<std::string>> seen(8);
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&labels, &seen, t] {
-      const bool with_token = t < 2;  // two apps with a token, six anonymous floods
-      for (int i = 0; i < 200; ++i) {
-        const std::string name =
-            with_token ? Name("app" + std::to_string(t), i % 4) : Name("anon", t * 1000 + i);
-        const std::string label = labels.Label(name, with_token);
-        seen[t].insert(label);
-        EXPECT_EQ(labels.Label(name, with_token), label);  // a name keeps its label
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  std::set<std::string> named;
-  size_t anonymous = 0;
-  for (int t = 0; t < 8; ++t) {
-    for (const std::string& label : seen[t]) {
-      if (label == "other") continue;
-      named.insert(label);
-      if (t >= 2) ++anonymous;
-    }
-  }
-  EXPECT_EQ(named.size(), 32u);
-  EXPECT_EQ(anonymous, 24u);
-  // However the floods interleave, both apps' names have their own labels.
-  for (int t = 0; t < 2; ++t) {
-    for (int i = 0; i < 4; ++i) {
-      const std::string name = Name("app" + std::to_string(t), i);
-      EXPECT_TRUE(seen[t].count(name)) << name;
-    }
-  }
 }
 
 }  // namespace

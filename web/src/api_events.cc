@@ -86,7 +86,7 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
     const bool state_pending = StatusVersion(app) != state_version;
     if (state_pending) wait = std::min<Duration>(wait, kStateSpacing - (now - last_state));
     if (wait > Duration::zero()) {
-      seen = app.changes.WaitNewer(seen, wait, [&] { return stream.stopping(); });
+      seen = app.changes.WaitNewer(seen, app.clock, now + wait, [&] { return stream.stopping(); });
     }
     if (stream.stopping()) return;
     const uint64_t before = last_id;

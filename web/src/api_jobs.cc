@@ -53,7 +53,8 @@ void StreamJobLog(App& app, const Request& request, SseStream& stream) {
       if (!stream.Comment("ping")) return;
       last_write = app.clock.Now();
     }
-    seen = feed.WaitNewer(seen, kPingEvery, [&] { return stream.stopping(); });
+    seen =
+        feed.WaitNewer(seen, app.clock, last_write + kPingEvery, [&] { return stream.stopping(); });
   }
 }
 

@@ -11,10 +11,6 @@ namespace {
 constexpr size_t kHistory = 100;  // finished jobs kept in memory (jobs.jsonl keeps more)
 constexpr size_t kLogTail = 50;
 
-Duration Seconds(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
-
 }  // namespace
 
 Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_file)
@@ -83,8 +79,8 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
   }
   plan.base_url = "http://" + config->VllmHttpHost().value_or(*head->second.host) + ":" +
                   std::to_string(config->vllm.port);
-  plan.timeout = Seconds(entry.model.swap_timeout_s.value_or(config->swap.timeout_s));
-  plan.silent = Seconds(config->swap.silent_log_s);
+  plan.timeout = FromSeconds(entry.model.swap_timeout_s.value_or(config->swap.timeout_s));
+  plan.silent = FromSeconds(config->swap.silent_log_s);
   auto started = StartLocked(JobKind::kSwap, entry.model.id, "",
                              [plan](Context& ctx) { return RunSwap(ctx, plan); });
   if (started.ok()) jobs_.back()->model = entry.model.id;

@@ -3,7 +3,6 @@
 // all agree, and the vLLM probe has seen the new model.
 #include <algorithm>
 #include <array>
-#include <thread>
 
 #include "controller/command_builder.h"
 #include "controller/vllm_log.h"
@@ -32,6 +31,8 @@ struct LogWatch {
 
 // Reconnecting to follow the log again after a lost link, at most this often.
 constexpr std::chrono::seconds kRefollowEvery(1);
+// How often the watchdog looks at the log, the API, cancellation and the deadlines.
+constexpr milliseconds kTick(200);
 
 bool AnyLineContains(const std::vector<std::string>& lines, std::string_view text) {
   return std::any_of(lines.begin(), lines.end(),
@@ -210,7 +211,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   auto http = ctx.deps().http();
   SteadyTime next_check{};
   for (;;) {
-    const auto ended = follow->WaitFor(milliseconds(200));
+    const auto ended = follow->WaitUntil(clock, clock.Now() + kTick);
     const SteadyTime now = clock.Now();
     bool ready = false;
     std::string fatal;
@@ -254,7 +255,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
         next_follow = now + kRefollowEvery;
         follow = start_follow();
       } else {
-        std::this_thread::sleep_for(milliseconds(200));
+        clock.SleepUntil(clock.Now() + kTick);
       }
     } else if (ended) {
       if (!ended->status.ok() && ended->status.code() != ErrorCode::kRemoteCommandFailed &&
@@ -267,7 +268,7 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
       }
       // The log ended after start-up (container restarted?): keep checking the API until
       // the deadline.
-      std::this_thread::sleep_for(milliseconds(200));
+      clock.SleepUntil(clock.Now() + kTick);
     }
     if (!ready && now - last_line > plan.silent) {
       end_follow();

@@ -27,6 +27,14 @@ std::optional<RemoteOutcome> RemoteRun::WaitFor(Duration max) const {
   return *outcome_;
 }
 
+std::optional<RemoteOutcome> RemoteRun::WaitUntil(const Clock& clock, SteadyTime deadline) const {
+  std::unique_lock lock(mu_);
+  if (!clock.WaitUntil(lock, cv_, deadline, [&] { return outcome_.has_value(); })) {
+    return std::nullopt;
+  }
+  return *outcome_;
+}
+
 bool RemoteRun::finished() const {
   std::lock_guard lock(mu_);
   return outcome_.has_value();

@@ -50,7 +50,7 @@ SshSettings SshSettingsFromConfig(const Config& config, const std::filesystem::p
   return settings;
 }
 
-SshExecutor::SshExecutor(SshSettings settings) {
+SshExecutor::SshExecutor(SshSettings settings, const Clock& clock) : clock_(clock) {
   ssh::InitLibrary();
   Reconfigure(std::move(settings));
 }
@@ -77,7 +77,8 @@ void SshExecutor::Reconfigure(SshSettings settings) {
     }
     for (const auto& [name, login] : settings_.sparks) {
       if (!workers_.contains(name)) {
-        workers_[name] = std::make_shared<ssh::SparkWorker>(name, ForWorker(settings_, login));
+        workers_[name] =
+            std::make_shared<ssh::SparkWorker>(name, ForWorker(settings_, login), clock_);
       }
     }
   }

@@ -13,8 +13,6 @@
 namespace spark::ssh {
 namespace {
 
-using std::chrono::steady_clock;
-
 std::string SecondsText(Duration d) {
   const double s = Seconds(d);
   return s == std::floor(s) ? std::to_string(static_cast<long long>(s)) : std::to_string(s);
@@ -22,8 +20,12 @@ std::string SecondsText(Duration d) {
 
 }  // namespace
 
-SparkWorker::SparkWorker(std::string spark, WorkerSettings settings)
-    : spark_(std::move(spark)), settings_(std::move(settings)), thread_([this] { Loop(); }) {}
+SparkWorker::SparkWorker(std::string spark, WorkerSettings settings, const Clock& clock)
+    : spark_(std::move(spark)),
+      clock_(clock),
+      clock_watch_(clock.OnAdvance([wake = wake_] { wake->Notify(); })),
+      settings_(std::move(settings)),
+      thread_([this] { Loop(); }) {}
 
 SparkWorker::~SparkWorker() {
   {
@@ -37,7 +39,7 @@ SparkWorker::~SparkWorker() {
 std::shared_ptr<RemoteRun> SparkWorker::Start(RemoteCommand command) {
   auto job = std::make_unique<Job>();
   job->run = std::make_shared<RemoteRun>([wake = wake_] { wake->Notify(); });
-  job->started = steady_clock::now();
+  job->started = clock_.Now();
   job->deadline = job->started + command.timeout;
   job->wire_line = CommandBuilder::ReportSession(command.line);
   job->command = std::move(command);
@@ -58,7 +60,7 @@ std::shared_ptr<RemoteRun> SparkWorker::Start(RemoteCommand command) {
 Status SparkWorker::ConfirmHostKey(const std::string& fingerprint, Duration timeout) {
   auto confirm = std::make_shared<Confirm>();
   confirm->fingerprint = fingerprint;
-  confirm->deadline = steady_clock::now() + timeout;
+  confirm->deadline = clock_.Now() + timeout;
   auto result = confirm->result.get_future();
   {
     std::lock_guard lock(mu_);
@@ -88,7 +90,7 @@ void SparkWorker::Loop() {
     wake_->Drain();
     more_ = false;
     if (!TakeIncoming()) break;
-    const SteadyTime now = steady_clock::now();
+    const SteadyTime now = clock_.Now();
     ExpireJobs(now);
     if (!conn_ && Wanted()) {
       if (now >= next_attempt_ || !confirms_.empty() || !last_error_) {
@@ -102,7 +104,7 @@ void SparkWorker::Loop() {
       StartQueued();
       Sweep();
     }
-    if (conn_) KeepAlive(steady_clock::now());
+    if (conn_) KeepAlive(clock_.Now());
     WaitForWork();
   }
   Shutdown();
@@ -191,7 +193,7 @@ void SparkWorker::ExpireJobs(SteadyTime now) {
 void SparkWorker::Abort(Job& job, Status why) {
   Finish(job, RemoteOutcome::Failed(std::move(why)));
   job.aborted = true;
-  job.wind_down_until = steady_clock::now() + settings_.wind_down;
+  job.wind_down_until = clock_.Now() + settings_.wind_down;
   // A job still opening or starting runs on until the remote shell reports its session,
   // so that the session can be killed; one that reported it is killed now.
   if (job.phase == Phase::kReading && (job.marker_seen || job.internal())) {
@@ -213,9 +215,12 @@ void SparkWorker::FailQueued(const RemoteOutcome& outcome, SteadyTime wait_until
 
 void SparkWorker::Connect() {
   const SshLogin login = *settings_.login;
-  SteadyTime deadline = steady_clock::now() + settings_.connect_timeout;
+  // A network wait: its deadline is real time (a confirm's deadline on the clock converted).
+  const SteadyTime real_now = std::chrono::steady_clock::now();
+  SteadyTime deadline = real_now + settings_.connect_timeout;
   if (queued_.empty()) {
-    for (const auto& c : confirms_) deadline = std::min(deadline, c->deadline);
+    const SteadyTime now = clock_.Now();
+    for (const auto& c : confirms_) deadline = std::min(deadline, real_now + (c->deadline - now));
   }
   // Gives up when stopping, when the settings change, or when nobody waits any more. The wake
   // is consumed here, so the loop goes round once more before it sleeps again.
@@ -270,7 +275,7 @@ void SparkWorker::Connect() {
     conn_ = std::move(conn);
     libssh2_keepalive_config(conn_->session(), 0,
                              static_cast<unsigned>(Seconds(settings_.keepalive_interval)));
-    next_keepalive_ = steady_clock::now() + settings_.keepalive_interval;
+    next_keepalive_ = clock_.Now() + settings_.keepalive_interval;
     peer_closed_ = false;
     backoff_ = {};
     last_error_.reset();
@@ -281,7 +286,7 @@ void SparkWorker::Connect() {
     return;  // abandoned for a stop or new settings
   backoff_ = backoff_ == Duration{} ? Duration(std::chrono::seconds(1))
                                     : std::min<Duration>(backoff_ * 2, settings_.max_backoff);
-  next_attempt_ = steady_clock::now() + backoff_;
+  next_attempt_ = clock_.Now() + backoff_;
   // The same failure again (a Spark that stays down, checked every 30 s) is logged once.
   const bool repeated = last_error_ && last_error_->status.code() == failure.status.code() &&
                         last_error_->status.message() == failure.status.message();
@@ -306,7 +311,7 @@ void SparkWorker::ResolveConfirms() {
 
 void SparkWorker::Finish(Job& job, RemoteOutcome outcome) {
   if (job.internal() || job.aborted) return;
-  outcome.duration = steady_clock::now() - job.started;
+  outcome.duration = clock_.Now() - job.started;
   job.run->Finish(std::move(outcome));
 }
 
@@ -376,8 +381,7 @@ void SparkWorker::WaitForWork() {
   if (more_ || startable) {
     timeout_ms = 0;
   } else if (until != SteadyTime::max()) {
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(until - steady_clock::now()).count();
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock_.Now()).count();
     timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 3600 * 1000));
   }
   std::array<pollfd, 2> fds{pollfd{wake_->fd(), POLLIN, 0}, pollfd{-1, 0, 0}};

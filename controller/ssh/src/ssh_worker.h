@@ -1,7 +1,8 @@
 #pragma once
 // Private to SshExecutor: the thread that owns one Spark's SSH session and runs every command
-// for that Spark as a channel on it. Public methods are thread-safe; everything else runs on
-// the worker thread only.
+// for that Spark as a channel on it. Command deadlines, keepalives, backoff and wind-down run on
+// the injected Clock; connecting and authenticating are network waits, bounded in real time.
+// Public methods are thread-safe; everything else runs on the worker thread only.
 
 #include <deque>
 #include <future>
@@ -31,7 +32,7 @@ struct WorkerSettings {
 
 class SparkWorker {
  public:
-  SparkWorker(std::string spark, WorkerSettings settings);
+  SparkWorker(std::string spark, WorkerSettings settings, const Clock& clock);
   ~SparkWorker();  // every command ends `cancelled`; joins
   SparkWorker(const SparkWorker&) = delete;
   SparkWorker& operator=(const SparkWorker&) = delete;
@@ -91,7 +92,10 @@ class SparkWorker {
   std::string Describe(const Job& job) const;
 
   const std::string spark_;
+  const Clock& clock_;
   const std::shared_ptr<Wakeup> wake_ = std::make_shared<Wakeup>();
+  // A clock that jumps (a test's) wakes the loop to look at its deadlines again.
+  const std::unique_ptr<ClockWatch> clock_watch_;
 
   std::mutex mu_;  // guards the hand-over fields below
   bool stop_ = false;

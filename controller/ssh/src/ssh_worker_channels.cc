@@ -11,8 +11,6 @@
 namespace spark::ssh {
 namespace {
 
-using std::chrono::steady_clock;
-
 constexpr size_t kReadChunk = 32 * 1024;
 
 // Errors that end one channel; every other libssh2 error means the session is unusable.
@@ -225,7 +223,7 @@ void SparkWorker::EnqueueKill(long session_id) {
   auto kill = CommandBuilder::KillSession(session_id);
   if (!kill.ok()) return;
   auto job = std::make_unique<Job>();
-  job->started = steady_clock::now();
+  job->started = clock_.Now();
   job->deadline = job->started + kill->timeout;
   job->command.line = kill->line;
   job->command.timeout = kill->timeout;

@@ -33,18 +33,18 @@ class ChangeFeed {
     return version_;
   }
 
-  // Blocks until version() > seen, `timeout` passes, or `stop()` is true after a WakeAll.
-  // Returns the current version.
+  // Blocks until version() > seen, `clock` reaches `deadline`, or `stop()` is true after a
+  // WakeAll. Returns the current version.
   template <typename StopFn>
-  uint64_t WaitNewer(uint64_t seen, Duration timeout, StopFn stop) {
+  uint64_t WaitNewer(uint64_t seen, const Clock& clock, SteadyTime deadline, StopFn stop) {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return version_ > seen || stop(); });
+    clock.WaitUntil(lock, cv_, deadline, [&] { return version_ > seen || stop(); });
     return version_;
   }
 
  private:
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable_any cv_;
   uint64_t version_ = 0;
   ChangeFeed* downstream_ = nullptr;
 };

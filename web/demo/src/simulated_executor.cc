@@ -21,7 +21,8 @@ SimulatedScript SimulatedScript::Fail(Status error) {
   return script;
 }
 
-SimulatedExecutor::SimulatedExecutor(double time_scale) : time_scale_(time_scale) {}
+SimulatedExecutor::SimulatedExecutor(const Clock& clock, double time_scale)
+    : clock_(clock), time_scale_(time_scale) {}
 
 SimulatedExecutor::~SimulatedExecutor() {
   {
@@ -69,7 +70,7 @@ void SimulatedExecutor::ReapFinishedLocked() {
 }
 
 std::shared_ptr<RemoteRun> SimulatedExecutor::Start(RemoteCommand command) {
-  const SteadyTime started = std::chrono::steady_clock::now();
+  const SteadyTime started = clock_.Now();
   auto run = std::make_shared<RemoteRun>([signal = signal_] {
     std::lock_guard lock(signal->mu);
     signal->cv.notify_all();
@@ -130,13 +131,13 @@ std::optional<RemoteOutcome> SimulatedExecutor::Sleep(const RemoteRun& run, Stea
                                                       SteadyTime deadline,
                                                       const RemoteCommand& command) {
   std::unique_lock lock(signal_->mu);
-  signal_->cv.wait_until(lock, std::min(until, deadline),
-                         [&] { return signal_->stopping || run.cancel_requested(); });
+  clock_.WaitUntil(lock, signal_->cv, std::min(until, deadline),
+                   [&] { return signal_->stopping || run.cancel_requested(); });
   if (signal_->stopping || run.cancel_requested()) {
     return RemoteOutcome::Failed(
         Status::Error(ErrorCode::kCancelled, "cancelled; the remote command was stopped"));
   }
-  if (std::chrono::steady_clock::now() >= deadline) {
+  if (clock_.Now() >= deadline) {
     return RemoteOutcome::Failed(Status::Error(
         ErrorCode::kTimeout, "the command on " + command.spark + " did not finish within " +
                                  std::to_string(static_cast<long long>(Seconds(command.timeout))) +
@@ -149,7 +150,7 @@ void SimulatedExecutor::Play(const std::shared_ptr<RemoteRun>& run, const Remote
                              const SimulatedScript& script, SteadyTime started) {
   const SteadyTime deadline = started + command.timeout;
   auto finish = [&](RemoteOutcome outcome) {
-    outcome.duration = std::chrono::steady_clock::now() - started;
+    outcome.duration = clock_.Now() - started;
     run->Finish(std::move(outcome));
   };
   SteadyTime at = started;
@@ -162,8 +163,7 @@ void SimulatedExecutor::Play(const std::shared_ptr<RemoteRun>& run, const Remote
   RemoteOutcome outcome;
   switch (script.end) {
     case SimulatedScript::End::kExit:
-      if (auto end = Sleep(*run, std::chrono::steady_clock::now(), deadline, command))
-        return finish(std::move(*end));
+      if (auto end = Sleep(*run, clock_.Now(), deadline, command)) return finish(std::move(*end));
       outcome.exit_code = script.exit_code;
       if (script.exit_code != 0) {
         outcome.status =

@@ -77,8 +77,10 @@ class RemoteRun {
   void Cancel();
   // Blocks until the command has ended; every line callback has returned by then.
   RemoteOutcome Wait() const;
-  // As Wait, but gives up after `max`: nullopt if still running.
+  // As Wait, but gives up after `max` (real time): nullopt if still running.
   std::optional<RemoteOutcome> WaitFor(Duration max) const;
+  // As Wait, but gives up when `clock` reaches `deadline`: nullopt if still running.
+  std::optional<RemoteOutcome> WaitUntil(const Clock& clock, SteadyTime deadline) const;
   bool finished() const;
   // Calls `hook` with the outcome once the command has ended (at once, on this thread, when
   // it already has; else on the executor's thread right after Wait() is released). One hook
@@ -93,7 +95,7 @@ class RemoteRun {
  private:
   std::function<void()> wake_;
   mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
+  mutable std::condition_variable_any cv_;
   bool cancel_ = false;
   std::optional<RemoteOutcome> outcome_;
   std::function<void(const RemoteOutcome&)> on_finish_;

@@ -53,7 +53,9 @@ SshSettings SshSettingsFromConfig(const Config& config, const std::filesystem::p
 
 class SshExecutor final : public RemoteExecutor {
  public:
-  explicit SshExecutor(SshSettings settings);
+  // Command deadlines, keepalives and reconnect backoff run on `clock` (which must outlive
+  // this); connecting and authenticating are bounded in real time.
+  SshExecutor(SshSettings settings, const Clock& clock);
   // Ends every command with `cancelled` and joins the workers (closing their sessions).
   ~SshExecutor() override;
   SshExecutor(const SshExecutor&) = delete;
@@ -73,6 +75,7 @@ class SshExecutor final : public RemoteExecutor {
  private:
   std::shared_ptr<ssh::SparkWorker> WorkerFor(const std::string& spark, Status& error);
 
+  const Clock& clock_;
   std::mutex mu_;  // guards settings_ and workers_ (not the workers' own state)
   SshSettings settings_;
   std::map<std::string, std::shared_ptr<ssh::SparkWorker>> workers_;

@@ -57,9 +57,9 @@ struct RecordedCommand {
 
 class SimulatedExecutor final : public RemoteExecutor {
  public:
-  // Every scripted delay is multiplied by `time_scale` (unit tests use e.g. 0.01); deadlines
-  // are real time and not scaled.
-  explicit SimulatedExecutor(double time_scale = 1.0);
+  // Scripted delays and command deadlines run on `clock`; every scripted delay is multiplied
+  // by `time_scale` (e.g. 0.01 for a quick demo-like run on the real clock), deadlines are not.
+  explicit SimulatedExecutor(const Clock& clock, double time_scale = 1.0);
   // Cancels every running command and joins their threads.
   ~SimulatedExecutor() override;
   SimulatedExecutor(const SimulatedExecutor&) = delete;
@@ -94,7 +94,7 @@ class SimulatedExecutor final : public RemoteExecutor {
   // may outlive the executor.
   struct Signal {
     std::mutex mu;
-    std::condition_variable cv;
+    std::condition_variable_any cv;
     bool stopping = false;
   };
   struct Player {
@@ -109,6 +109,7 @@ class SimulatedExecutor final : public RemoteExecutor {
                                      const RemoteCommand& command);
   void ReapFinishedLocked();
 
+  const Clock& clock_;
   const double time_scale_;
   const std::shared_ptr<Signal> signal_ = std::make_shared<Signal>();
   mutable std::mutex mu_;  // guards everything below
