@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -73,6 +74,7 @@ class ControllerFixture : public ::testing::Test {
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
                        [this](const std::string& s) { probed_.push_back(s); },
                        [this]() -> std::optional<std::string> {
+                         if (on_served_read_) on_served_read_();
                          const std::string m = served_.Get();
                          return m.empty() ? std::nullopt : std::optional(m);
                        },
@@ -106,6 +108,7 @@ class ControllerFixture : public ::testing::Test {
   std::unique_ptr<ConfigStore> config_;
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> probed_;  // written by the job thread, read after it finished
+  std::function<void()> on_served_read_;  // set by a test before the controller runs it
   std::unique_ptr<Controller> controller_;
 };
 
