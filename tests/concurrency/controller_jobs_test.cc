@@ -39,7 +39,7 @@ TEST_F(ControllerJobs, ConcurrentSubmissionsGetDistinctIdsAndSwapsNeverOverlap) 
           accepted.push_back(job->id);
           swaps += swap ? 1 : 0;
         } else {
-          refusals.insert(job.status().code());
+          refusals.insert(std::string(job.status().code_name()));
         }
       }
     });
