@@ -55,8 +55,10 @@ Result<ConnectivityEvent> DecodeEvent(std::string_view line) {
   const auto ok = j.find("ok");
   if (ok == j.end() || !ok->is_boolean()) return bad("ok");
   e.ok = ok->get<bool>();
-  if (const auto s = j.find("source"); s != j.end() && s->is_string()) e.source = s->get<std::string>();
-  if (const auto s = j.find("error"); s != j.end() && s->is_string()) e.error = s->get<std::string>();
+  if (const auto s = j.find("source"); s != j.end() && s->is_string())
+    e.source = s->get<std::string>();
+  if (const auto s = j.find("error"); s != j.end() && s->is_string())
+    e.error = s->get<std::string>();
   if (const auto s = j.find("ms"); s != j.end() && s->is_number()) e.ms = s->get<double>();
   return e;
 }

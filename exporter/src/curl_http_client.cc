@@ -14,16 +14,21 @@ void GlobalInitOnce() {
 
 FailureReason Classify(CURLcode code) {
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return FailureReason::kTimeout;
+    case CURLE_OPERATION_TIMEDOUT:
+      return FailureReason::kTimeout;
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return FailureReason::kDns;
-    case CURLE_COULDNT_CONNECT: return FailureReason::kRefused;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return FailureReason::kDns;
+    case CURLE_COULDNT_CONNECT:
+      return FailureReason::kRefused;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_WRITE_ERROR:
     case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_FILESIZE_EXCEEDED: return FailureReason::kBadBody;
-    default: return FailureReason::kReset;  // recv/send errors, empty reply, partial file
+    case CURLE_FILESIZE_EXCEEDED:
+      return FailureReason::kBadBody;
+    default:
+      return FailureReason::kReset;  // recv/send errors, empty reply, partial file
   }
 }
 
@@ -56,8 +61,8 @@ class CurlHttpClient final : public HttpClient {
     Sink sink{&body, request.max_body_bytes};
     char error[CURL_ERROR_SIZE] = {0};
     const long timeout_ms = std::max<long>(
-        1, static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 request.timeout).count()));
+        1, static_cast<long>(
+               std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout).count()));
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
@@ -71,7 +76,8 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(h, CURLOPT_USERAGENT, "spark-control");
     curl_slist* headers = nullptr;
     if (!request.bearer_token.empty()) {
-      headers = curl_slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
+      headers =
+          curl_slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
     }
     if (request.method != "GET") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());

@@ -37,8 +37,8 @@ void AddHistogram(prometheus::MetricFamily& family, Labels labels, const Histogr
   uint64_t cumulative = 0;
   for (size_t i = 0; i < data.counts().size(); ++i) {
     cumulative += data.counts()[i];
-    const double bound = i < data.bounds().size() ? data.bounds()[i]
-                                                  : std::numeric_limits<double>::infinity();
+    const double bound =
+        i < data.bounds().size() ? data.bounds()[i] : std::numeric_limits<double>::infinity();
     metric.histogram.bucket.push_back({cumulative, bound});
   }
   family.metric.push_back(std::move(metric));

@@ -74,8 +74,10 @@ class ProcessMetrics final : public MetricsSource {
     const ProcessSample s = ReadProcess();
     auto add = [&out](const char* name, const char* help, MetricType type, double value) {
       auto family = MakeFamily(name, help, type);
-      if (type == MetricType::Counter) AddCounter(family, {}, value);
-      else AddGauge(family, {}, value);
+      if (type == MetricType::Counter)
+        AddCounter(family, {}, value);
+      else
+        AddGauge(family, {}, value);
       out.push_back(std::move(family));
     };
     add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",

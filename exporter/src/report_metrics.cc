@@ -16,7 +16,8 @@ class ReportMetrics final : public MetricsSource {
 
   uint64_t version() const override {
     // Every event append and every report changes one of these.
-    return reports_.version() * 1000003u + events_.last_id() * 31u + events_.counters().dropped_disk;
+    return reports_.version() * 1000003u + events_.last_id() * 31u +
+           events_.counters().dropped_disk;
   }
 
   void Collect(Families& out) const override {
@@ -62,8 +63,8 @@ class BuildInfoMetrics final : public MetricsSource {
       : version_(std::move(version)), revision_(std::move(revision)) {}
   uint64_t version() const override { return 0; }
   void Collect(Families& out) const override {
-    auto info = MakeFamily("spark_control_build_info",
-                           "Always 1; labels name the running build.", MetricType::Gauge);
+    auto info = MakeFamily("spark_control_build_info", "Always 1; labels name the running build.",
+                           MetricType::Gauge);
     AddGauge(info, {{"version", version_}, {"revision", revision_}}, 1);
     out.push_back(std::move(info));
   }
@@ -75,7 +76,8 @@ class BuildInfoMetrics final : public MetricsSource {
 
 }  // namespace
 
-std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports, const EventLog& events) {
+std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
+                                                 const EventLog& events) {
   return std::make_shared<ReportMetrics>(reports, events);
 }
 

@@ -25,20 +25,23 @@ class ServiceMetrics final : public MetricsSource {
                                "Round-trip time of service probes.", MetricType::Histogram);
     auto failures = MakeFamily("spark_control_probe_failures_total",
                                "Failed probes by classified reason.", MetricType::Counter);
-    auto transitions = MakeFamily("spark_control_service_transitions_total",
-                                  "Changes of a service's probed state between up and down.",
-                                  MetricType::Counter);
+    auto transitions =
+        MakeFamily("spark_control_service_transitions_total",
+                   "Changes of a service's probed state between up and down.", MetricType::Counter);
     auto last = MakeFamily("spark_control_service_last_transition_timestamp_seconds",
                            "Unix time at which the service took its current up/down state.",
                            MetricType::Gauge);
     for (const auto& [name, state] : snapshot->services) {
-      AddGauge(up, {{"service", name}, {"kind", state.target.kind}}, state.up.value_or(false) ? 1 : 0);
+      AddGauge(up, {{"service", name}, {"kind", state.target.kind}},
+               state.up.value_or(false) ? 1 : 0);
       AddHistogram(duration, {{"service", name}}, state.probe_duration);
       for (FailureReason reason : kAllFailureReasons) {
-        AddCounter(failures, {{"service", name}, {"reason", std::string(FailureReasonName(reason))}},
+        AddCounter(failures,
+                   {{"service", name}, {"reason", std::string(FailureReasonName(reason))}},
                    static_cast<double>(state.failures[static_cast<size_t>(reason)]));
       }
-      AddCounter(transitions, {{"service", name}, {"to", "up"}}, static_cast<double>(state.transitions_up));
+      AddCounter(transitions, {{"service", name}, {"to", "up"}},
+                 static_cast<double>(state.transitions_up));
       AddCounter(transitions, {{"service", name}, {"to", "down"}},
                  static_cast<double>(state.transitions_down));
       if (state.last_change) AddGauge(last, {{"service", name}}, UnixSeconds(*state.last_change));

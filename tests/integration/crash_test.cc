@@ -145,8 +145,8 @@ class CrashTest : public ::testing::Test {
   }
 
   void PostDiarization(const std::string& url) {
-    const std::string body =
-        R"({"source":"crash","segments":[{"start":0.0,"end":1.2,"speaker":"speaker_0","confidence":0.91}]})";
+    const std::string body = R"({"source":"crash","segments":[)"
+                             R"({"start":0.0,"end":1.2,"speaker":"speaker_0","confidence":0.91}]})";
     for (int i = 0; i < 100000 && !stop_; ++i) {
       const Reply r = SendJson("POST", url + "/api/diarization", body);
       if (r.status != 0 && r.status != 200) {

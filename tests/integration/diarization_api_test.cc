@@ -167,8 +167,9 @@ TEST_F(SmallDiarizationLimits, HugeInputIs413AndTheRouteHasItsOwnBodyLimit) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(ErrorCode(r), "body_too_large");
   EXPECT_EQ(ErrorField(r), "probs");
-  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("more than 40000 cells"),
-            std::string::npos)
+  EXPECT_NE(
+      json::parse(r.body)["error"]["message"].get<std::string>().find("more than 40000 cells"),
+      std::string::npos)
       << r.body;
   // A body over max_diarization_body_bytes is refused before it is read.
   r = Post(TensorBody(70000, 4));

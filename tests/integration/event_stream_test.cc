@@ -52,13 +52,15 @@ TEST_F(EventStream, SendsStateThenLiveEvents) {
   // only arrive live, not from a replay.
   std::atomic<bool> connected{false};
   std::thread poster([&] {
-    for (int i = 0; i < 500 && !connected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && !connected; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     Report("live-client");
   });
-  const std::string seen = ReadStream(app_->url() + "/api/events/stream", {}, 8000, [&](const std::string& s) {
-    if (s.find("event: state") != std::string::npos) connected = true;
-    return s.find("live-client") != std::string::npos;
-  });
+  const std::string seen =
+      ReadStream(app_->url() + "/api/events/stream", {}, 8000, [&](const std::string& s) {
+        if (s.find("event: state") != std::string::npos) connected = true;
+        return s.find("live-client") != std::string::npos;
+      });
   poster.join();
   EXPECT_GE(CountFrames(seen, "state"), 1);
   EXPECT_EQ(Count(seen, "\"type\":\"report\""), 1) << seen;
@@ -66,10 +68,12 @@ TEST_F(EventStream, SendsStateThenLiveEvents) {
   ASSERT_NE(data, std::string::npos);
   const json event = json::parse(seen.substr(data + 6, seen.find('\n', data) - data - 6));
   EXPECT_EQ(event["source"], "live-client");
-  EXPECT_NE(seen.find("id: " + std::to_string(event["id"].get<uint64_t>()) + "\n"), std::string::npos);
+  EXPECT_NE(seen.find("id: " + std::to_string(event["id"].get<uint64_t>()) + "\n"),
+            std::string::npos);
   // The state frame is the full /api/status.
   const auto state = seen.find("event: state\ndata: ");
-  const json status = json::parse(seen.substr(state + 19, seen.find('\n', state + 19) - state - 19));
+  const json status =
+      json::parse(seen.substr(state + 19, seen.find('\n', state + 19) - state - 19));
   EXPECT_TRUE(status.contains("services"));
   EXPECT_TRUE(status.contains("warnings"));
 }
@@ -78,8 +82,9 @@ TEST_F(EventStream, ReplaysEverythingAfterLastEventId) {
   const uint64_t first = Report("a");
   Report("b");
   Report("c");
-  const std::string seen = ReadStream(app_->url() + "/api/events/stream", {"Last-Event-ID: " + std::to_string(first)},
-                                      5000, [](const std::string& s) { return s.find("event: state") != std::string::npos; });
+  const std::string seen = ReadStream(
+      app_->url() + "/api/events/stream", {"Last-Event-ID: " + std::to_string(first)}, 5000,
+      [](const std::string& s) { return s.find("event: state") != std::string::npos; });
   EXPECT_EQ(Count(seen, "\"type\":\"report\""), 2) << seen;
   EXPECT_EQ(seen.find("\"source\":\"a\""), std::string::npos);
   EXPECT_LT(seen.find("\"source\":\"b\""), seen.find("\"source\":\"c\""));

@@ -31,18 +31,25 @@ std::pair<int, std::string> PromtoolCheck(const std::string& text) {
 TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
   LoopbackServer vllm(Behaviour::kOk, VllmModelsBody("Qwen/Qwen3-0.6B"));
   TempDir dir;
-  std::ofstream(dir / "c.yaml") << "cluster: lab\nvllm: {host: 127.0.0.1, port: " << vllm.port() << "}\n"
+  std::ofstream(dir / "c.yaml") << "cluster: lab\nvllm: {host: 127.0.0.1, port: " << vllm.port()
+                                << "}\n"
                                 << "probe: {interval_s: 0.2, timeout_s: 0.1}\n";
   SparkControl app({"--config", (dir / "c.yaml").string(), "--data-dir", (dir / "d").string()});
-  ASSERT_EQ(SendJson("POST", app.url() + "/api/health-event", R"({"service":"vllm","ok":false,"ms":12})").status, 202);
+  ASSERT_EQ(
+      SendJson("POST", app.url() + "/api/health-event", R"({"service":"vllm","ok":false,"ms":12})")
+          .status,
+      202);
   // Both diarization forms, with known, uncertain and null confidences.
+  ASSERT_EQ(
+      SendJson("POST", app.url() + "/api/diarization",
+               R"({"source":"recap-relay","segments":[)"
+               R"({"start":0,"end":1,"speaker":"speaker_0","confidence":0.9},)"
+               R"({"start":1,"end":2,"speaker":"speaker_1","confidence":0.2},"2 3 speaker_1"]})")
+          .status,
+      200);
   ASSERT_EQ(SendJson("POST", app.url() + "/api/diarization",
-                     R"({"source":"recap-relay","segments":[{"start":0,"end":1,"speaker":"speaker_0","confidence":0.9},
-                         {"start":1,"end":2,"speaker":"speaker_1","confidence":0.2},"2 3 speaker_1"]})")
-                .status,
-            200);
-  ASSERT_EQ(SendJson("POST", app.url() + "/api/diarization",
-                     R"({"segments":["0 0.16 speaker_0","0 0.16 speaker_5"],"probs":[[0.9,0.1],[0.7,0.3]],"duration":0.16})")
+                     R"({"segments":["0 0.16 speaker_0","0 0.16 speaker_5"],)"
+                     R"("probs":[[0.9,0.1],[0.7,0.3]],"duration":0.16})")
                 .status,
             200);
   // Until the poller has probed vLLM up (its first probes may still be in flight).
@@ -75,29 +82,40 @@ TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
   }
   EXPECT_GT(samples, 50);
   // Known combinations exist at 0 before anything happened.
-  EXPECT_NE(scrape.body.find("spark_control_probe_failures_total{cluster=\"lab\",service=\"magpie\",reason=\"timeout\"} 0"),
+  EXPECT_NE(scrape.body.find("spark_control_probe_failures_total{cluster=\"lab\",service="
+                             "\"magpie\",reason=\"timeout\"} 0"),
             std::string::npos);
-  EXPECT_NE(scrape.body.find("spark_control_events_dropped_total{cluster=\"lab\",reason=\"disk\"} 0"), std::string::npos);
-  EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_count{cluster=\"lab\",service=\"magpie\",outcome=\"ok\"} 0"),
+  EXPECT_NE(
+      scrape.body.find("spark_control_events_dropped_total{cluster=\"lab\",reason=\"disk\"} 0"),
+      std::string::npos);
+  EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_count{cluster=\"lab\",service="
+                             "\"magpie\",outcome=\"ok\"} 0"),
             std::string::npos);
   // Unconfigured services are down with reason not_configured.
-  EXPECT_NE(scrape.body.find("spark_control_service_up{cluster=\"lab\",service=\"parakeet\",kind=\"stt\"} 0"),
+  EXPECT_NE(scrape.body.find(
+                "spark_control_service_up{cluster=\"lab\",service=\"parakeet\",kind=\"stt\"} 0"),
             std::string::npos);
-  EXPECT_NE(scrape.body.find("spark_control_service_up{cluster=\"lab\",service=\"vllm\",kind=\"llm\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      scrape.body.find("spark_control_service_up{cluster=\"lab\",service=\"vllm\",kind=\"llm\"} 1"),
+      std::string::npos);
   // Seconds are seconds: a 12 ms report lands in the 0.025 s bucket, not the 10 s one.
-  EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
-                             "outcome=\"failure\",le=\"0.01\"} 0"),
+  EXPECT_NE(scrape.body.find(
+                "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
+                "outcome=\"failure\",le=\"0.01\"} 0"),
             std::string::npos);
-  EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
-                             "outcome=\"failure\",le=\"0.025\"} 1"),
+  EXPECT_NE(scrape.body.find(
+                "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
+                "outcome=\"failure\",le=\"0.025\"} 1"),
             std::string::npos);
   // Confidences are ratios: 0.2 lands in le="0.2", the computed 0.8 in le="0.8".
-  for (const char* sample :
-       {"spark_control_diarization_segment_confidence_bucket{cluster=\"lab\",source=\"recap-relay\",le=\"0.2\"} 1",
-        "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\",source=\"unknown\",le=\"0.8\"} 1",
-        "spark_control_diarization_segments_total{cluster=\"lab\",source=\"recap-relay\",confidence=\"unknown\"} 1",
-        "spark_control_diarization_uncertain_segments_total{cluster=\"lab\",source=\"recap-relay\"} 1"}) {
+  for (const char* sample : {"spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
+                             "source=\"recap-relay\",le=\"0.2\"} 1",
+                             "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
+                             "source=\"unknown\",le=\"0.8\"} 1",
+                             "spark_control_diarization_segments_total{cluster=\"lab\",source="
+                             "\"recap-relay\",confidence=\"unknown\"} 1",
+                             "spark_control_diarization_uncertain_segments_total{cluster=\"lab\","
+                             "source=\"recap-relay\"} 1"}) {
     EXPECT_NE(scrape.body.find(sample), std::string::npos) << sample;
   }
 }
@@ -107,7 +125,9 @@ TEST(Metrics, TheDemoScrapeIsCleanForPromtoolToo) {
   SparkControl app({"--demo", "--data-dir", dir.path().string()});
   // Until the demo's first diarization report is in (it posts one in its first round).
   std::string scrape;
-  for (int i = 0; i < 50 && scrape.find("spark_control_diarization_segments_total{") == std::string::npos; ++i) {
+  for (int i = 0;
+       i < 50 && scrape.find("spark_control_diarization_segments_total{") == std::string::npos;
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     scrape = Get(app.url() + "/metrics").body;
   }

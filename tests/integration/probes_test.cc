@@ -64,7 +64,8 @@ TEST_F(ProbeTest, HealthyServicesAreUpWithTheModelVllmReports) {
   const json endpoints = json::parse(Get(app_->url() + "/api/endpoints").body);
   EXPECT_EQ(endpoints["vllm"]["ready"], true);
   EXPECT_EQ(endpoints["vllm"]["model"], kModel);
-  EXPECT_EQ(endpoints["vllm"]["base_url"], "http://127.0.0.1:" + std::to_string(vllm_->port()) + "/v1");
+  EXPECT_EQ(endpoints["vllm"]["base_url"],
+            "http://127.0.0.1:" + std::to_string(vllm_->port()) + "/v1");
   EXPECT_EQ(WaitFor("parakeet", true, "", 3000)["up"], true);
   EXPECT_EQ(WaitFor("magpie", false, "refused", 3000)["reason"], "refused");
 }
@@ -96,23 +97,29 @@ TEST_P(MisbehavingVllm, EndsDownWithTheRightReasonWithinOneIntervalWhileTheApiAn
   EXPECT_FALSE(endpoints["vllm"].contains("model"));
   // The failure is counted under its reason in /metrics.
   const std::string metrics = Get(app_->url() + "/metrics").body;
-  const std::string series = std::string("spark_control_probe_failures_total{cluster=\"default\",service=\"vllm\",reason=\"") +
-                             GetParam().reason + "\"} ";
+  const std::string series =
+      std::string(
+          "spark_control_probe_failures_total{cluster=\"default\",service=\"vllm\",reason=\"") +
+      GetParam().reason + "\"} ";
   const auto at = metrics.find(series);
   ASSERT_NE(at, std::string::npos) << series;
   EXPECT_GE(std::stod(metrics.substr(at + series.size())), 1.0);
-  EXPECT_NE(metrics.find("spark_control_service_up{cluster=\"default\",service=\"vllm\",kind=\"llm\"} 0"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("spark_control_service_up{cluster=\"default\",service=\"vllm\",kind=\"llm\"} 0"),
+      std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Probes, MisbehavingVllm,
-    ::testing::Values(Misbehaviour{Behaviour::kSlow, "timeout"}, Misbehaviour{Behaviour::kStatus500, "http_status"},
-                      Misbehaviour{Behaviour::kGarbage, "bad_body"}, Misbehaviour{Behaviour::kReset, "reset"},
-                      Misbehaviour{Behaviour::kSilent, "timeout"}, Misbehaviour{Behaviour::kNotHttp, "bad_body"}),
-    [](const auto& param_info) {
-      return std::string(param_info.param.reason) + "_" + std::to_string(param_info.index);
-    });
+INSTANTIATE_TEST_SUITE_P(Probes, MisbehavingVllm,
+                         ::testing::Values(Misbehaviour{Behaviour::kSlow, "timeout"},
+                                           Misbehaviour{Behaviour::kStatus500, "http_status"},
+                                           Misbehaviour{Behaviour::kGarbage, "bad_body"},
+                                           Misbehaviour{Behaviour::kReset, "reset"},
+                                           Misbehaviour{Behaviour::kSilent, "timeout"},
+                                           Misbehaviour{Behaviour::kNotHttp, "bad_body"}),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param.reason) + "_" +
+                                  std::to_string(param_info.index);
+                         });
 
 TEST_F(ProbeTest, RecoveryIsLoggedAsTransitions) {
   ASSERT_EQ(WaitFor("vllm", true, "", 3000)["up"], true);
@@ -120,14 +127,17 @@ TEST_F(ProbeTest, RecoveryIsLoggedAsTransitions) {
   ASSERT_EQ(WaitFor("vllm", false, "http_status", 2500)["up"], false);
   vllm_->Set(Behaviour::kOk, VllmModelsBody(kModel));
   ASSERT_EQ(WaitFor("vllm", true, "", 2500)["up"], true);
-  const json events = json::parse(Get(app_->url() + "/api/events?service=vllm&type=transition").body);
+  const json events =
+      json::parse(Get(app_->url() + "/api/events?service=vllm&type=transition").body);
   std::vector<bool> states;
   for (const auto& e : events["events"]) states.push_back(e["ok"].get<bool>());
   EXPECT_EQ(states, (std::vector<bool>{true, false, true}));
   const std::string metrics = Get(app_->url() + "/metrics").body;
-  EXPECT_NE(metrics.find("spark_control_service_transitions_total{cluster=\"default\",service=\"vllm\",to=\"down\"} 1"),
+  EXPECT_NE(metrics.find("spark_control_service_transitions_total{cluster=\"default\",service="
+                         "\"vllm\",to=\"down\"} 1"),
             std::string::npos);
-  EXPECT_NE(metrics.find("spark_control_service_transitions_total{cluster=\"default\",service=\"vllm\",to=\"up\"} 1"),
+  EXPECT_NE(metrics.find("spark_control_service_transitions_total{cluster=\"default\",service="
+                         "\"vllm\",to=\"up\"} 1"),
             std::string::npos);
 }
 
@@ -135,13 +145,16 @@ TEST_F(ProbeTest, AFailureReportTriggersAnImmediateReprobe) {
   // A long interval: only the report can explain a second probe within a second.
   std::ofstream(dir_ / "slow.yaml") << "vllm: {host: 127.0.0.1, port: " << vllm_->port() << "}\n"
                                     << "probe: {interval_s: 60, timeout_s: 1}\n";
-  SparkControl app({"--config", (dir_ / "slow.yaml").string(), "--data-dir", (dir_ / "data2").string()});
+  SparkControl app(
+      {"--config", (dir_ / "slow.yaml").string(), "--data-dir", (dir_ / "data2").string()});
   const auto deadline = Clock::now() + std::chrono::seconds(3);
-  while (vllm_->requests() < 2 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (vllm_->requests() < 2 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const int before = vllm_->requests();
   vllm_->Set(Behaviour::kStatus500);
-  const Reply reply = SendJson("POST", app.url() + "/api/health-event",
-                               R"({"service":"vllm","ok":false,"source":"test","error":"HTTP 500"})");
+  const Reply reply =
+      SendJson("POST", app.url() + "/api/health-event",
+               R"({"service":"vllm","ok":false,"source":"test","error":"HTTP 500"})");
   ASSERT_EQ(reply.status, 202) << reply.body;
   const auto until = Clock::now() + std::chrono::seconds(2);
   json vllm;

@@ -1,5 +1,7 @@
 // The process contract of API.md "Process": flags, exit codes, the listening line, SIGTERM,
 // persistence across restarts.
+#include "support/process.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,7 +13,6 @@
 
 #include "support/eventually.h"
 #include "support/http.h"
-#include "support/process.h"
 
 namespace spark::test {
 namespace {
@@ -19,7 +20,8 @@ namespace {
 using json = nlohmann::json;
 
 // Runs the binary to completion; its exit code and stderr.
-std::pair<int, std::string> RunToExit(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+std::pair<int, std::string> RunToExit(std::vector<std::string> args,
+                                      std::map<std::string, std::string> env = {}) {
   TempDir logs;
   std::vector<std::string> argv = {SPARK_CONTROL_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -77,7 +79,8 @@ TEST(Process, InvalidOperatorConfigExitsTwoNamingFileAndKey) {
   EXPECT_NE(err.find(path.string()), std::string::npos) << err;
   EXPECT_NE(err.find("sparks.spark1.port"), std::string::npos) << err;
   std::ofstream(path) << "sparkz: {}\n";
-  auto [code2, err2] = RunToExit({"--config", path.string(), "--data-dir", (dir / "data").string()});
+  auto [code2, err2] =
+      RunToExit({"--config", path.string(), "--data-dir", (dir / "data").string()});
   EXPECT_EQ(code2, 2);
   EXPECT_NE(err2.find("sparkz: unknown key"), std::string::npos) << err2;
 }
@@ -86,7 +89,8 @@ TEST(Process, PortInUseExitsOne) {
   TempDir dir;
   SparkControl first({"--data-dir", (dir / "a").string()});
   const std::string port = first.url().substr(first.url().rfind(':') + 1);
-  auto [code, err] = RunToExit({"--listen", "127.0.0.1:" + port, "--data-dir", (dir / "b").string()});
+  auto [code, err] =
+      RunToExit({"--listen", "127.0.0.1:" + port, "--data-dir", (dir / "b").string()});
   EXPECT_EQ(code, 1);
   EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
 }
@@ -98,23 +102,28 @@ TEST(Process, EventIdsContinueAcrossRestartAndTheOverlaySurvives) {
   {
     SparkControl app(flags);
     for (int i = 0; i < 3; ++i) {
-      const Reply r = SendJson("POST", app.url() + "/api/health-event", R"({"service":"vllm","ok":true,"source":"t"})");
+      const Reply r = SendJson("POST", app.url() + "/api/health-event",
+                               R"({"service":"vllm","ok":true,"source":"t"})");
       ASSERT_EQ(r.status, 202) << r.body;
       last = json::parse(r.body)["id"];
     }
-    const Reply put = SendJson("PUT", app.url() + "/api/config", R"({"sparks":{"spark1":{"host":"10.9.8.7"}}})");
+    const Reply put =
+        SendJson("PUT", app.url() + "/api/config", R"({"sparks":{"spark1":{"host":"10.9.8.7"}}})");
     ASSERT_EQ(put.status, 200) << put.body;
-    ASSERT_EQ(app.process().Stop(SIGKILL, 2000), 128 + SIGKILL);  // nothing acknowledged may be lost
+    ASSERT_EQ(app.process().Stop(SIGKILL, 2000),
+              128 + SIGKILL);  // nothing acknowledged may be lost
   }
   SparkControl again(flags);
-  const Reply r = SendJson("POST", again.url() + "/api/health-event", R"({"service":"vllm","ok":true})");
+  const Reply r =
+      SendJson("POST", again.url() + "/api/health-event", R"({"service":"vllm","ok":true})");
   ASSERT_EQ(r.status, 202);
   EXPECT_GT(json::parse(r.body)["id"].get<uint64_t>(), last);
   const json all = json::parse(Get(again.url() + "/api/events?type=report&limit=1000").body);
   int reports = 0;
   for (const auto& e : all["events"]) reports += e["source"] == "t";
   EXPECT_EQ(reports, 3);
-  EXPECT_EQ(json::parse(Get(again.url() + "/api/config").body)["sparks"]["spark1"]["host"], "10.9.8.7");
+  EXPECT_EQ(json::parse(Get(again.url() + "/api/config").body)["sparks"]["spark1"]["host"],
+            "10.9.8.7");
 }
 
 TEST(Process, ACorruptOverlayIsSetAsideAndStartupContinues) {
@@ -137,10 +146,12 @@ TEST(Process, EnvironmentPinsKeysAgainstPut) {
   const json config = json::parse(Get(app.url() + "/api/config").body);
   EXPECT_EQ(config["sparks"]["spark1"]["host"], "10.0.0.11");
   EXPECT_EQ(config["pinned"], json::array({"sparks.spark1.host"}));
-  const Reply put = SendJson("PUT", app.url() + "/api/config", R"({"sparks":{"spark1":{"host":"10.0.0.99"}}})");
+  const Reply put =
+      SendJson("PUT", app.url() + "/api/config", R"({"sparks":{"spark1":{"host":"10.0.0.99"}}})");
   EXPECT_EQ(put.status, 409);
   EXPECT_EQ(json::parse(put.body)["error"]["code"], "pinned");
-  EXPECT_NE(json::parse(put.body)["error"]["message"].get<std::string>().find("SPARK1_HOST"), std::string::npos);
+  EXPECT_NE(json::parse(put.body)["error"]["message"].get<std::string>().find("SPARK1_HOST"),
+            std::string::npos);
 }
 
 }  // namespace

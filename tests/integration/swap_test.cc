@@ -3,12 +3,12 @@
 // launch-cluster.sh and docker of tests/testdata/fakes; a fake vLLM on loopback serves
 // whatever model the fake container runs. Every wait is bounded.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -27,8 +27,9 @@ TEST_F(SwapTest, ASwapStopsTheOldModelStreamsTheLogAndServesTheNewOne) {
   TrustHost();
   const std::string id = Swap("qwen36");
   // The log as a browser reads it: replayed from the first line, live, then `end`.
-  const std::string log = ReadStream(Url("/api/jobs/" + id + "/log"), {}, 90000,
-                                     [](const std::string& s) { return s.find("event: end") != std::string::npos; });
+  const std::string log =
+      ReadStream(Url("/api/jobs/" + id + "/log"), {}, 90000,
+                 [](const std::string& s) { return s.find("event: end") != std::string::npos; });
   EXPECT_NE(log.find("Stopping vllm_node on head node"), std::string::npos) << log;
   EXPECT_NE(log.find("Loading safetensors checkpoint shards:  50% Completed"), std::string::npos);
   EXPECT_NE(log.find("Application startup complete."), std::string::npos);
@@ -121,8 +122,9 @@ TEST_F(SwapTest, AnUnknownHostKeyFailsWithItsFingerprintUntilTheUserConfirmsIt) 
   EXPECT_EQ(job["error"]["code"], "host_key_unknown") << job.dump();
   EXPECT_EQ(job["error"]["fingerprint"], fingerprint);
   // A wrong fingerprint is refused; the right one is stored and the swap works.
-  const Reply wrong = SendJson("POST", Url("/api/ssh/known-hosts/spark1"),
-                               R"({"fingerprint":"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})");
+  const Reply wrong =
+      SendJson("POST", Url("/api/ssh/known-hosts/spark1"),
+               R"({"fingerprint":"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})");
   EXPECT_EQ(wrong.status, 409) << wrong.body;
   TrustHost();
   EXPECT_NE(ReadText(dir_ / "data/ssh/known_hosts").find("ssh-ed25519"), std::string::npos);
@@ -187,11 +189,17 @@ TEST_F(SwapTest, HostileModelInputNeverReachesAShell) {
   const std::string touch = "$(touch " + pwned + ")";
   for (const json& body : {
            json{{"name", "x"}, {"hf_repo", "x" + touch}, {"mode", "solo"}},
-           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+           json{{"name", "x"},
+                {"hf_repo", "Qwen/Qwen3-0.6B"},
+                {"mode", "solo"},
                 {"args", {"--max-model-len", "1;touch " + pwned}}},
-           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+           json{{"name", "x"},
+                {"hf_repo", "Qwen/Qwen3-0.6B"},
+                {"mode", "solo"},
                 {"args", {"--port", "1"}}},
-           json{{"name", "x"}, {"hf_repo", "Qwen/Qwen3-0.6B"}, {"mode", "solo"},
+           json{{"name", "x"},
+                {"hf_repo", "Qwen/Qwen3-0.6B"},
+                {"mode", "solo"},
                 {"served_name", "a;reboot"}},
        }) {
     const Reply r = SendJson("POST", Url("/api/models"), body.dump());
@@ -212,7 +220,9 @@ TEST_F(SwapTest, HostileModelInputNeverReachesAShell) {
   EXPECT_EQ(ReadText(sshd_.state() / "launch_args"),
             std::string("vllm\0serve\0Qwen/Qwen3-0.6B\0--host\0", 34) +
                 std::string("0.0.0.0\0--port\0", 15) + std::to_string(vllm_.port()) +
-                std::string("\0--max-model-len\0" "4096\0", 22));
+                std::string("\0--max-model-len\0"
+                            "4096\0",
+                            22));
 }
 
 TEST_F(SwapTest, FreeTextAndJsonValuesReachVllmByteForByteThroughTheScriptsShell) {

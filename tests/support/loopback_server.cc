@@ -137,7 +137,11 @@ void LoopbackServer::Answer(int fd) {
 std::string VllmModelsBody(const std::string& model) {
   return R"({"object":"list","data":[{"id":")" + model +
          R"(","object":"model","created":1764000000,"owned_by":"vllm","root":")" + model +
-         R"(","parent":null,"max_model_len":262144,"permission":[{"id":"modelperm-1","object":"model_permission","created":1764000000,"allow_create_engine":false,"allow_sampling":true,"allow_logprobs":true,"allow_search_indices":false,"allow_view":true,"allow_fine_tuning":false,"organization":"*","group":null,"is_blocking":false}]}]})";
+         R"(","parent":null,"max_model_len":262144,"permission":[{"id":"modelperm-1",)"
+         R"("object":"model_permission","created":1764000000,"allow_create_engine":false,)"
+         R"("allow_sampling":true,"allow_logprobs":true,"allow_search_indices":false,)"
+         R"("allow_view":true,"allow_fine_tuning":false,"organization":"*","group":null,)"
+         R"("is_blocking":false}]}]})";
 }
 
 }  // namespace spark::test

@@ -82,7 +82,8 @@ std::string ChildProcess::WaitForLine(const std::string& prefix, int timeout_ms)
       start = nl + 1;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0) return {};
     pollfd p{stdout_fd_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left)) <= 0) return {};

@@ -54,7 +54,8 @@ class ChildProcess {
 // spark-control --listen 127.0.0.1:0 with the given extra flags; waits for the URL.
 class SparkControl {
  public:
-  explicit SparkControl(std::vector<std::string> flags = {}, std::map<std::string, std::string> env = {});
+  explicit SparkControl(std::vector<std::string> flags = {},
+                        std::map<std::string, std::string> env = {});
   const std::string& url() const { return url_; }
   ChildProcess& process() { return *process_; }
   const std::string& stderr_path() const { return stderr_path_; }

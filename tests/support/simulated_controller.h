@@ -107,7 +107,7 @@ class ControllerFixture : public ::testing::Test {
   SimulatedExecutor executor_{clock_, 0.02};
   std::unique_ptr<ConfigStore> config_;
   std::unique_ptr<Catalog> catalog_;
-  std::vector<std::string> probed_;  // written by the job thread, read after it finished
+  std::vector<std::string> probed_;       // written by the job thread, read after it finished
   std::function<void()> on_served_read_;  // set by a test before the controller runs it
   std::unique_ptr<Controller> controller_;
 };

@@ -3,9 +3,9 @@
 #include "controller/catalog.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "support/process.h"
 
@@ -88,7 +88,7 @@ TEST(Catalog, BadCatalogEntriesNameTheirField) {
 TEST(Catalog, OverridesReplaceTheSameFlagInTheArgs) {
   CatalogModel model;
   model.args = {"--max-model-len", "8192", "--enable-prefix-caching", "--kv-cache-dtype", "auto",
-                "--seed", "1"};
+                "--seed",          "1"};
   ModelOverrides o;
   o.max_model_len = 32768;
   o.prefix_caching = false;
@@ -174,7 +174,8 @@ TEST(Catalog, CustomModelsAndOverridesPersistAcrossRestarts) {
 
 TEST(Catalog, ACorruptDataFileIsSetAsideNotFatal) {
   test::TempDir dir;
-  std::ofstream(dir / "models-custom.yaml") << "models: [ {name: x, hf_repo: \"a;b\", mode: solo} ]\n";
+  std::ofstream(dir / "models-custom.yaml")
+      << "models: [ {name: x, hf_repo: \"a;b\", mode: solo} ]\n";
   std::ofstream(dir / "models-overrides.yaml") << "qwen36: {max_model_len: -1}\n";
   auto catalog = Open(dir.path());
   EXPECT_EQ(catalog->List().size(), 5u);

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 class ConfigLayers : public ::testing::Test {
  protected:
-  std::unique_ptr<ConfigStore> Open(const std::string& operator_yaml, std::map<std::string, std::string> env = {},
+  std::unique_ptr<ConfigStore> Open(const std::string& operator_yaml,
+                                    std::map<std::string, std::string> env = {},
                                     json demo = json::object()) {
     ConfigSources sources;
     if (!operator_yaml.empty()) {
@@ -57,10 +58,14 @@ TEST_F(ConfigLayers, DefaultsMatchTheContract) {
 TEST_F(ConfigLayers, EnvironmentBeatsOverlayBeatsOperatorFileBeatsDefaults) {
   {
     auto store = Open("sparks: {spark1: {host: 10.0.0.1, user: op}, spark2: {host: 10.0.0.2}}\n");
-    ASSERT_TRUE(store->Apply(json::parse(R"({"sparks":{"spark1":{"host":"10.0.0.5"},"spark2":{"user":"ov"}}})")).ok());
+    ASSERT_TRUE(store
+                    ->Apply(json::parse(
+                        R"({"sparks":{"spark1":{"host":"10.0.0.5"},"spark2":{"user":"ov"}}})"))
+                    .ok());
   }
-  const auto store = Open("sparks: {spark1: {host: 10.0.0.1, user: op}, spark2: {host: 10.0.0.2}}\n",
-                          {{"SPARK1_HOST", "10.0.0.9"}});
+  const auto store =
+      Open("sparks: {spark1: {host: 10.0.0.1, user: op}, spark2: {host: 10.0.0.2}}\n",
+           {{"SPARK1_HOST", "10.0.0.9"}});
   const Config& c = *store->Current();
   EXPECT_EQ(c.sparks.at("spark1").host, "10.0.0.9");  // environment
   EXPECT_EQ(c.sparks.at("spark1").user, "op");        // operator file
@@ -76,7 +81,8 @@ TEST_F(ConfigLayers, ThePinnedKeyRefusesAChangeButAcceptsItsOwnValue) {
   EXPECT_EQ(changed.status().code(), ErrorCode::kPinned);
   EXPECT_EQ(changed.status().field(), "sparks.spark2.user");
   EXPECT_NE(changed.status().message().find("SPARK2_USER"), std::string::npos);
-  EXPECT_TRUE(store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"dgx","port":2222}}})")).ok());
+  EXPECT_TRUE(
+      store->Apply(json::parse(R"({"sparks":{"spark2":{"user":"dgx","port":2222}}})")).ok());
   EXPECT_EQ(store->Current()->sparks.at("spark2").port, 2222);
   // Deleting a parent of a pinned key is a change too.
   EXPECT_EQ(store->Apply(json::parse(R"({"auth":null})")).status().code(), ErrorCode::kPinned);
@@ -111,7 +117,8 @@ TEST_F(ConfigLayers, AnInvalidPatchChangesNothing) {
 
 TEST_F(ConfigLayers, TheOverlayIsWrittenAtomicallyWithMode0600AndReadBack) {
   const auto store = Open("");
-  ASSERT_TRUE(store->Apply(json::parse(R"({"services":{"whisper":{"kind":"stt","port":8100}}})")).ok());
+  ASSERT_TRUE(
+      store->Apply(json::parse(R"({"services":{"whisper":{"kind":"stt","port":8100}}})")).ok());
   const auto perms = fs::status(dir_ / "config.yaml").permissions();
   EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
   const auto reopened = Open("");
@@ -136,7 +143,8 @@ TEST_F(ConfigLayers, ACorruptOverlayIsSetAsideAndDefaultsApply) {
 }
 
 TEST_F(ConfigLayers, TheDemoLayerSitsBetweenOperatorFileAndOverlay) {
-  const auto store = Open("vllm: {port: 7000, host: 10.1.1.1}\n", {}, json::parse(R"({"vllm":{"port":41000}})"));
+  const auto store =
+      Open("vllm: {port: 7000, host: 10.1.1.1}\n", {}, json::parse(R"({"vllm":{"port":41000}})"));
   EXPECT_EQ(store->Current()->vllm.port, 41000);
   EXPECT_EQ(store->Current()->vllm.host, "10.1.1.1");
 }
@@ -289,7 +297,8 @@ TEST(ConfigFiles, EveryInvalidFileIsRefusedWithItsExactMessage) {
     const std::string text = ReadFile(entry.path()).value();
     const std::string expect_tag = "# expect: ";
     ASSERT_EQ(text.rfind(expect_tag, 0), 0u) << name;
-    const std::string expected = text.substr(expect_tag.size(), text.find('\n') - expect_tag.size());
+    const std::string expected =
+        text.substr(expect_tag.size(), text.find('\n') - expect_tag.size());
     auto tree = ParseYamlTree(text, name);
     const std::string message =
         tree.ok() ? DecodeConfig(*tree).status().message() : tree.status().message();

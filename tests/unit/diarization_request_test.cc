@@ -12,10 +12,12 @@ namespace {
 constexpr size_t kCells = 360000;
 
 TEST(DiarizationRequest, ParsesTheReportForm) {
-  const auto request = ParseDiarizationRequest(
-      R"({"source":"recap-relay","segments":[{"start":0.0,"end":1.2,"speaker":"speaker_0","confidence":0.91},
-          {"start":1.2,"end":2,"speaker":"speaker_1","confidence":null},{"start":2,"end":3,"speaker":"speaker_1"}]})",
-      kCells);
+  const auto request =
+      ParseDiarizationRequest(R"({"source":"recap-relay","segments":[)"
+                              R"({"start":0.0,"end":1.2,"speaker":"speaker_0","confidence":0.91},)"
+                              R"({"start":1.2,"end":2,"speaker":"speaker_1","confidence":null},)"
+                              R"({"start":2,"end":3,"speaker":"speaker_1"}]})",
+                              kCells);
   ASSERT_TRUE(request.ok()) << request.status().message();
   EXPECT_EQ(request->source, "recap-relay");
   EXPECT_FALSE(request->probs.has_value());
@@ -178,7 +180,8 @@ TEST(DiarizationRequest, OnlyTheTopLevelArraysAreTheSegmentsAndTheScores) {
   // Same-named keys deeper down are someone else's data.
   auto request = ParseDiarizationRequest(
       R"({"meta":{"segments":[7],"probs":[["x"]]},"segments":[{"start":0,"end":1,
-          "speaker":"speaker_0","probs":[["x"]],"extra":{"segments":[1]}}],"probs":[[0.5]],"duration":1})",
+          "speaker":"speaker_0","probs":[["x"]],"extra":{"segments":[1]}}],)"
+      R"("probs":[[0.5]],"duration":1})",
       kCells);
   ASSERT_TRUE(request.ok()) << request.status().message();
   EXPECT_EQ(request->segments.size(), 1u);
@@ -187,9 +190,10 @@ TEST(DiarizationRequest, OnlyTheTopLevelArraysAreTheSegmentsAndTheScores) {
 }
 
 TEST(DiarizationRequest, ARepeatedMemberReplacesTheEarlierOne) {
-  auto request = ParseDiarizationRequest(
-      R"({"segments":[7],"probs":[["x"]],"segments":["0 1 speaker_0"],"probs":[[0.1,0.2]],"duration":1})",
-      kCells);
+  auto request =
+      ParseDiarizationRequest(R"({"segments":[7],"probs":[["x"]],"segments":["0 1 speaker_0"],)"
+                              R"("probs":[[0.1,0.2]],"duration":1})",
+                              kCells);
   ASSERT_TRUE(request.ok()) << request.status().message();
   EXPECT_EQ(request->segments.size(), 1u);
   EXPECT_EQ(request->probs->speakers, 2u);

@@ -96,7 +96,8 @@ TEST(JobJournal, OddRecordsNeitherStopTheLoadNorFreeTheirIds) {
       << R"({"id":"j2","kind":"service","state":"succeeded","target":null,"action":null,)"
       << R"("started_at":"2026-11-30T12:00:00.000Z","error":{"code":null,"log_tail":[1,null]}})"
       << "\n"
-      << R"({"id":"j9","kind":"teleport","state":"succeeded","started_at":"2026-11-30T12:00:00.000Z"})"
+      << R"({"id":"j9","kind":"teleport","state":"succeeded",)"
+      << R"("started_at":"2026-11-30T12:00:00.000Z"})"
       << "\n";
   JobJournal journal;
   ASSERT_TRUE(journal.Open(path, At(0)).ok());

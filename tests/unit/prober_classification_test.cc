@@ -53,7 +53,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"llm", Behaviour::kSilent, FailureReason::kTimeout},
                       Case{"llm", Behaviour::kStatus500, FailureReason::kHttpStatus},
                       Case{"llm", Behaviour::kGarbage, FailureReason::kBadBody},
-                      Case{"llm", Behaviour::kOk, FailureReason::kBadBody},  // "{}" is no model list
+                      Case{"llm", Behaviour::kOk,
+                           FailureReason::kBadBody},  // "{}" is no model list
                       Case{"llm", Behaviour::kReset, FailureReason::kReset},
                       Case{"llm", Behaviour::kNotHttp, FailureReason::kBadBody},
                       Case{"stt", Behaviour::kStatus500, FailureReason::kHttpStatus},

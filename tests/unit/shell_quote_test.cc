@@ -1,8 +1,6 @@
 // The one quoting function against hostile input, checked by running the quoted words through
 // real shells (dash as /bin/sh, and bash, the Sparks' login shell) and comparing bytes.
-#include "controller/remote_names.h"
 #include "controller/shell_quote.h"
-#include "controller/vllm_args.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "controller/remote_names.h"
+#include "controller/vllm_args.h"
 #include "support/process.h"
 
 namespace spark {

@@ -186,12 +186,12 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
 
   std::vector<std::string> log;
   std::atomic<bool> ready{false};
-  auto follow =
-      executor.Start(Cmd(builder.FollowLogs(seconds(30), seconds(30)).line,
-                         seconds(30), [&](RemoteStream, std::string_view line) {
-                           log.emplace_back(line);
-                           if (line == "INFO:     Application startup complete.") ready = true;
-                         }));
+  auto follow = executor.Start(Cmd(builder.FollowLogs(seconds(30), seconds(30)).line, seconds(30),
+                                   [&](RemoteStream, std::string_view line) {
+                                     log.emplace_back(line);
+                                     if (line == "INFO:     Application startup complete.")
+                                       ready = true;
+                                   }));
   for (int i = 0; i < 500 && !ready; ++i) std::this_thread::sleep_for(milliseconds(10));
   EXPECT_FALSE(follow->finished());  // docker logs -f keeps following after start-up
   follow->Cancel();
@@ -217,8 +217,7 @@ TEST(SimulatedCluster, LogsOfAStoppedClusterFail) {
   cluster.initial_model.reset();
   AddSparkVllmDockerRules(executor, cluster);
   const CommandBuilder builder(RemoteSettings{});
-  const auto out = RunCollecting(
-      executor, Cmd(builder.FollowLogs(seconds(30), seconds(5)).line));
+  const auto out = RunCollecting(executor, Cmd(builder.FollowLogs(seconds(30), seconds(5)).line));
   EXPECT_EQ(out.outcome.exit_code, 1);
   EXPECT_EQ(out.stderr_lines,
             std::vector<std::string>{"Error response from daemon: No such container: vllm_node"});

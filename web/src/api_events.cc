@@ -39,8 +39,8 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   if (request.Query("limit", value)) {
     const auto limit = ParseUnsigned(value);
     if (!limit || *limit < 1 || *limit > kMaxLimit) {
-      return Status::Error(ErrorCode::kInvalidField, "`limit` must be a whole number from 1 to 1000",
-                           "limit");
+      return Status::Error(ErrorCode::kInvalidField,
+                           "`limit` must be a whole number from 1 to 1000", "limit");
     }
     query.limit = static_cast<size_t>(*limit);
   }

@@ -36,17 +36,16 @@ void StreamJobLog(App& app, const Request& request, SseStream& stream) {
     const auto read = app.controller.ReadLog(id, after);
     if (!read) return;  // dropped from the bounded history while streaming
     for (const auto& line : read->lines) {
-      if (!stream.Send("line", std::to_string(line.seq), EncodeLogLine(line).dump(
-                                                             -1, ' ', false,
-                                                             json::error_handler_t::replace))) {
+      if (!stream.Send("line", std::to_string(line.seq),
+                       EncodeLogLine(line).dump(-1, ' ', false, json::error_handler_t::replace))) {
         return;
       }
       after = line.seq;
       last_write = app.clock.Now();
     }
     if (IsFinished(read->job.state)) {
-      stream.Send("end", "", EncodeJob(read->job).dump(-1, ' ', false,
-                                                        json::error_handler_t::replace));
+      stream.Send("end", "",
+                  EncodeJob(read->job).dump(-1, ' ', false, json::error_handler_t::replace));
       return;
     }
     if (app.clock.Now() - last_write >= kPingEvery) {
@@ -61,7 +60,9 @@ void StreamJobLog(App& app, const Request& request, SseStream& stream) {
 }  // namespace
 
 void AddJobRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"POST", "/api/swap", Access::kMutation,
+  routes.push_back({"POST",
+                    "/api/swap",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
@@ -69,34 +70,47 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                       if (!model.ok()) return StatusResponse(model.status());
                       return Accepted(app.controller.Swap(*model));
                     },
-                    {}, {}});
-  routes.push_back({"POST", "/api/services/{name}/{action}", Access::kMutation,
+                    {},
+                    {}});
+  routes.push_back({"POST",
+                    "/api/services/{name}/{action}",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       return Accepted(app.controller.ServiceAction(request.params.at("name"),
                                                                    request.params.at("action")));
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/api/jobs", Access::kRead,
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/api/jobs",
+                    Access::kRead,
                     [&app](const Request&) {
                       json jobs = json::array();
                       for (const auto& job : app.controller.Jobs()) jobs.push_back(EncodeJob(job));
                       return JsonResponse(200, {{"jobs", jobs}});
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/api/jobs/{id}", Access::kRead,
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/api/jobs/{id}",
+                    Access::kRead,
                     [&app](const Request& request) {
                       const auto job = app.controller.Job(request.params.at("id"));
                       if (!job) return NoSuchJob(request.params.at("id"));
                       return JsonResponse(200, EncodeJob(*job));
                     },
-                    {}, {}});
-  routes.push_back({"DELETE", "/api/jobs/{id}", Access::kMutation,
+                    {},
+                    {}});
+  routes.push_back({"DELETE",
+                    "/api/jobs/{id}",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       const std::string& id = request.params.at("id");
                       if (Status s = app.controller.Cancel(id); !s.ok()) return StatusResponse(s);
                       return JsonResponse(202, {{"job", EncodeJob(*app.controller.Job(id))}});
                     },
-                    {}, {}});
+                    {},
+                    {}});
   Route log;
   log.method = "GET";
   log.pattern = "/api/jobs/{id}/log";

@@ -47,7 +47,9 @@ VllmArgsPolicy ArgsPolicy(App& app) {
 }  // namespace
 
 void AddModelRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/api/models", Access::kRead,
+  routes.push_back({"GET",
+                    "/api/models",
+                    Access::kRead,
                     [&app](const Request&) {
                       const CommandBuilder builder = Builder(app);
                       const auto current = CurrentModelId(app);
@@ -57,8 +59,11 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       }
                       return JsonResponse(200, {{"models", models}});
                     },
-                    {}, {}});
-  routes.push_back({"POST", "/api/models", Access::kMutation,
+                    {},
+                    {}});
+  routes.push_back({"POST",
+                    "/api/models",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
@@ -69,8 +74,11 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       return JsonResponse(
                           201, {{"model", ModelJson(*added, Builder(app), CurrentModelId(app))}});
                     },
-                    {}, {}});
-  routes.push_back({"DELETE", "/api/models/{id}", Access::kMutation,
+                    {},
+                    {}});
+  routes.push_back({"DELETE",
+                    "/api/models/{id}",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       if (Status s = app.catalog.Remove(request.params.at("id")); !s.ok()) {
                         return StatusResponse(s);
@@ -79,8 +87,11 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       response.status = 204;
                       return response;
                     },
-                    {}, {}});
-  routes.push_back({"PUT", "/api/models/{id}/overrides", Access::kMutation,
+                    {},
+                    {}});
+  routes.push_back({"PUT",
+                    "/api/models/{id}/overrides",
+                    Access::kMutation,
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
@@ -90,7 +101,8 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       return JsonResponse(
                           200, {{"model", ModelJson(*patched, Builder(app), CurrentModelId(app))}});
                     },
-                    {}, {}});
+                    {},
+                    {}});
 }
 
 }  // namespace spark

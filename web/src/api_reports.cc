@@ -8,7 +8,9 @@
 namespace spark {
 
 void AddReportRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"POST", "/api/health-event", Access::kReport,
+  routes.push_back({"POST",
+                    "/api/health-event",
+                    Access::kReport,
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
@@ -35,7 +37,8 @@ void AddReportRoutes(App& app, std::vector<Route>& routes) {
                       if (!report->ok) app.poller.RequestProbe(report->service);
                       return JsonResponse(202, {{"id", stored->id}});
                     },
-                    {}, {}});
+                    {},
+                    {}});
 }
 
 }  // namespace spark

@@ -24,26 +24,40 @@ uint64_t StatusVersion(App& app) {
 }
 
 void AddStatusRoutes(App& app, std::vector<Route>& routes) {
-  routes.push_back({"GET", "/healthz", Access::kRead,
-                    [](const Request&) { return JsonResponse(200, {{"ok", true}}); }, {}, {}});
-  routes.push_back({"GET", "/metrics", Access::kRead,
+  routes.push_back({"GET",
+                    "/healthz",
+                    Access::kRead,
+                    [](const Request&) {
+                      return JsonResponse(200, {{"ok", true}});
+                    },
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/metrics",
+                    Access::kRead,
                     [&app](const Request&) {
                       Response response;
                       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
                       response.body = *app.scraper.Render();
                       return response;
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/api/endpoints", Access::kRead,
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/api/endpoints",
+                    Access::kRead,
                     [&app](const Request&) {
-                      return JsonResponse(200, EndpointsJson(*app.poller.Current(), *app.config.Current()));
+                      return JsonResponse(
+                          200, EndpointsJson(*app.poller.Current(), *app.config.Current()));
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/api/status", Access::kRead,
-                    [&app](const Request&) {
-                      return JsonResponse(200, StatusDocument(app));
-                    },
-                    {}, {}});
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/api/status",
+                    Access::kRead,
+                    [&app](const Request&) { return JsonResponse(200, StatusDocument(app)); },
+                    {},
+                    {}});
 }
 
 }  // namespace spark

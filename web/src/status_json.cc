@@ -65,7 +65,8 @@ json StatusJson(const Snapshot& snapshot, const Config& config,
   }
   json sparks = json::object();
   for (const auto& [name, spark] : config.sparks) {
-    json entry = {{"host", spark.host ? json(*spark.host) : json()}, {"ssh_up", nullptr},
+    json entry = {{"host", spark.host ? json(*spark.host) : json()},
+                  {"ssh_up", nullptr},
                   {"ssh_error", nullptr}};
     if (const auto it = control.ssh.find(name); it != control.ssh.end() && it->second.up) {
       entry["ssh_up"] = *it->second.up;

@@ -1,9 +1,8 @@
 #include "controller/catalog_model.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "controller/remote_names.h"
@@ -51,8 +50,9 @@ Status CheckModelId(const std::string& id, const std::string& field) {
            std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
   if (shaped && charset) return Status::Ok();
-  return Invalid(field, "id must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with "
-                        "a letter or digit");
+  return Invalid(field,
+                 "id must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with "
+                 "a letter or digit");
 }
 
 // Prefixes a nested status's field with `prefix` ("args[2]" → "models[0].args[2]").
@@ -66,9 +66,9 @@ Status Nest(const Status& status, std::string_view prefix) {
 Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, ModelSource source,
                                  bool id_required, VllmArgsPolicy policy) {
   if (!entry.is_object()) return Invalid(std::string(prefix), "a model must be an object");
-  if (Status s = CheckKeys(entry, prefix,
-                           {"id", "name", "hf_repo", "served_name", "mode", "args",
-                            "swap_timeout_s"});
+  if (Status s =
+          CheckKeys(entry, prefix,
+                    {"id", "name", "hf_repo", "served_name", "mode", "args", "swap_timeout_s"});
       !s.ok()) {
     return s;
   }
@@ -94,7 +94,8 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
   model.name = *name;
 
   if (const auto it = entry.find("served_name"); it != entry.end() && !it->is_null()) {
-    if (!it->is_string()) return Invalid(Path(prefix, "served_name"), "served_name must be a string");
+    if (!it->is_string())
+      return Invalid(Path(prefix, "served_name"), "served_name must be a string");
     if (Status s = ValidateHfRepo(it->get<std::string>()); !s.ok()) {
       return Invalid(Path(prefix, "served_name"),
                      "served_name must look like a model id (" + s.message() + ")");
@@ -166,14 +167,15 @@ std::vector<OverrideFlag> OverrideFlags(const ModelOverrides& o) {
                      {"--gpu-memory-utilization", NumberWord(*o.gpu_memory_utilization)}});
   }
   if (o.fastsafetensors) {
-    flags.push_back({"--load-format", *o.fastsafetensors
-                                          ? std::vector<std::string>{"--load-format",
-                                                                     "fastsafetensors"}
-                                          : std::vector<std::string>{}});
+    flags.push_back(
+        {"--load-format", *o.fastsafetensors
+                              ? std::vector<std::string>{"--load-format", "fastsafetensors"}
+                              : std::vector<std::string>{}});
   }
   if (o.prefix_caching) {
-    flags.push_back({"--enable-prefix-caching",
-                     {*o.prefix_caching ? "--enable-prefix-caching" : "--no-enable-prefix-caching"}});
+    flags.push_back(
+        {"--enable-prefix-caching",
+         {*o.prefix_caching ? "--enable-prefix-caching" : "--no-enable-prefix-caching"}});
   }
   if (o.fp8_kv_cache) {
     flags.push_back({"--kv-cache-dtype", *o.fp8_kv_cache
@@ -194,7 +196,8 @@ std::string_view ModeName(ModelMode mode) { return mode == ModelMode::kSolo ? "s
 
 std::string DeriveModelId(std::string_view hf_repo) {
   const size_t slash = hf_repo.rfind('/');
-  const std::string_view name = slash == std::string_view::npos ? hf_repo : hf_repo.substr(slash + 1);
+  const std::string_view name =
+      slash == std::string_view::npos ? hf_repo : hf_repo.substr(slash + 1);
   std::string id;
   for (char c : name) {
     const auto u = static_cast<unsigned char>(c);
@@ -246,8 +249,9 @@ Result<CatalogModel> DecodeCustomModel(const json& body, VllmArgsPolicy policy) 
 
 Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json& patch) {
   if (!patch.is_object()) return Invalid("", "overrides must be a JSON object");
-  if (Status s = CheckKeys(patch, "", {"max_model_len", "gpu_memory_utilization",
-                                       "fastsafetensors", "prefix_caching", "fp8_kv_cache"});
+  if (Status s = CheckKeys(patch, "",
+                           {"max_model_len", "gpu_memory_utilization", "fastsafetensors",
+                            "prefix_caching", "fp8_kv_cache"});
       !s.ok()) {
     return s;
   }
@@ -324,8 +328,8 @@ std::vector<std::string> EffectiveArgs(const CatalogModel& model, const ModelOve
     const std::string_view name = word.substr(0, word.find('='));
     return std::any_of(replaced.begin(), replaced.end(), [&](const OverrideFlag& o) {
       // --no-enable-prefix-caching is the same setting as --enable-prefix-caching.
-      return name == o.flag || (o.flag == "--enable-prefix-caching" &&
-                                name == "--no-enable-prefix-caching");
+      return name == o.flag ||
+             (o.flag == "--enable-prefix-caching" && name == "--no-enable-prefix-caching");
     });
   };
   std::vector<std::string> args;

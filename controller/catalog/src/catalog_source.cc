@@ -25,7 +25,8 @@ Result<std::unique_ptr<Catalog>> OpenConfiguredCatalog(const ConfigStore& config
                        "; using the bundled catalog instead");
     return bundled();
   }
-  return Status::Error(ErrorCode::kInvalidField, "catalog.path " + *path + ": " + problem.message());
+  return Status::Error(ErrorCode::kInvalidField,
+                       "catalog.path " + *path + ": " + problem.message());
 }
 
 }  // namespace spark

@@ -21,7 +21,8 @@ Result<SshIdentity> SshIdentitySource::Get() const {
     return LoadSshIdentity(*configured);
   }
   std::lock_guard lock(mu_);
-  if (!generated_) return Status::Error(ErrorCode::kNotFound, "the SSH key is still being generated");
+  if (!generated_)
+    return Status::Error(ErrorCode::kNotFound, "the SSH key is still being generated");
   return *generated_;
 }
 

@@ -22,9 +22,9 @@ struct ConnectivityEvent {
   std::string service;
   EventType type = EventType::kReport;
   bool ok = false;
-  std::string source;              // "poller" for transitions, the client's name for reports
-  std::string error;               // empty = none
-  std::optional<double> ms;        // latency the poller measured or the client reported
+  std::string source;        // "poller" for transitions, the client's name for reports
+  std::string error;         // empty = none
+  std::optional<double> ms;  // latency the poller measured or the client reported
 };
 
 // One JSON object on one line (no trailing newline), the format of events.jsonl and the API.

@@ -18,8 +18,8 @@ enum class FailureReason {
 };
 
 inline constexpr std::array kAllFailureReasons = {
-    FailureReason::kTimeout,    FailureReason::kRefused, FailureReason::kReset,
-    FailureReason::kHttpStatus, FailureReason::kBadBody, FailureReason::kDns,
+    FailureReason::kTimeout,       FailureReason::kRefused, FailureReason::kReset,
+    FailureReason::kHttpStatus,    FailureReason::kBadBody, FailureReason::kDns,
     FailureReason::kNotConfigured,
 };
 

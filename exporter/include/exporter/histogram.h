@@ -28,10 +28,10 @@ class HistogramData {
 };
 
 // Bucket layouts shared by the families of METRICS.md.
-std::vector<double> ProbeDurationBuckets();     // 5 ms … 10 s
-std::vector<double> ReportedLatencyBuckets();   // 10 ms … 60 s
-std::vector<double> SwapDurationBuckets();      // 15 s … 30 min
-std::vector<double> SshCommandBuckets();        // 10 ms … 5 min
-std::vector<double> ConfidenceBuckets();        // 0.1, 0.2 … 1.0
+std::vector<double> ProbeDurationBuckets();    // 5 ms … 10 s
+std::vector<double> ReportedLatencyBuckets();  // 10 ms … 60 s
+std::vector<double> SwapDurationBuckets();     // 15 s … 30 min
+std::vector<double> SshCommandBuckets();       // 10 ms … 5 min
+std::vector<double> ConfidenceBuckets();       // 0.1, 0.2 … 1.0
 
 }  // namespace spark

@@ -14,8 +14,8 @@ namespace spark {
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
-  std::string body;          // sent as application/json when non-empty
-  std::string bearer_token;  // sent as Authorization when non-empty
+  std::string body;                                    // sent as application/json when non-empty
+  std::string bearer_token;                            // sent as Authorization when non-empty
   Duration timeout = std::chrono::milliseconds(1500);  // whole exchange
   size_t max_body_bytes = 1 << 20;                     // larger answers fail as bad_body
 };

@@ -31,7 +31,8 @@ class MetricsSource {
 };
 
 // Small builders shared by the sources.
-prometheus::MetricFamily MakeFamily(std::string name, std::string help, prometheus::MetricType type);
+prometheus::MetricFamily MakeFamily(std::string name, std::string help,
+                                    prometheus::MetricType type);
 void AddCounter(prometheus::MetricFamily& family, Labels labels, double value);
 void AddGauge(prometheus::MetricFamily& family, Labels labels, double value);
 void AddHistogram(prometheus::MetricFamily& family, Labels labels, const HistogramData& data);
@@ -61,7 +62,8 @@ class EventLog;
 class ReportStats;
 class DiarizationStats;
 std::shared_ptr<MetricsSource> MakeServiceMetrics(const Poller& poller);
-std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports, const EventLog& events);
+std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
+                                                 const EventLog& events);
 std::shared_ptr<MetricsSource> MakeDiarizationMetrics(const DiarizationStats& stats);
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision);
 // process_* from /proc/self, re-read at most once per second.

@@ -22,7 +22,7 @@ namespace spark {
 
 struct PollerOptions {
   Duration interval = std::chrono::seconds(2);
-  Duration timeout = std::chrono::milliseconds(1500);   // per probe; < interval
+  Duration timeout = std::chrono::milliseconds(1500);         // per probe; < interval
   Duration reprobe_spacing = std::chrono::milliseconds(250);  // coalescing of RequestProbe
 };
 

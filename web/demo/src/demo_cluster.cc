@@ -42,7 +42,8 @@ nlohmann::json DemoCluster::ConfigPatch() const {
            {{"parakeet", {{"port", parakeet_->port()}}}, {"magpie", {{"port", magpie_->port()}}}}}};
 }
 
-void DemoCluster::StartClients(std::string server_url, std::function<std::optional<std::string>()> token,
+void DemoCluster::StartClients(std::string server_url,
+                               std::function<std::optional<std::string>()> token,
                                HttpClientFactory http) {
   clients_ = std::thread([this, server_url = std::move(server_url), token = std::move(token),
                           client = http()]() mutable {
@@ -52,7 +53,8 @@ void DemoCluster::StartClients(std::string server_url, std::function<std::option
 
 // Two apps calling the cluster and reporting each call, as Open WebUI and Recap Relay do;
 // Recap Relay also reports the diarization of its recordings.
-void DemoCluster::RunClients(std::string server_url, std::function<std::optional<std::string>()> token,
+void DemoCluster::RunClients(std::string server_url,
+                             std::function<std::optional<std::string>()> token,
                              std::unique_ptr<HttpClient> http) {
   std::mt19937 rng{std::random_device{}()};
   std::uniform_real_distribution<double> unit(0, 1);
@@ -61,9 +63,9 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
     const char* source;
     const char* service;
   };
-  const Call calls[] = {{"open-webui", "vllm"},     {"recap-relay", "parakeet"},
-                        {"recap-relay", "vllm"},    {"open-webui", "magpie"},
-                        {"recap-relay", "magpie"},  {"open-webui", "vllm"}};
+  const Call calls[] = {{"open-webui", "vllm"},    {"recap-relay", "parakeet"},
+                        {"recap-relay", "vllm"},   {"open-webui", "magpie"},
+                        {"recap-relay", "magpie"}, {"open-webui", "vllm"}};
   auto post = [&](const char* path, const nlohmann::json& body) {
     HttpRequest request;
     request.method = "POST";
@@ -98,7 +100,8 @@ void DemoCluster::RunClients(std::string server_url, std::function<std::optional
       ms = service == "parakeet" ? stt_ms(rng) : tts_ms(rng);
       if (!fake.up() && error.rfind("timeout", 0) == 0) ms = 10000;  // the client gave up
     }
-    nlohmann::json body = {{"service", service}, {"ok", ok}, {"source", call.source}, {"ms", std::round(ms)}};
+    nlohmann::json body = {
+        {"service", service}, {"ok", ok}, {"source", call.source}, {"ms", std::round(ms)}};
     if (!ok) body["error"] = error;
     post("/api/health-event", body);
   }

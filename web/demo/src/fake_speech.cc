@@ -8,37 +8,42 @@
 namespace spark {
 
 FakeSpeech::FakeSpeech(FlapSchedule schedule, const Clock& clock)
-    : schedule_(schedule), clock_(clock), next_change_(clock.Now() + FromSeconds(schedule.first_outage_s)) {}
+    : schedule_(schedule),
+      clock_(clock),
+      next_change_(clock.Now() + FromSeconds(schedule.first_outage_s)) {}
 
 FakeSpeech::~FakeSpeech() {
   stopping_ = true;
   server_.reset();
 }
 
-Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host, FlapSchedule schedule,
-                                                      const Clock& clock) {
+Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host,
+                                                      FlapSchedule schedule, const Clock& clock) {
   std::unique_ptr<FakeSpeech> fake(new FakeSpeech(schedule, clock));
   FakeSpeech* self = fake.get();
   std::vector<Route> routes;
-  routes.push_back({"GET", "/health", Access::kRead,
-                    [self](const Request&) {
-                      bool up, hang;
-                      {
-                        std::lock_guard lock(self->mu_);
-                        self->UpdateLocked();
-                        up = self->up_;
-                        hang = self->hang_;
-                      }
-                      if (up) return JsonResponse(200, {{"status", "ok"}});
-                      // A hung service: hold the request past any probe deadline.
-                      for (int i = 0; hang && i < 30 && !self->stopping_; ++i) {
-                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                      }
-                      return JsonResponse(
-                          503, {{"error",
-                                 {{"code", "unavailable"}, {"message", "model is reloading"}}}});
-                    },
-                    {}, {}});
+  routes.push_back(
+      {"GET",
+       "/health",
+       Access::kRead,
+       [self](const Request&) {
+         bool up, hang;
+         {
+           std::lock_guard lock(self->mu_);
+           self->UpdateLocked();
+           up = self->up_;
+           hang = self->hang_;
+         }
+         if (up) return JsonResponse(200, {{"status", "ok"}});
+         // A hung service: hold the request past any probe deadline.
+         for (int i = 0; hang && i < 30 && !self->stopping_; ++i) {
+           std::this_thread::sleep_for(std::chrono::milliseconds(100));
+         }
+         return JsonResponse(
+             503, {{"error", {{"code", "unavailable"}, {"message", "model is reloading"}}}});
+       },
+       {},
+       {}});
   auto server = StartFakeServer(listen_host + ":0", std::move(routes), clock);
   if (!server.ok()) return server.status();
   fake->server_ = std::move(server).value();
@@ -50,8 +55,9 @@ void FakeSpeech::UpdateLocked() {
   while (now >= next_change_) {
     up_ = !up_;
     if (!up_) hang_ = !hang_;
-    std::uniform_real_distribution<double> span = up_ ? std::uniform_real_distribution<double>(schedule_.up_min_s, schedule_.up_max_s)
-                                                      : std::uniform_real_distribution<double>(schedule_.down_min_s, schedule_.down_max_s);
+    std::uniform_real_distribution<double> span =
+        up_ ? std::uniform_real_distribution<double>(schedule_.up_min_s, schedule_.up_max_s)
+            : std::uniform_real_distribution<double>(schedule_.down_min_s, schedule_.down_max_s);
     next_change_ += FromSeconds(span(rng_));
   }
 }

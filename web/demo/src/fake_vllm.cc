@@ -1,9 +1,9 @@
 #include "demo/fake_vllm.h"
 
-#include <nlohmann/json.hpp>
 #include <prometheus/text_serializer.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "demo/fake_server.h"
@@ -16,7 +16,8 @@ namespace {
 using prometheus::MetricType;
 
 std::vector<double> TtftBuckets() {
-  return {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
+  return {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+          0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
 }
 std::vector<double> ItlBuckets() {
   return {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
@@ -35,7 +36,8 @@ FakeVllm::FakeVllm(const Clock& clock)
       e2e_(E2eBuckets()),
       queue_(E2eBuckets()) {}
 
-Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int port, const Clock& clock) {
+Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int port,
+                                                  const Clock& clock) {
   std::unique_ptr<FakeVllm> fake(new FakeVllm(clock));
   fake->model_ = std::move(served_model);
   FakeVllm* self = fake.get();
@@ -45,34 +47,44 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                         {{"error", {{"code", "not_ready"}, {"message", "the engine is loading"}}}});
   };
   std::vector<Route> routes;
-  routes.push_back({"GET", "/v1/models", Access::kRead,
+  routes.push_back({"GET",
+                    "/v1/models",
+                    Access::kRead,
                     [self, not_serving](const Request&) {
                       const std::string model = self->served_model();
                       if (model.empty()) return not_serving();
                       return JsonResponse(200, {{"object", "list"},
-                                                {"data", {{{"id", model},
-                                                           {"object", "model"},
-                                                           {"owned_by", "vllm"},
-                                                           {"root", model},
-                                                           {"max_model_len", 262144}}}}});
+                                                {"data",
+                                                 {{{"id", model},
+                                                   {"object", "model"},
+                                                   {"owned_by", "vllm"},
+                                                   {"root", model},
+                                                   {"max_model_len", 262144}}}}});
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/health", Access::kRead,
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/health",
+                    Access::kRead,
                     [self, not_serving](const Request&) {
                       if (self->served_model().empty()) return not_serving();
                       Response ok;
                       ok.content_type = "text/plain";
                       return ok;
                     },
-                    {}, {}});
-  routes.push_back({"GET", "/metrics", Access::kRead,
+                    {},
+                    {}});
+  routes.push_back({"GET",
+                    "/metrics",
+                    Access::kRead,
                     [self](const Request&) {
                       Response response;
                       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
                       response.body = self->RenderMetrics();
                       return response;
                     },
-                    {}, {}});
+                    {},
+                    {}});
   auto server = StartFakeServer("127.0.0.1:" + std::to_string(port), std::move(routes), clock);
   if (!server.ok()) return server.status();
   fake->server_ = std::move(server).value();
@@ -147,23 +159,27 @@ std::string FakeVllm::RenderMetrics() {
     gauge("vllm:num_requests_running", "Number of requests in model execution batches.", running_);
     gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.", waiting_);
     gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", kv_usage_);
-    counter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.",
-            prefix_queries_);
-    counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.",
-            prefix_hits_);
+    counter("vllm:prefix_cache_queries_total",
+            "Prefix cache queries, in terms of number of queried tokens.", prefix_queries_);
+    counter("vllm:prefix_cache_hits_total",
+            "Prefix cache hits, in terms of number of cached tokens.", prefix_hits_);
     counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.", prompt_tokens_);
-    counter("vllm:generation_tokens_total", "Number of generation tokens processed.", generation_tokens_);
-    auto success = MakeFamily("vllm:request_success_total", "Count of successfully processed requests.",
-                              MetricType::Counter);
+    counter("vllm:generation_tokens_total", "Number of generation tokens processed.",
+            generation_tokens_);
+    auto success = MakeFamily("vllm:request_success_total",
+                              "Count of successfully processed requests.", MetricType::Counter);
     Labels stop = labels;
     stop.push_back({"finished_reason", "stop"});
     AddCounter(success, stop, requests_ok_);
     families.push_back(std::move(success));
-    histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", ttft_);
-    histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", itl_);
-    histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", e2e_);
-    histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.",
-              queue_);
+    histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
+              ttft_);
+    histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",
+              itl_);
+    histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.",
+              e2e_);
+    histogram("vllm:request_queue_time_seconds",
+              "Histogram of time spent in WAITING phase for request.", queue_);
   }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);

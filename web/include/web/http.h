@@ -62,8 +62,8 @@ struct Route {
   std::string method;
   std::string pattern;  // "/api/jobs/{id}"; a trailing "/*" matches any rest
   Access access = Access::kRead;
-  std::function<Response(const Request&)> handle;              // plain routes
-  std::function<void(const Request&, SseStream&)> stream;      // SSE routes
+  std::function<Response(const Request&)> handle;          // plain routes
+  std::function<void(const Request&, SseStream&)> stream;  // SSE routes
   // The body cap for this route; unset = limits.max_body_bytes.
   std::function<size_t(const Config&)> body_limit;
 };

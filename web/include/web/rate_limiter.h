@@ -13,7 +13,8 @@ namespace spark {
 
 class RateLimiter {
  public:
-  RateLimiter(const Clock& clock, size_t max_clients = 4096) : clock_(clock), max_clients_(max_clients) {}
+  RateLimiter(const Clock& clock, size_t max_clients = 4096)
+      : clock_(clock), max_clients_(max_clients) {}
 
   // Takes one token from `client`'s bucket (refilled at `rate` per second up to `burst`).
   // Returns 0 when allowed, else the seconds until a token is available (for Retry-After).

@@ -4,9 +4,8 @@
 // from repos, the advanced settings (overrides) merged into a model's vLLM args, and the
 // JSON shapes of API.md's GET /api/models. No I/O; thread-safe.
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +26,8 @@ struct CatalogModel {
   std::string hf_repo;                     // ValidateHfRepo
   std::optional<std::string> served_name;  // --served-model-name; unset = vLLM serves the repo
   ModelMode mode = ModelMode::kSolo;
-  std::vector<std::string> args;           // ParseVllmArgs-clean, canonical words
-  std::optional<double> swap_timeout_s;    // unset = swap.timeout_s
+  std::vector<std::string> args;         // ParseVllmArgs-clean, canonical words
+  std::optional<double> swap_timeout_s;  // unset = swap.timeout_s
   ModelSource source = ModelSource::kBundled;
 
   // The id vLLM's /v1/models reports for this model.

@@ -13,7 +13,9 @@ namespace spark {
 bool HasControlChar(std::string_view s);
 
 // Hugging Face repo ids as users type them: `ORG/NAME` or `NAME`, matching
-// ^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$
+//   ORG  = [A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?
+//   NAME = [A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?
+//   ^(?:ORG/)?NAME$
 // with no "--" or ".." anywhere and no trailing ".git". invalid_field (field "hf_repo")
 // with a sentence naming the rule otherwise.
 Status ValidateHfRepo(std::string_view repo);

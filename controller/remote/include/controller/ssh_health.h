@@ -21,8 +21,8 @@
 namespace spark {
 
 struct SparkSshState {
-  std::optional<bool> up;   // nullopt until a command ended one way or the other
-  std::string code;         // when down: ssh_unreachable, ssh_auth_failed, host_key_* …
+  std::optional<bool> up;  // nullopt until a command ended one way or the other
+  std::string code;        // when down: ssh_unreachable, ssh_auth_failed, host_key_* …
   std::string message;
   std::string fingerprint;  // host_key_unknown / host_key_mismatch: what to confirm
   HistogramData durations{SshCommandBuckets()};

@@ -4,13 +4,12 @@
 // flap, and simulated LAN clients (open-webui, recap-relay) that post health reports and
 // diarization reports to our own API over real HTTP. A product feature, not a test mock.
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>

@@ -18,7 +18,8 @@ namespace spark {
 class FakeVllm {
  public:
   // Serves `served_model` on 127.0.0.1 (port 0 = any free port).
-  static Result<std::unique_ptr<FakeVllm>> Start(std::string served_model, int port, const Clock& clock);
+  static Result<std::unique_ptr<FakeVllm>> Start(std::string served_model, int port,
+                                                 const Clock& clock);
 
   int port() const { return server_->port(); }
   // What /v1/models lists; empty = not serving (health 503, models 503), as during a swap.
