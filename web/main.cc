@@ -235,7 +235,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
   for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
   Actors actors(demo.get(), *config, *catalog, observers, data_dir, clock);
-  Scraper scraper([&config] { return config->Current()->cluster; });
+  Scraper scraper([&config] { return config->Current()->cluster; }, clock);
   AddCollectors(scraper, observers, actors, *catalog, *config, clock);
 
   AuditLog audit({data_dir});

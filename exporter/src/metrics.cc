@@ -44,22 +44,38 @@ void AddHistogram(prometheus::MetricFamily& family, Labels labels, const Histogr
   family.metric.push_back(std::move(metric));
 }
 
-Scraper::Scraper(std::function<std::string()> cluster_name)
-    : cluster_name_(std::move(cluster_name)) {}
+Scraper::Scraper(std::function<std::string()> cluster_name, const Clock& clock, Duration max_lag)
+    : cluster_name_(std::move(cluster_name)), clock_(clock), max_lag_(max_lag) {}
 
 void Scraper::Add(std::shared_ptr<const MetricsSource> source) {
   std::lock_guard lock(mu_);
   sources_.push_back(std::move(source));
-  cached_versions_.clear();
+  cached_.reset();
+}
+
+uint64_t Scraper::renders() const {
+  std::lock_guard lock(mu_);
+  return renders_;
+}
+
+Scraper::Versions Scraper::ReadVersions() const {
+  Versions versions;
+  versions.state.reserve(sources_.size());
+  versions.all.reserve(sources_.size());
+  for (const auto& source : sources_) {
+    versions.state.push_back(source->state_version());
+    versions.all.push_back(source->version());
+  }
+  return versions;
 }
 
 std::shared_ptr<const std::string> Scraper::Render() {
   std::lock_guard lock(mu_);
-  std::vector<uint64_t> versions;
-  versions.reserve(sources_.size());
-  for (const auto& source : sources_) versions.push_back(source->version());
+  Versions versions = ReadVersions();
   std::string cluster = cluster_name_();
-  if (!cached_versions_.empty() && versions == cached_versions_ && cluster == cached_cluster_) {
+  const SteadyTime now = clock_.Now();
+  if (cached_ && versions.state == cached_versions_.state && cluster == cached_cluster_ &&
+      (versions.all == cached_versions_.all || now - rendered_at_ < max_lag_)) {
     return cached_;
   }
   Families families;
@@ -75,6 +91,8 @@ std::shared_ptr<const std::string> Scraper::Render() {
   cached_ = std::make_shared<const std::string>(out.str());
   cached_versions_ = std::move(versions);
   cached_cluster_ = std::move(cluster);
+  rendered_at_ = now;
+  ++renders_;
   return cached_;
 }
 

@@ -105,6 +105,7 @@ void Poller::PublishTargetsLocked(const std::vector<ProbeTarget>& targets) {
   }
   next->services = std::move(services);
   ++next->version;
+  ++next->state_version;
   snapshot_ = std::move(next);
 }
 
@@ -187,10 +188,13 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
   const WallTime now = clock_.WallNow();
   const std::optional<bool> was = state.up;
   const double ms = Millis(result.elapsed);
+  const std::string error = result.ok ? std::string() : result.error;
+  const bool same_state = was == result.ok && (result.ok || state.reason == result.reason) &&
+                          state.error == error && state.model == result.model;
 
   state.up = result.ok;
   state.reason = result.reason;
-  state.error = result.ok ? std::string() : result.error;
+  state.error = error;
   state.latency_ms = ms;
   state.model = result.model;
   if (target.configured()) {
@@ -215,6 +219,7 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
   {
     std::lock_guard lock(mu_);
     next->version = snapshot_->version + 1;
+    next->state_version = snapshot_->state_version + (same_state ? 0 : 1);
     snapshot_ = std::move(next);
   }
   feed_.Bump();

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "exporter/metrics.h"
@@ -61,17 +62,21 @@ ProcessSample ReadProcess() {
   return sample;
 }
 
+bool operator==(const ProcessSample& a, const ProcessSample& b) {
+  return a.rss_bytes == b.rss_bytes && a.cpu_seconds == b.cpu_seconds &&
+         a.start_time == b.start_time && a.open_fds == b.open_fds;
+}
+
+// The sample is the one piece of state here: read from /proc when a second of `clock_` has
+// passed since the last read, kept otherwise.
 class ProcessMetrics final : public MetricsSource {
  public:
   explicit ProcessMetrics(const Clock& clock) : clock_(clock) {}
 
-  uint64_t version() const override {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count());
-  }
+  uint64_t version() const override { return Current().first; }
 
   void Collect(Families& out) const override {
-    const ProcessSample s = ReadProcess();
+    const ProcessSample s = Current().second;
     auto add = [&out](const char* name, const char* help, MetricType type, double value) {
       auto family = MakeFamily(name, help, type);
       if (type == MetricType::Counter)
@@ -90,7 +95,26 @@ class ProcessMetrics final : public MetricsSource {
   }
 
  private:
+  // The sample and its generation, re-read first if it is a second old.
+  std::pair<uint64_t, ProcessSample> Current() const {
+    std::lock_guard lock(mu_);
+    const SteadyTime now = clock_.Now();
+    if (generation_ == 0 || now - read_at_ >= std::chrono::seconds(1)) {
+      ProcessSample fresh = ReadProcess();
+      read_at_ = now;
+      if (generation_ == 0 || !(fresh == sample_)) {
+        sample_ = fresh;
+        ++generation_;
+      }
+    }
+    return {generation_, sample_};
+  }
+
   const Clock& clock_;
+  mutable std::mutex mu_;  // guards the fields below
+  mutable SteadyTime read_at_{};
+  mutable ProcessSample sample_;
+  mutable uint64_t generation_ = 0;
 };
 
 }  // namespace

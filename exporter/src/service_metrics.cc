@@ -14,6 +14,8 @@ class ServiceMetrics final : public MetricsSource {
   explicit ServiceMetrics(const Poller& poller) : poller_(poller) {}
 
   uint64_t version() const override { return poller_.Current()->version; }
+  // Up/down, reasons and transitions; durations and repeated failures only add samples.
+  uint64_t state_version() const override { return poller_.Current()->state_version; }
 
   void Collect(Families& out) const override {
     const SnapshotPtr snapshot = poller_.Current();

@@ -16,7 +16,8 @@ class ControllerMetrics final : public MetricsSource {
         sparks_(std::move(sparks)) {}
 
   uint64_t version() const override {
-    return controller_.version() * 1000003u + ssh_.version() * 31u + poller_.Current()->version;
+    return controller_.version() * 1000003u + ssh_.version() * 31u +
+           poller_.Current()->state_version;
   }
 
   void Collect(Families& out) const override {

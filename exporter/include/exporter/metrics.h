@@ -1,8 +1,9 @@
 #pragma once
 // /metrics is rendered from sources that each turn an immutable view of their owner's
 // state into families (prometheus-cpp's Collectable idea, without its registry). No
-// source does network or disk I/O; the rendered text is cached until a source's version
-// changes, so a scrape of unchanged state costs a string copy.
+// source does network I/O; the rendered text is shared between scrapes until a value it
+// shows changed (see Scraper for when a change is shown at once and when up to 1 s late), so
+// a scrape of unchanged state re-renders nothing.
 
 #include <prometheus/metric_family.h>
 
@@ -28,6 +29,10 @@ class MetricsSource {
   virtual void Collect(Families& out) const = 0;
   // Changes whenever Collect would produce different output.
   virtual uint64_t version() const = 0;
+  // Changes whenever a state Collect shows changed (a service's up/down and failure reason, the
+  // served model, a job, a configuration), as opposed to a counter or histogram that only grew
+  // by another sample (a probe's duration, a repeated failure). Default: version().
+  virtual uint64_t state_version() const { return version(); }
 };
 
 // Small builders shared by the sources.
@@ -38,22 +43,38 @@ void AddGauge(prometheus::MetricFamily& family, Labels labels, double value);
 void AddHistogram(prometheus::MetricFamily& family, Labels labels, const HistogramData& data);
 
 // Renders every source into text exposition format 0.0.4, adding `cluster` as the first
-// label of every spark_control_ family. Thread-safe.
+// label of every spark_control_ family. The text is re-rendered when a source's
+// state_version or the cluster name changed, or when only a version changed and the text is
+// at least `max_lag` old: a state shows at the next scrape, a grown counter or histogram at
+// most `max_lag` late. Unchanged sources are never re-rendered. Thread-safe.
 class Scraper {
  public:
-  explicit Scraper(std::function<std::string()> cluster_name);
+  Scraper(std::function<std::string()> cluster_name, const Clock& clock,
+          Duration max_lag = std::chrono::seconds(1));
   void Add(std::shared_ptr<const MetricsSource> source);
   // The exposition text; shared, so concurrent scrapes of unchanged state copy nothing
   // while holding the lock.
   std::shared_ptr<const std::string> Render();
+  // How many times the text was rendered (for tests and the bench).
+  uint64_t renders() const;
 
  private:
+  struct Versions {
+    std::vector<uint64_t> state;
+    std::vector<uint64_t> all;
+  };
+  Versions ReadVersions() const;
+
   std::function<std::string()> cluster_name_;
+  const Clock& clock_;
+  const Duration max_lag_;
+  mutable std::mutex mu_;  // guards everything below
   std::vector<std::shared_ptr<const MetricsSource>> sources_;
-  std::mutex mu_;
   std::shared_ptr<const std::string> cached_;
   std::string cached_cluster_;
-  std::vector<uint64_t> cached_versions_;
+  Versions cached_versions_;
+  SteadyTime rendered_at_{};
+  uint64_t renders_ = 0;
 };
 
 // The families of METRICS.md, one source each.
@@ -66,7 +87,8 @@ std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
                                                  const EventLog& events);
 std::shared_ptr<MetricsSource> MakeDiarizationMetrics(const DiarizationStats& stats);
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision);
-// process_* from /proc/self, re-read at most once per second.
+// process_* from /proc/self, re-read at most once per second of `clock` (a scrape in between
+// shows the cached sample; its version changes only when a re-read found new values).
 std::shared_ptr<MetricsSource> MakeProcessMetrics(const Clock& clock);
 
 }  // namespace spark

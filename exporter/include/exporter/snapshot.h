@@ -43,7 +43,9 @@ struct ServiceState {
 };
 
 struct Snapshot {
-  uint64_t version = 0;
+  uint64_t version = 0;        // bumped by every publish (a probe's sample or a new target)
+  uint64_t state_version = 0;  // bumped only when a service's target, up, reason, error or
+                               // model changed: a probe with the same result keeps it
   std::map<std::string, ServiceState> services;  // by service name
 };
 
