@@ -3,6 +3,8 @@
 #include <civetweb.h>
 #include <strings.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace spark {
@@ -38,6 +40,13 @@ std::string UrlDecode(std::string_view s) {
   const int n = mg_url_decode(s.data(), static_cast<int>(s.size()), out.data(),
                               static_cast<int>(out.size()), /*is_form_url_encoded=*/1);
   out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  return out;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 

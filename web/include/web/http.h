@@ -77,4 +77,7 @@ std::string UrlDecode(std::string_view s);
 // no space), at most 2^64-1; nullopt otherwise.
 std::optional<uint64_t> ParseDecimal(std::string_view text);
 
+// ASCII lower case, as header tokens, schemes and host names compare.
+std::string AsciiLower(std::string_view text);
+
 }  // namespace spark
