@@ -28,14 +28,8 @@ void FuzzHealthEvent(std::string_view input) {
           "error is at most max_string_bytes");
   Require(!report->ms || (std::isfinite(*report->ms) && *report->ms >= 0), "ms is finite, >= 0");
 
-  ConnectivityEvent event;
+  ConnectivityEvent event = ReportEvent(*report);
   event.id = 1;
-  event.service = report->service;
-  event.type = EventType::kReport;
-  event.ok = report->ok;
-  event.source = report->source;
-  event.error = report->error;
-  event.ms = report->ms;
   const std::string line = EncodeEvent(event);
   Require(line.find('\n') == std::string::npos, "an event is one line");
   const auto stored = DecodeEvent(line);

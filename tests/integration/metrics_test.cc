@@ -81,41 +81,30 @@ TEST(Metrics, ALiveScrapeIsCleanForPromtool) {
     }
   }
   EXPECT_GT(samples, 50);
-  // Known combinations exist at 0 before anything happened.
-  EXPECT_NE(scrape.body.find("spark_control_probe_failures_total{cluster=\"lab\",service="
-                             "\"magpie\",reason=\"timeout\"} 0"),
-            std::string::npos);
-  EXPECT_NE(
-      scrape.body.find("spark_control_events_dropped_total{cluster=\"lab\",reason=\"disk\"} 0"),
-      std::string::npos);
-  EXPECT_NE(scrape.body.find("spark_control_reported_latency_seconds_count{cluster=\"lab\",service="
-                             "\"magpie\",outcome=\"ok\"} 0"),
-            std::string::npos);
-  // Unconfigured services are down with reason not_configured.
-  EXPECT_NE(scrape.body.find(
-                "spark_control_service_up{cluster=\"lab\",service=\"parakeet\",kind=\"stt\"} 0"),
-            std::string::npos);
-  EXPECT_NE(
-      scrape.body.find("spark_control_service_up{cluster=\"lab\",service=\"vllm\",kind=\"llm\"} 1"),
-      std::string::npos);
-  // Seconds are seconds: a 12 ms report lands in the 0.025 s bucket, not the 10 s one.
-  EXPECT_NE(scrape.body.find(
-                "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
-                "outcome=\"failure\",le=\"0.01\"} 0"),
-            std::string::npos);
-  EXPECT_NE(scrape.body.find(
-                "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
-                "outcome=\"failure\",le=\"0.025\"} 1"),
-            std::string::npos);
-  // Confidences are ratios: 0.2 lands in le="0.2", the computed 0.8 in le="0.8".
-  for (const char* sample : {"spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
-                             "source=\"recap-relay\",le=\"0.2\"} 1",
-                             "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
-                             "source=\"unknown\",le=\"0.8\"} 1",
-                             "spark_control_diarization_segments_total{cluster=\"lab\",source="
-                             "\"recap-relay\",confidence=\"unknown\"} 1",
-                             "spark_control_diarization_uncertain_segments_total{cluster=\"lab\","
-                             "source=\"recap-relay\"} 1"}) {
+  for (const char* sample :
+       {// Known combinations exist at 0 before anything happened.
+        "spark_control_probe_failures_total{cluster=\"lab\",service=\"magpie\","
+        "reason=\"timeout\"} 0",
+        "spark_control_events_dropped_total{cluster=\"lab\",reason=\"disk\"} 0",
+        "spark_control_reported_latency_seconds_count{cluster=\"lab\",service=\"magpie\","
+        "outcome=\"ok\"} 0",
+        // Unconfigured services are down with reason not_configured.
+        "spark_control_service_up{cluster=\"lab\",service=\"parakeet\",kind=\"stt\"} 0",
+        "spark_control_service_up{cluster=\"lab\",service=\"vllm\",kind=\"llm\"} 1",
+        // Seconds are seconds: a 12 ms report lands in the 0.025 s bucket, not the 10 s one.
+        "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
+        "outcome=\"failure\",le=\"0.01\"} 0",
+        "spark_control_reported_latency_seconds_bucket{cluster=\"lab\",service=\"vllm\","
+        "outcome=\"failure\",le=\"0.025\"} 1",
+        // Confidences are ratios: 0.2 lands in le="0.2", the computed 0.8 in le="0.8".
+        "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
+        "source=\"recap-relay\",le=\"0.2\"} 1",
+        "spark_control_diarization_segment_confidence_bucket{cluster=\"lab\","
+        "source=\"unknown\",le=\"0.8\"} 1",
+        "spark_control_diarization_segments_total{cluster=\"lab\",source=\"recap-relay\","
+        "confidence=\"unknown\"} 1",
+        "spark_control_diarization_uncertain_segments_total{cluster=\"lab\","
+        "source=\"recap-relay\"} 1"}) {
     EXPECT_NE(scrape.body.find(sample), std::string::npos) << sample;
   }
 }

@@ -1,29 +1,20 @@
 // GET /api/events (query the connectivity log) and GET /api/events/stream (SSE).
-#include <charconv>
-
 #include "web/app.h"
 #include "web/json_api.h"
+#include "web/sse_follow.h"
 #include "web/status_json.h"
 
 namespace spark {
 namespace {
 
 constexpr size_t kMaxLimit = 1000;
-constexpr auto kPingEvery = std::chrono::seconds(15);
 constexpr auto kStateSpacing = std::chrono::seconds(1);
-
-std::optional<uint64_t> ParseUnsigned(std::string_view s) {
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return value;
-}
 
 Result<EventQuery> ParseEventQuery(const Request& request) {
   EventQuery query;
   std::string value;
   if (request.Query("since", value)) {
-    query.since = ParseUnsigned(value);
+    query.since = ParseDecimal(value);
     if (!query.since) {
       return Status::Error(ErrorCode::kInvalidField, "`since` must be an event id (a whole number)",
                            "since");
@@ -37,7 +28,7 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
     }
   }
   if (request.Query("limit", value)) {
-    const auto limit = ParseUnsigned(value);
+    const auto limit = ParseDecimal(value);
     if (!limit || *limit < 1 || *limit > kMaxLimit) {
       return Status::Error(ErrorCode::kInvalidField,
                            "`limit` must be a whole number from 1 to 1000", "limit");
@@ -62,47 +53,47 @@ bool SendEventsAfter(EventLog& log, uint64_t& last_id, SseStream& stream) {
   }
 }
 
+// The events stream: every event after the resume point, then a `state` frame (the full
+// /api/status) whenever it changes, at most one per kStateSpacing.
+class EventFollower {
+ public:
+  EventFollower(App& app, uint64_t last_id) : app_(app), last_id_(last_id) {}
+
+  SsePublish Publish(SseStream& stream) {
+    const uint64_t before = last_id_;
+    if (!SendEventsAfter(app_.events, last_id_, stream)) return SsePublish::kDone;
+    const uint64_t version = StatusVersion(app_);
+    if (state_version_ != version &&
+        (!last_state_ || app_.clock.Now() - *last_state_ >= kStateSpacing)) {
+      if (!stream.Send("state", "", DumpJson(StatusDocument(app_)))) return SsePublish::kDone;
+      state_version_ = version;
+      last_state_ = app_.clock.Now();
+      return SsePublish::kWrote;
+    }
+    return last_id_ != before ? SsePublish::kWrote : SsePublish::kNothing;
+  }
+  // A changed state waits out the spacing since the last one.
+  std::optional<SteadyTime> StateDue() const {
+    if (!last_state_ || StatusVersion(app_) == state_version_) return std::nullopt;
+    return *last_state_ + kStateSpacing;
+  }
+
+ private:
+  App& app_;
+  uint64_t last_id_;
+  std::optional<uint64_t> state_version_;  // sent last; none before the first
+  std::optional<SteadyTime> last_state_;
+};
+
 void StreamEvents(App& app, const Request& request, SseStream& stream) {
   // Where to start: a reconnecting EventSource's Last-Event-ID wins over the ?since= of the
   // URL it was first opened with; without either, the next event.
-  uint64_t last_id = app.events.last_id();
+  uint64_t start = app.events.last_id();
   std::string since;
-  if (request.Query("since", since)) {
-    if (const auto value = ParseUnsigned(since)) last_id = *value;
-  }
-  if (const auto resume = ParseUnsigned(request.Header("Last-Event-ID"))) last_id = *resume;
-  auto send_state = [&] { return stream.Send("state", "", DumpJson(StatusDocument(app))); };
-  uint64_t seen = app.changes.version();
-  if (!stream.Comment("connected") || !SendEventsAfter(app.events, last_id, stream) ||
-      !send_state()) {
-    return;
-  }
-  uint64_t state_version = StatusVersion(app);
-  auto last_state = app.clock.Now();
-  auto last_write = last_state;
-  while (!stream.stopping()) {
-    const auto now = app.clock.Now();
-    Duration wait = kPingEvery - (now - last_write);
-    const bool state_pending = StatusVersion(app) != state_version;
-    if (state_pending) wait = std::min<Duration>(wait, kStateSpacing - (now - last_state));
-    if (wait > Duration::zero()) {
-      seen = app.changes.WaitNewer(seen, app.clock, now + wait, [&] { return stream.stopping(); });
-    }
-    if (stream.stopping()) return;
-    const uint64_t before = last_id;
-    if (!SendEventsAfter(app.events, last_id, stream)) return;
-    if (last_id != before) last_write = app.clock.Now();
-    const uint64_t version = StatusVersion(app);
-    if (version != state_version && app.clock.Now() - last_state >= kStateSpacing) {
-      if (!send_state()) return;
-      state_version = version;
-      last_state = last_write = app.clock.Now();
-    }
-    if (app.clock.Now() - last_write >= kPingEvery) {
-      if (!stream.Comment("ping")) return;
-      last_write = app.clock.Now();
-    }
-  }
+  if (request.Query("since", since)) start = ParseDecimal(since).value_or(start);
+  EventFollower follower(app, ResumeAfter(request, start));
+  FollowOnSse(stream, app.clock, app.changes,
+              {[&] { return follower.Publish(stream); }, [&] { return follower.StateDue(); }});
 }
 
 // GET /api/events. A query that needs the files queues for the reader pool; when its queue

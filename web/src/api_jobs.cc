@@ -3,13 +3,12 @@
 #include "web/app.h"
 #include "web/json_api.h"
 #include "web/request_bodies.h"
+#include "web/sse_follow.h"
 
 namespace spark {
 namespace {
 
 using nlohmann::json;
-
-constexpr auto kPingEvery = std::chrono::seconds(15);
 
 Response Accepted(const Result<JobInfo>& job) {
   if (!job.ok()) return StatusResponse(job.status());
@@ -20,41 +19,34 @@ Response NoSuchJob(const std::string& id) {
   return ErrorResponse(ErrorCode::kNotFound, "no job " + id);
 }
 
+// Sends the job's log lines after `after`, then `event: end` (the final job) once it finished.
+SsePublish SendJobLog(App& app, const std::string& id, uint64_t& after, SseStream& stream) {
+  const auto read = app.controller.ReadLog(id, after);
+  if (!read) return SsePublish::kDone;  // dropped from the bounded history while streaming
+  SsePublish published = SsePublish::kNothing;
+  for (const auto& line : read->lines) {
+    if (!stream.Send("line", std::to_string(line.seq),
+                     EncodeLogLine(line).dump(-1, ' ', false, json::error_handler_t::replace))) {
+      return SsePublish::kDone;
+    }
+    after = line.seq;
+    published = SsePublish::kWrote;
+  }
+  if (IsFinished(read->job.state)) {
+    stream.Send("end", "",
+                EncodeJob(read->job).dump(-1, ' ', false, json::error_handler_t::replace));
+    return SsePublish::kDone;
+  }
+  return published;
+}
+
 // Replays the kept lines, follows live ones, and ends with `event: end` (the final job).
 void StreamJobLog(App& app, const Request& request, SseStream& stream) {
   const std::string& id = request.params.at("id");
-  uint64_t after = 0;
-  if (const auto resume = request.Header("Last-Event-ID"); !resume.empty()) {
-    after = std::strtoull(std::string(resume).c_str(), nullptr, 10);
-  }
+  uint64_t after = ResumeAfter(request, 0);
   if (!app.controller.Job(id)) return stream.Refuse(NoSuchJob(id));
-  ChangeFeed& feed = app.controller.feed();
-  uint64_t seen = feed.version();
-  auto last_write = app.clock.Now();
-  if (!stream.Comment("connected")) return;
-  while (!stream.stopping()) {
-    const auto read = app.controller.ReadLog(id, after);
-    if (!read) return;  // dropped from the bounded history while streaming
-    for (const auto& line : read->lines) {
-      if (!stream.Send("line", std::to_string(line.seq),
-                       EncodeLogLine(line).dump(-1, ' ', false, json::error_handler_t::replace))) {
-        return;
-      }
-      after = line.seq;
-      last_write = app.clock.Now();
-    }
-    if (IsFinished(read->job.state)) {
-      stream.Send("end", "",
-                  EncodeJob(read->job).dump(-1, ' ', false, json::error_handler_t::replace));
-      return;
-    }
-    if (app.clock.Now() - last_write >= kPingEvery) {
-      if (!stream.Comment("ping")) return;
-      last_write = app.clock.Now();
-    }
-    seen =
-        feed.WaitNewer(seen, app.clock, last_write + kPingEvery, [&] { return stream.stopping(); });
-  }
+  FollowOnSse(stream, app.clock, app.controller.feed(),
+              {[&] { return SendJobLog(app, id, after, stream); }, {}});
 }
 
 }  // namespace

@@ -17,14 +17,7 @@ void AddReportRoutes(App& app, std::vector<Route>& routes) {
                       const ConfigPtr config = app.config.Current();
                       auto report = ParseHealthReport(*body, *config);
                       if (!report.ok()) return StatusResponse(report.status());
-                      ConnectivityEvent event;
-                      event.service = report->service;
-                      event.type = EventType::kReport;
-                      event.ok = report->ok;
-                      event.source = report->source;
-                      event.error = report->error;
-                      event.ms = report->ms;
-                      auto stored = app.events.Append(std::move(event));
+                      auto stored = app.events.Append(ReportEvent(*report));
                       if (!stored.ok()) {
                         Log(LogLevel::kError, stored.status().message());
                         return StatusResponse(stored.status());

@@ -3,17 +3,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <sstream>
+
+#include "web/http.h"
 
 namespace spark {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+// Lower case, without the trailing dots of a fully qualified name.
+std::string NameAsCompared(std::string_view s) {
+  std::string out = AsciiLower(s);
   while (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }
@@ -28,7 +28,7 @@ void AddName(std::vector<std::string>& names, const std::string& name) {
 
 std::vector<std::string> HostNamesFor(std::string_view hostname, std::string_view resolv_conf) {
   std::vector<std::string> names;
-  const std::string full = Lower(hostname);
+  const std::string full = NameAsCompared(hostname);
   if (full.empty()) return names;
   const std::string bare = full.substr(0, full.find('.'));
   AddName(names, full);
@@ -44,7 +44,7 @@ std::vector<std::string> HostNamesFor(std::string_view hostname, std::string_vie
     std::string domain;
     while (words >> domain) {
       if (domain.front() == '#' || domain.front() == ';') break;
-      if (const std::string d = Lower(domain); !d.empty()) AddName(names, bare + "." + d);
+      if (const std::string d = NameAsCompared(domain); !d.empty()) AddName(names, bare + "." + d);
     }
   }
   return names;

@@ -3,6 +3,10 @@
 #include <civetweb.h>
 #include <strings.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
 namespace spark {
 
 std::string_view Request::Header(std::string_view name) const {
@@ -37,6 +41,20 @@ std::string UrlDecode(std::string_view s) {
                               static_cast<int>(out.size()), /*is_form_url_encoded=*/1);
   out.resize(n < 0 ? 0 : static_cast<size_t>(n));
   return out;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
 }
 
 }  // namespace spark

@@ -1,28 +1,26 @@
+// The HTTP server's life (start, stop) and its dispatcher: one CivetWeb handler that passes
+// each request through the phases below (admission in request_admission.cc, streams in
+// sse_connections.cc) and answers through one route table.
 #include "web/http_server.h"
 
 #include <arpa/inet.h>
-#include <civetweb.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <thread>
 
 #include "exporter/log.h"
+#include "http_exchange.h"
 #include "web/json_api.h"
 #include "web/request_guard.h"
 
 namespace spark {
 namespace {
-
-std::string StatusLine(int status) {
-  return "HTTP/1.1 " + std::to_string(status) + " " + mg_get_response_code_text(nullptr, status) +
-         "\r\n";
-}
 
 bool KeepAlive(const mg_request_info* ri) {
   const char* connection = nullptr;
@@ -33,65 +31,6 @@ bool KeepAlive(const mg_request_info* ri) {
   if (connection != nullptr) return strcasecmp(connection, "close") != 0;
   return ri->http_version != nullptr && std::string_view(ri->http_version) == "1.1";
 }
-
-// Headers and body in one write (PITFALLS.md: Nagle + delayed ACK stalls otherwise).
-void WriteResponse(mg_connection* conn, const Response& response, bool keep_alive) {
-  std::string out = StatusLine(response.status);
-  out += "Content-Type: " + response.content_type + "\r\n";
-  out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
-  out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
-  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  out += response.body;
-  mg_write(conn, out.data(), out.size());
-}
-
-// Sends the response head with the first frame, so a handler can still Refuse.
-class CivetSseStream final : public SseStream {
- public:
-  CivetSseStream(mg_connection* conn, const HttpServer& server, std::string head)
-      : conn_(conn), server_(server), head_(std::move(head)) {}
-
-  bool Send(std::string_view event, std::string_view id, std::string_view data) override {
-    std::string frame;
-    frame.reserve(event.size() + id.size() + data.size() + 24);
-    frame.append("event: ").append(event).append("\n");
-    if (!id.empty()) frame.append("id: ").append(id).append("\n");
-    frame.append("data: ").append(data).append("\n\n");
-    return Write(frame);
-  }
-  bool Comment(std::string_view text) override {
-    return Write(std::string(": ").append(text).append("\n\n"));
-  }
-  bool stopping() const override { return server_.stopping(); }
-  void Refuse(const Response& response) override {
-    if (!head_.empty()) {
-      WriteResponse(conn_, response, false);
-      refused_status_ = response.status;
-      head_.clear();
-    }
-  }
-  bool Write(std::string_view frame) {
-    if (refused_status_ != 0) return false;
-    if (!head_.empty()) {
-      mg_write(conn_, head_.data(), head_.size());
-      head_.clear();
-    }
-    return mg_send_chunk(conn_, frame.data(), static_cast<unsigned>(frame.size())) > 0;
-  }
-  // Ends the stream: the terminating chunk, or nothing after a refusal. The status sent.
-  int End() {
-    if (refused_status_ != 0) return refused_status_;
-    Write("");
-    return 200;
-  }
-
- private:
-  mg_connection* conn_;
-  const HttpServer& server_;
-  std::string head_;  // until sent
-  int refused_status_ = 0;
-};
 
 // Matches "/api/jobs/{id}" against a path, filling params.
 bool MatchPattern(std::string_view pattern, std::string_view path,
@@ -119,15 +58,6 @@ bool MatchPattern(std::string_view pattern, std::string_view path,
   }
 }
 
-bool HasBody(std::string_view method) {
-  return method == "POST" || method == "PUT" || method == "PATCH";
-}
-
-// Bodies are read in pieces of this size: a chunked body (no Content-Length) grows as it
-// arrives instead of being allocated at the route's limit, and each read's stall bound
-// (kRequestTimeoutMs) applies per piece, not to a whole 16 MB upload.
-constexpr size_t kReadPiece = 64 * 1024;
-
 const char* AccessName(Access access) {
   switch (access) {
     case Access::kRead:
@@ -138,13 +68,6 @@ const char* AccessName(Access access) {
       return "report";
   }
   return "?";
-}
-
-Response TooManyRequests(std::string message, double wait_s) {
-  Response response = ErrorResponse(ErrorCode::kRateLimited, message);
-  response.headers.emplace_back("Retry-After",
-                                std::to_string(std::max(1L, static_cast<long>(std::ceil(wait_s)))));
-  return response;
 }
 
 }  // namespace
@@ -287,16 +210,6 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
   return 500;
 }
 
-// What the dispatcher knows about one request while it passes the phases below.
-struct HttpServer::Exchange {
-  mg_connection* conn;
-  Request request;
-  ConfigPtr config;
-  bool keep_alive;
-  SteadyTime start;
-  const Route* route = nullptr;  // once matched
-};
-
 int HttpServer::Handle(mg_connection* conn) {
   const mg_request_info* ri = mg_get_request_info(conn);
   Exchange x{conn, {}, hooks_.config(), KeepAlive(ri), clock_.Now()};
@@ -357,129 +270,6 @@ const Route* HttpServer::FindRoute(Request& request, std::string& allow) const {
     }
   }
   return found;
-}
-
-std::optional<Response> HttpServer::CheckAccess(Exchange& x, const Route& route) {
-  if (route.access == Access::kRead) return std::nullopt;
-  const bool token_valid = TokenValid(x.request, *x.config, route.access);
-  if (auto refused = CheckSite(x.request, *x.config, site_, route.access, token_valid)) {
-    return refused;
-  }
-  if (auto refused = CheckAuth(x, route)) return refused;
-  if (route.access != Access::kReport || HasAnyToken(x.request, *x.config)) return std::nullopt;
-  const double wait = limiter_.Take(x.request.client, x.config->limits.report_rate_per_client,
-                                    x.config->limits.report_burst);
-  if (wait <= 0) return std::nullopt;
-  if (hooks_.on_rate_limited) hooks_.on_rate_limited();
-  return TooManyRequests("too many reports from this client; retry later", wait);
-}
-
-// The bearer token, behind the throttle of repeated failures from one client address.
-std::optional<Response> HttpServer::CheckAuth(Exchange& x, const Route& route) {
-  const Config& config = *x.config;
-  const bool guarded =
-      config.auth.token || (route.access == Access::kReport && config.auth.report_token);
-  if (!guarded) return std::nullopt;
-  const std::string& client = x.request.client;
-  if (const double wait = auth_throttle_.Blocked(client); wait > 0) {
-    return TooManyRequests(
-        "too many requests with a missing or wrong token from this address; "
-        "retry later",
-        wait);
-  }
-  if (auto refused = CheckToken(x.request, config, route.access)) {
-    auth_throttle_.Failed(client);
-    return refused;
-  }
-  auth_throttle_.Succeeded(client);
-  return std::nullopt;
-}
-
-// Caps the body before reading it (a declared length over the cap is refused unread, before
-// any "100 Continue") and requires JSON on guarded routes.
-std::optional<Response> HttpServer::ReadBody(Exchange& x, const Route& route, long long declared) {
-  if (!HasBody(x.request.method)) return std::nullopt;
-  const size_t limit = route.body_limit ? route.body_limit(*x.config)
-                                        : static_cast<size_t>(x.config->limits.max_body_bytes);
-  auto too_large = [&] {
-    x.keep_alive = false;  // the rest of the body stays unread
-    return ErrorResponse(ErrorCode::kBodyTooLarge,
-                         "the body is larger than " + std::to_string(limit) + " bytes");
-  };
-  if (declared > static_cast<long long>(limit)) return too_large();
-  // CivetWeb does not answer "Expect: 100-continue" for callback handlers, and clients that
-  // send it (curl does above 1 MiB) would wait their timeout (curl: 1 s) before the body.
-  if (strcasecmp(std::string(x.request.Header("Expect")).c_str(), "100-continue") == 0) {
-    constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    mg_write(x.conn, kContinue.data(), kContinue.size());
-  }
-  // A declared length is at most the limit; a chunked body may run one byte past it, which
-  // is how an oversized one is told apart.
-  const size_t want = declared >= 0 ? static_cast<size_t>(declared) : limit + 1;
-  std::string& body = x.request.body;
-  if (declared >= 0) body.reserve(want);
-  size_t got = 0;
-  while (got < want) {
-    const size_t piece = std::min(kReadPiece, want - got);
-    body.resize(got + piece);
-    const int n = mg_read(x.conn, body.data() + got, piece);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  body.resize(got);
-  if (got > limit) return too_large();
-  if (route.access != Access::kRead) return CheckContentType(x.request);
-  return std::nullopt;
-}
-
-bool HttpServer::OpenStream(const std::string& client, int cap) {
-  std::lock_guard lock(streams_mu_);
-  int& mine = streams_per_client_[client];
-  if (open_streams_ >= cap || mine >= kMaxStreamsPerClient) {
-    if (mine == 0) streams_per_client_.erase(client);
-    return false;
-  }
-  ++mine;
-  ++open_streams_;
-  return true;
-}
-
-void HttpServer::CloseStream(const std::string& client) {
-  std::lock_guard lock(streams_mu_);
-  const auto it = streams_per_client_.find(client);
-  if (it != streams_per_client_.end() && --it->second <= 0) streams_per_client_.erase(it);
-  --open_streams_;
-}
-
-int HttpServer::Stream(Exchange& x, const Route& route) {
-  // The threads were sized from the start value, so a larger live value cannot be honoured.
-  const int cap = std::min(x.config->limits.max_sse_clients, max_sse_clients_);
-  const std::string client = x.request.client;
-  if (!OpenStream(client, cap)) {
-    Response response = ErrorResponse(
-        ErrorCode::kOverloaded, "too many open event streams (at most " + std::to_string(cap) +
-                                    ", " + std::to_string(kMaxStreamsPerClient) +
-                                    " per client address); retry later");
-    response.headers.emplace_back("Retry-After", "5");
-    return Finish(x, response);
-  }
-  const std::string head = StatusLine(200) +
-                           "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-                           "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
-                           "Connection: close\r\n\r\n";
-  CivetSseStream stream(x.conn, *this, head);
-  struct Release {
-    HttpServer& server;
-    const std::string& client;
-    ~Release() { server.CloseStream(client); }
-  } release{*this, client};
-  route.stream(x.request, stream);
-  const int status = stream.End();
-  if (hooks_.access_log) {
-    hooks_.access_log(x.request.client + " " + x.request.method + " " + x.request.path + " " +
-                      std::to_string(status) + " stream");
-  }
-  return status;
 }
 
 }  // namespace spark

@@ -74,6 +74,17 @@ Result<HealthReport> ParseHealthReport(const json& body, const Config& config) {
   return report;
 }
 
+ConnectivityEvent ReportEvent(const HealthReport& report) {
+  ConnectivityEvent event;
+  event.service = report.service;
+  event.type = EventType::kReport;
+  event.ok = report.ok;
+  event.source = report.source;
+  event.error = report.error;
+  event.ms = report.ms;
+  return event;
+}
+
 Result<std::string> ParseSwapRequest(const json& body) {
   const auto model = body.find("model");
   if (model == body.end() || model->is_null()) {

@@ -2,8 +2,10 @@
 // Server-side request/response values and the route table types. Handlers are plain
 // functions of a Request; only SSE routes get a stream to write to.
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,5 +72,12 @@ struct Route {
 
 // Splits "a=1&b=x%20y" style queries; helper for handlers.
 std::string UrlDecode(std::string_view s);
+
+// A whole number as a client writes it in a query or header: decimal digits only (no sign,
+// no space), at most 2^64-1; nullopt otherwise.
+std::optional<uint64_t> ParseDecimal(std::string_view text);
+
+// ASCII lower case, as header tokens, schemes and host names compare.
+std::string AsciiLower(std::string_view text);
 
 }  // namespace spark

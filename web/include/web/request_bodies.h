@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "exporter/connectivity_event.h"
 #include "exporter/status.h"
 
 namespace spark {
@@ -23,6 +24,8 @@ struct HealthReport {
   std::optional<double> ms;  // finite, ≥ 0
 };
 Result<HealthReport> ParseHealthReport(const nlohmann::json& body, const Config& config);
+// The `report` event it is stored as (the log assigns id and time).
+ConnectivityEvent ReportEvent(const HealthReport& report);
 
 // POST /api/swap: the catalog id to swap to (not looked up here).
 Result<std::string> ParseSwapRequest(const nlohmann::json& body);
