@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr auto kPingEvery = std::chrono::seconds(15);
+constexpr auto kJobLogPingEvery = std::chrono::seconds(15);
 
 Response Accepted(const Result<JobInfo>& job) {
   if (!job.ok()) return StatusResponse(job.status());
@@ -48,12 +48,12 @@ void StreamJobLog(App& app, const Request& request, SseStream& stream) {
                   EncodeJob(read->job).dump(-1, ' ', false, json::error_handler_t::replace));
       return;
     }
-    if (app.clock.Now() - last_write >= kPingEvery) {
+    if (app.clock.Now() - last_write >= kJobLogPingEvery) {
       if (!stream.Comment("ping")) return;
       last_write = app.clock.Now();
     }
-    seen =
-        feed.WaitNewer(seen, app.clock, last_write + kPingEvery, [&] { return stream.stopping(); });
+    seen = feed.WaitNewer(seen, app.clock, last_write + kJobLogPingEvery,
+                          [&] { return stream.stopping(); });
   }
 }
 

@@ -10,7 +10,7 @@
 namespace spark {
 namespace {
 
-std::string Lower(std::string_view s) {
+std::string AsciiLower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -38,14 +38,14 @@ Authority SplitAuthority(std::string_view authority) {
   authority = Trim(authority);
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return {Lower(authority), {}};
+    if (close == std::string_view::npos) return {AsciiLower(authority), {}};
     std::string_view rest = authority.substr(close + 1);
-    return {Lower(authority.substr(0, close + 1)),
+    return {AsciiLower(authority.substr(0, close + 1)),
             rest.size() > 1 && rest.front() == ':' ? std::string(rest.substr(1)) : std::string()};
   }
   const size_t colon = authority.rfind(':');
-  if (colon == std::string_view::npos) return {Lower(authority), {}};
-  return {Lower(authority.substr(0, colon)), std::string(authority.substr(colon + 1))};
+  if (colon == std::string_view::npos) return {AsciiLower(authority), {}};
+  return {AsciiLower(authority.substr(0, colon)), std::string(authority.substr(colon + 1))};
 }
 
 std::string_view DefaultPort(std::string_view scheme) {
@@ -61,7 +61,7 @@ struct Origin {
   std::string port;
 };
 std::optional<Origin> ParseOrigin(std::string_view text) {
-  const std::string lower = Lower(Trim(text));
+  const std::string lower = AsciiLower(Trim(text));
   const size_t sep = lower.find("://");
   if (sep == std::string::npos) return std::nullopt;
   Origin origin;
@@ -99,7 +99,7 @@ std::optional<Response> CheckOrigin(const Request& request, const Config& config
                                     const Sender& sender) {
   const std::string_view origin_text = Trim(request.Header("Origin"));
   if (origin_text.empty()) {
-    const std::string fetch_site = Lower(Trim(request.Header("Sec-Fetch-Site")));
+    const std::string fetch_site = AsciiLower(Trim(request.Header("Sec-Fetch-Site")));
     if (fetch_site.empty() || fetch_site == "same-origin" || fetch_site == "none") {
       return std::nullopt;
     }
@@ -123,7 +123,7 @@ std::optional<Response> CheckOrigin(const Request& request, const Config& config
     for (const std::string& allowed : config.http.allowed_origins) {
       const std::optional<Origin> entry = ParseOrigin(allowed);
       const bool same = entry && origin ? entry->host == origin->host && entry->port == origin->port
-                                        : Lower(Trim(allowed)) == Lower(origin_text);
+                                        : AsciiLower(Trim(allowed)) == AsciiLower(origin_text);
       if (same) return std::nullopt;
     }
   }
@@ -136,28 +136,28 @@ std::optional<Response> CheckOrigin(const Request& request, const Config& config
 }  // namespace
 
 Sender ResolveSender(const Request& request, const Config& config) {
-  Sender sender{request.peer, Lower(Trim(request.Header("Host"))), {}};
+  Sender sender{request.peer, AsciiLower(Trim(request.Header("Host"))), {}};
   if (!Contains(config.http.trusted_proxies, request.peer)) return sender;
   if (const std::string_view hop = LastValue(request.Header("X-Forwarded-For")); !hop.empty()) {
     sender.client = std::string(hop);
   }
   if (const std::string_view host = LastValue(request.Header("X-Forwarded-Host")); !host.empty()) {
-    sender.host = Lower(host);
+    sender.host = AsciiLower(host);
   }
-  const std::string proto = Lower(LastValue(request.Header("X-Forwarded-Proto")));
+  const std::string proto = AsciiLower(LastValue(request.Header("X-Forwarded-Proto")));
   if (proto == "http" || proto == "https") sender.scheme = proto;
   return sender;
 }
 
 bool HostAdmitted(std::string_view host, const Config& config, const Site& site) {
-  const std::string full = Lower(Trim(host));
+  const std::string full = AsciiLower(Trim(host));
   std::string name = SplitAuthority(full).host;
   if (!name.empty() && name.back() == '.') name.pop_back();  // "localhost." is localhost
   if (name.empty()) return false;
   if (IsIpLiteral(name) || name == "localhost" || name == site.listen_host) return true;
   if (Contains(site.host_names, name)) return true;
   for (const std::string& allowed : config.http.allowed_hosts) {
-    const std::string entry = Lower(Trim(allowed));
+    const std::string entry = AsciiLower(Trim(allowed));
     if (entry == full || entry == name) return true;
   }
   return false;
@@ -202,7 +202,8 @@ namespace {
 std::string_view BearerToken(const Request& request) {
   const std::string_view header = request.Header("Authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (header.size() <= kPrefix.size() || Lower(header.substr(0, kPrefix.size())) != "bearer ") {
+  if (header.size() <= kPrefix.size() ||
+      AsciiLower(header.substr(0, kPrefix.size())) != "bearer ") {
     return {};
   }
   return header.substr(kPrefix.size());
@@ -240,7 +241,7 @@ std::optional<Response> CheckToken(const Request& request, const Config& config,
 
 std::optional<Response> CheckContentType(const Request& request) {
   if (request.body.empty()) return std::nullopt;
-  const std::string type = Lower(request.Header("Content-Type"));
+  const std::string type = AsciiLower(request.Header("Content-Type"));
   const std::string media = std::string(Trim(type.substr(0, type.find(';'))));
   if (media == "application/json") return std::nullopt;
   return ErrorResponse(ErrorCode::kUnsupportedMediaType,
