@@ -17,18 +17,12 @@ release: deps
 demo: release
 	build/release/web/spark-control --demo --listen $(DEMO_LISTEN)
 
-# ThreadSanitizer runs the whole concurrency_tests binary (tests/concurrency: the types threads
-# share, under contention) and fails if it ran fewer than TSAN_MIN_TESTS; the ASan + UBSan
-# build then runs the whole suite (its ctest summary is the last thing printed).
+# The stages (TSan build + concurrency tests, ASan + UBSan build, ctest) and their times at
+# the end: scripts/test-suite. TSAN_MIN_TESTS is the floor of the TSan stage.
 TSAN_MIN_TESTS ?= 23
 
 test: deps
-	cmake --preset tsan
-	cmake --build --preset tsan -j $(JOBS) --target concurrency_tests
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/concurrency/run $(TSAN_MIN_TESTS) build/tsan/tests/concurrency_tests --gtest_brief=1
-	cmake --preset asan
-	cmake --build --preset asan -j $(JOBS)
-	ctest --preset asan
+	JOBS=$(JOBS) TSAN_MIN_TESTS=$(TSAN_MIN_TESTS) scripts/test-suite
 
 # Seconds per target; the targets run two at a time (FUZZ_JOBS). One target: make fuzz FUZZ_TARGETS=NAME
 FUZZ_SECONDS ?= 120

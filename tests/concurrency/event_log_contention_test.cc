@@ -52,10 +52,10 @@ TEST(EventLogContention, ReadersSeeWholeOrderedResultsWhileAppendsRotateFiles) {
   EventLog log(
       {.dir = dir.path(), .ring_capacity = 64, .max_file_bytes = 16 << 10, .keep_rotated = 2},
       clock);
-  constexpr uint64_t kAppends = 3000;
+  constexpr uint64_t kContendedAppends = 3000;
   std::atomic<bool> done{false};
   std::thread appender([&] {
-    for (uint64_t id = 1; id <= kAppends; ++id) {
+    for (uint64_t id = 1; id <= kContendedAppends; ++id) {
       if (!log.Append(Report(ServiceOf(id))).ok()) {
         ADD_FAILURE() << "append " << id << " failed";
         break;
@@ -105,8 +105,8 @@ TEST(EventLogContention, ReadersSeeWholeOrderedResultsWhileAppendsRotateFiles) {
   appender.join();
   for (auto& reader : readers) reader.join();
   EXPECT_GT(queries.load(), 0u);
-  EXPECT_EQ(log.last_id(), kAppends);
-  const auto tail = log.Find({.since = kAppends - 100, .limit = 1000});
+  EXPECT_EQ(log.last_id(), kContendedAppends);
+  const auto tail = log.Find({.since = kContendedAppends - 100, .limit = 1000});
   ASSERT_EQ(tail.size(), 100u);
   EXPECT_TRUE(Consecutive(tail, 1));
 }

@@ -14,6 +14,7 @@
 
 #include "support/http.h"
 #include "support/loopback_server.h"
+#include "support/model_names.h"
 #include "support/process.h"
 
 namespace spark::test {
@@ -22,8 +23,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
-
-constexpr const char* kModel = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
 
 struct Fault {
   Behaviour behaviour;
@@ -44,7 +43,7 @@ const std::map<std::string, Fault>& Faults() {
 }
 
 std::string HealthyBody(const std::string& service) {
-  return service == "vllm" ? VllmModelsBody(kModel) : R"({"status":"ok"})";
+  return service == "vllm" ? VllmModelsBody(kQwen36) : R"({"status":"ok"})";
 }
 
 class ProbeFaultTest : public ::testing::Test {

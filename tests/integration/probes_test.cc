@@ -9,6 +9,7 @@
 
 #include "support/http.h"
 #include "support/loopback_server.h"
+#include "support/model_names.h"
 #include "support/process.h"
 
 namespace spark::test {
@@ -17,12 +18,10 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kModel = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
-
 class ProbeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    vllm_ = std::make_unique<LoopbackServer>(Behaviour::kOk, VllmModelsBody(kModel));
+    vllm_ = std::make_unique<LoopbackServer>(Behaviour::kOk, VllmModelsBody(kQwen36));
     speech_ = std::make_unique<LoopbackServer>(Behaviour::kOk, "{\"status\":\"ok\"}");
     std::ofstream(dir_ / "config.yaml")
         << "vllm: {host: 127.0.0.1, port: " << vllm_->port() << "}\n"
@@ -63,7 +62,7 @@ TEST_F(ProbeTest, HealthyServicesAreUpWithTheModelVllmReports) {
   EXPECT_EQ(vllm["up"], true);
   const json endpoints = json::parse(Get(app_->url() + "/api/endpoints").body);
   EXPECT_EQ(endpoints["vllm"]["ready"], true);
-  EXPECT_EQ(endpoints["vllm"]["model"], kModel);
+  EXPECT_EQ(endpoints["vllm"]["model"], kQwen36);
   EXPECT_EQ(endpoints["vllm"]["base_url"],
             "http://127.0.0.1:" + std::to_string(vllm_->port()) + "/v1");
   EXPECT_EQ(WaitFor("parakeet", true, "", 3000)["up"], true);
@@ -125,7 +124,7 @@ TEST_F(ProbeTest, RecoveryIsLoggedAsTransitions) {
   ASSERT_EQ(WaitFor("vllm", true, "", 3000)["up"], true);
   vllm_->Set(Behaviour::kStatus500);
   ASSERT_EQ(WaitFor("vllm", false, "http_status", 2500)["up"], false);
-  vllm_->Set(Behaviour::kOk, VllmModelsBody(kModel));
+  vllm_->Set(Behaviour::kOk, VllmModelsBody(kQwen36));
   ASSERT_EQ(WaitFor("vllm", true, "", 2500)["up"], true);
   const json events =
       json::parse(Get(app_->url() + "/api/events?service=vllm&type=transition").body);

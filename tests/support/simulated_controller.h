@@ -18,11 +18,10 @@
 #include "controller/config_store.h"
 #include "controller/controller.h"
 #include "demo/simulated_executor.h"
+#include "support/model_names.h"
 #include "support/process.h"
 
 namespace spark::test {
-
-inline constexpr const char* kQwen36 = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
 
 // vLLM's HTTP side as the simulated cluster leaves it: serving `served` (empty = down).
 struct ServedModel {

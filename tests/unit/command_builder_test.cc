@@ -19,7 +19,7 @@ namespace {
 
 using std::chrono::seconds;
 
-const LaunchSpec kQwen36{"RedHatAI/Qwen3.6-35B-A3B-NVFP4", std::nullopt, ModelMode::kSolo, {}};
+const LaunchSpec kQwenSpec{"RedHatAI/Qwen3.6-35B-A3B-NVFP4", std::nullopt, ModelMode::kSolo, {}};
 
 TEST(CommandBuilder, ReconcileListsTheVllmContainer) {
   const CommandBuilder builder(RemoteSettings{});
@@ -38,13 +38,13 @@ TEST(CommandBuilder, StopRunsInTheCheckoutWithTheHomeExpanded) {
 
 TEST(CommandBuilder, LaunchSoloModel) {
   const CommandBuilder builder(RemoteSettings{});
-  auto cmd = builder.Launch(kQwen36, seconds(300));
+  auto cmd = builder.Launch(kQwenSpec, seconds(300));
   ASSERT_TRUE(cmd.ok()) << cmd.status().message();
   EXPECT_EQ(
       cmd->line,
       "cd ~/spark-vllm-docker && timeout -s KILL 310 ./launch-cluster.sh --solo -d exec vllm serve "
       "RedHatAI/Qwen3.6-35B-A3B-NVFP4 --host 0.0.0.0 --port 8888");
-  EXPECT_EQ(builder.LaunchDisplay(kQwen36).value(),
+  EXPECT_EQ(builder.LaunchDisplay(kQwenSpec).value(),
             "cd ~/spark-vllm-docker && ./launch-cluster.sh --solo -d exec vllm serve "
             "RedHatAI/Qwen3.6-35B-A3B-NVFP4 --host 0.0.0.0 --port 8888");
 }

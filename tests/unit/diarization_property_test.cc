@@ -10,11 +10,12 @@
 #include <random>
 
 #include "exporter/diarization.h"
+#include "support/values.h"
 
 namespace spark {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
 
 struct RandomCase {
   ScoreMatrix probs;

@@ -6,10 +6,13 @@
 #include <cmath>
 #include <limits>
 
+#include "support/values.h"
+
 namespace spark {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // 10 frames × 2 speakers over 0.8 s = Sortformer's 12.5 fps (0.08 s frames).
@@ -27,7 +30,7 @@ ScoreMatrix FrameNumbers(int frames) {
   return ScoreMatrix::FromRows(rows);
 }
 
-struct Case {
+struct ScoringCase {
   const char* what;
   double start;
   double end;
@@ -35,8 +38,8 @@ struct Case {
   std::optional<double> expected;
 };
 
-void ExpectCases(const SegmentScorer& scorer, const std::vector<Case>& cases) {
-  for (const Case& c : cases) {
+void ExpectCases(const SegmentScorer& scorer, const std::vector<ScoringCase>& cases) {
+  for (const ScoringCase& c : cases) {
     const auto got = scorer.Confidence(c.start, c.end, c.speaker);
     if (!c.expected) {
       EXPECT_FALSE(got.has_value()) << c.what << ": got " << *got;

@@ -11,10 +11,13 @@
 
 #include "exporter/event_log.h"
 #include "exporter/file_io.h"
+#include "support/event_ids.h"
 #include "support/process.h"
 
 namespace spark {
 namespace {
+
+using test::Ids;
 
 namespace fs = std::filesystem;
 
@@ -26,12 +29,6 @@ ConnectivityEvent Report(std::string error = {}) {
   e.source = "durability";
   e.error = std::move(error);
   return e;
-}
-
-std::vector<uint64_t> Ids(const std::vector<ConnectivityEvent>& events) {
-  std::vector<uint64_t> ids;
-  for (const auto& e : events) ids.push_back(e.id);
-  return ids;
 }
 
 std::string Slurp(const fs::path& path) {

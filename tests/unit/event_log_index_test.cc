@@ -7,10 +7,13 @@
 #include <fstream>
 
 #include "exporter/event_log.h"
+#include "support/event_ids.h"
 #include "support/process.h"
 
 namespace spark {
 namespace {
+
+using test::Ids;
 
 namespace fs = std::filesystem;
 
@@ -25,12 +28,6 @@ ConnectivityEvent Numbered(uint64_t id) {
   e.ok = id % 2 == 0;
   e.source = "client-" + std::to_string(id % 7);
   return e;
-}
-
-std::vector<uint64_t> Ids(const std::vector<ConnectivityEvent>& events) {
-  std::vector<uint64_t> ids;
-  for (const auto& e : events) ids.push_back(e.id);
-  return ids;
 }
 
 std::vector<uint64_t> Range(uint64_t first, uint64_t last) {

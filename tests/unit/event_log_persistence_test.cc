@@ -6,10 +6,13 @@
 #include <fstream>
 
 #include "exporter/event_log.h"
+#include "support/event_ids.h"
 #include "support/process.h"
 
 namespace spark {
 namespace {
+
+using test::Ids;
 
 namespace fs = std::filesystem;
 
@@ -20,12 +23,6 @@ ConnectivityEvent Report(const std::string& service, bool ok, const std::string&
   e.ok = ok;
   e.source = source;
   return e;
-}
-
-std::vector<uint64_t> Ids(const std::vector<ConnectivityEvent>& events) {
-  std::vector<uint64_t> ids;
-  for (const auto& e : events) ids.push_back(e.id);
-  return ids;
 }
 
 class EventLogPersistence : public ::testing::Test {

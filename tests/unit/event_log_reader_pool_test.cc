@@ -209,7 +209,7 @@ TEST(EventLogReaderPool, ManyCallersAllGetTheirReadRunOnce) {
   EXPECT_GE(ran.load(), kCallers * kReads / 2);  // every waiting read ran
 }
 
-constexpr uint64_t kEvents = 400;
+constexpr uint64_t kPoolEvents = 400;
 
 ConnectivityEvent Report(uint64_t n) {
   ConnectivityEvent e;
@@ -223,10 +223,10 @@ ConnectivityEvent Report(uint64_t n) {
 class EventLogReaders : public ::testing::Test {
  protected:
   EventLogReaders() {
-    // A ring of 64 keeps at most 128 events in memory: the oldest of kEvents are on disk only.
+    // A ring of 64 keeps at most 128 events in memory: the oldest of kPoolEvents are on disk only.
     log_ = std::make_unique<EventLog>(
         EventLogOptions{.dir = dir_.path(), .ring_capacity = 64, .readers = &pool_}, clock_);
-    for (uint64_t n = 1; n <= kEvents; ++n) EXPECT_TRUE(log_->Append(Report(n)).ok());
+    for (uint64_t n = 1; n <= kPoolEvents; ++n) EXPECT_TRUE(log_->Append(Report(n)).ok());
   }
   ~EventLogReaders() override {
     Open();
@@ -272,14 +272,14 @@ TEST_F(EventLogReaders, AFullPoolRefusesFileQueriesButServesFromMemory) {
   ASSERT_FALSE(filtered.ok());
   EXPECT_EQ(filtered.status().code_name(), "overloaded");
 
-  const auto recent = log_->TryFind({.since = kEvents - 5, .limit = 10});
+  const auto recent = log_->TryFind({.since = kPoolEvents - 5, .limit = 10});
   ASSERT_TRUE(recent.ok());
   ASSERT_EQ(recent->size(), 5u);
-  EXPECT_EQ(recent->front().id, kEvents - 4);
+  EXPECT_EQ(recent->front().id, kPoolEvents - 4);
   const auto newest = log_->Find({.service = "even", .limit = 3});
   ASSERT_EQ(newest.size(), 3u);
-  EXPECT_EQ(newest.back().id, kEvents);
-  EXPECT_TRUE(log_->TryFind({.since = kEvents}).ok());  // up to date: nothing to read
+  EXPECT_EQ(newest.back().id, kPoolEvents);
+  EXPECT_TRUE(log_->TryFind({.since = kPoolEvents}).ok());  // up to date: nothing to read
 
   Open();
   EXPECT_TRUE(holder_.get());
@@ -308,13 +308,13 @@ TEST_F(EventLogReaders, FileQueriesWaitForRoomInThePoolInFind) {
 TEST_F(EventLogReaders, AStoppedPoolLeavesFindOnTheCallersThread) {
   pool_.Stop();
   const auto events = log_->Find({.since = 0, .service = "odd", .limit = 1000});
-  ASSERT_EQ(events.size(), kEvents / 2);
+  ASSERT_EQ(events.size(), kPoolEvents / 2);
   EXPECT_EQ(events.front().id, 1u);
-  EXPECT_EQ(events.back().id, kEvents - 1);
+  EXPECT_EQ(events.back().id, kPoolEvents - 1);
   const auto refused = log_->TryFind({.since = 0});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code_name(), "overloaded");
-  EXPECT_TRUE(log_->TryFind({.since = kEvents - 1}).ok());
+  EXPECT_TRUE(log_->TryFind({.since = kPoolEvents - 1}).ok());
 }
 
 TEST_F(EventLogReaders, PooledAnswersEqualTheCallersThreadAnswers) {

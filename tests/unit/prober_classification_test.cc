@@ -29,13 +29,13 @@ ProbeResult Probe(const ProbeTarget& target, Millis deadline = Millis(300)) {
   return ProberForKind(target.kind)(*http, target, deadline);
 }
 
-struct Case {
+struct ProbeCase {
   const char* kind;
   Behaviour behaviour;
   FailureReason reason;
 };
 
-class ProberClassification : public ::testing::TestWithParam<Case> {};
+class ProberClassification : public ::testing::TestWithParam<ProbeCase> {};
 
 TEST_P(ProberClassification, FailsWithItsReasonWithinTheDeadline) {
   LoopbackServer server(GetParam().behaviour, "{}");
@@ -49,17 +49,17 @@ TEST_P(ProberClassification, FailsWithItsReasonWithinTheDeadline) {
 
 INSTANTIATE_TEST_SUITE_P(
     Reasons, ProberClassification,
-    ::testing::Values(Case{"llm", Behaviour::kSlow, FailureReason::kTimeout},
-                      Case{"llm", Behaviour::kSilent, FailureReason::kTimeout},
-                      Case{"llm", Behaviour::kStatus500, FailureReason::kHttpStatus},
-                      Case{"llm", Behaviour::kGarbage, FailureReason::kBadBody},
-                      Case{"llm", Behaviour::kOk,
-                           FailureReason::kBadBody},  // "{}" is no model list
-                      Case{"llm", Behaviour::kReset, FailureReason::kReset},
-                      Case{"llm", Behaviour::kNotHttp, FailureReason::kBadBody},
-                      Case{"stt", Behaviour::kStatus500, FailureReason::kHttpStatus},
-                      Case{"stt", Behaviour::kSilent, FailureReason::kTimeout},
-                      Case{"stt", Behaviour::kReset, FailureReason::kReset}));
+    ::testing::Values(ProbeCase{"llm", Behaviour::kSlow, FailureReason::kTimeout},
+                      ProbeCase{"llm", Behaviour::kSilent, FailureReason::kTimeout},
+                      ProbeCase{"llm", Behaviour::kStatus500, FailureReason::kHttpStatus},
+                      ProbeCase{"llm", Behaviour::kGarbage, FailureReason::kBadBody},
+                      ProbeCase{"llm", Behaviour::kOk,
+                                FailureReason::kBadBody},  // "{}" is no model list
+                      ProbeCase{"llm", Behaviour::kReset, FailureReason::kReset},
+                      ProbeCase{"llm", Behaviour::kNotHttp, FailureReason::kBadBody},
+                      ProbeCase{"stt", Behaviour::kStatus500, FailureReason::kHttpStatus},
+                      ProbeCase{"stt", Behaviour::kSilent, FailureReason::kTimeout},
+                      ProbeCase{"stt", Behaviour::kReset, FailureReason::kReset}));
 
 TEST(Prober, VllmIsUpWithTheServedModelId) {
   LoopbackServer server(Behaviour::kOk, test::VllmModelsBody("Qwen/Qwen3-VL-30B-A3B-Instruct-FP8"));
