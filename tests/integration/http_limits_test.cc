@@ -18,7 +18,7 @@
 namespace spark::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // A raw loopback TCP connection (closed by the destructor).
 class Socket {
@@ -42,11 +42,11 @@ class Socket {
   }
   // Reads until `until` appears or the peer closes or `timeout_ms` passes; what was read.
   std::string ReadUntil(const std::string& until, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (received_.find(until) == std::string::npos && Clock::now() < deadline) {
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
+    while (received_.find(until) == std::string::npos && SteadyClock::now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
       const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
       if (::poll(&p, 1, static_cast<int>(std::max<long>(left.count(), 1))) <= 0) continue;
       char buffer[4096];
       const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
@@ -85,13 +85,14 @@ class HttpLimits : public ::testing::Test {
   int port() const { return PortOf(app_->url()); }
   // Polls /healthz until it answers 200; the time that took, or -1 after `bound_ms`.
   long HealthyWithin(int bound_ms) {
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     for (int attempt = 0; attempt < 100; ++attempt) {
       const auto elapsed =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
       if (elapsed.count() > bound_ms) break;
       if (Http("GET", Url("/healthz"), "", {}, 1000).status == 200) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+        return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
+            .count();
       }
     }
     return -1;
@@ -153,8 +154,8 @@ TEST_F(HttpLimits, AChunkedBodyIsNotAllocatedAtTheRouteLimit) {
         "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n"));
   }
   long peak = before;
-  const auto until = Clock::now() + std::chrono::milliseconds(1500);
-  for (int i = 0; i < 300 && Clock::now() < until && peak - before < (96L << 20); ++i) {
+  const auto until = SteadyClock::now() + std::chrono::milliseconds(1500);
+  for (int i = 0; i < 300 && SteadyClock::now() < until && peak - before < (96L << 20); ++i) {
     peak = std::max(peak, RssBytes(pid));
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

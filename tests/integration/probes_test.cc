@@ -16,7 +16,7 @@ namespace spark::test {
 namespace {
 
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 class ProbeTest : public ::testing::Test {
  protected:
@@ -41,9 +41,9 @@ class ProbeTest : public ::testing::Test {
 
   // Polls /api/status until `name` is in the wanted state (bounded); the last state seen.
   json WaitFor(const std::string& name, bool up, const std::string& reason, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
     json state;
-    while (Clock::now() < deadline) {
+    while (SteadyClock::now() < deadline) {
       state = Service(name);
       if (state["up"] == up && (reason.empty() || state["reason"] == reason)) return state;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -80,17 +80,17 @@ class MisbehavingVllm : public ProbeTest, public ::testing::WithParamInterface<M
 TEST_P(MisbehavingVllm, EndsDownWithTheRightReasonWithinOneIntervalWhileTheApiAnswers) {
   ASSERT_EQ(WaitFor("vllm", true, "", 3000)["up"], true);
   vllm_->Set(GetParam().behaviour, "{}", 3000);
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   // One interval (0.5 s) + the probe deadline (0.3 s) + the probe in flight, with slack for
   // a loaded 2-core machine.
   const json state = WaitFor("vllm", false, GetParam().reason, 2500);
   EXPECT_EQ(state["up"], false) << state.dump();
   EXPECT_EQ(state["reason"], GetParam().reason) << state.dump();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2500));
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(2500));
   // The API keeps answering at once while a probe hangs.
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   EXPECT_EQ(Get(app_->url() + "/healthz").status, 200);
-  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(250));
+  EXPECT_LT(SteadyClock::now() - t0, std::chrono::milliseconds(250));
   const json endpoints = json::parse(Get(app_->url() + "/api/endpoints").body);
   EXPECT_EQ(endpoints["vllm"]["ready"], false);
   EXPECT_FALSE(endpoints["vllm"].contains("model"));
@@ -146,8 +146,8 @@ TEST_F(ProbeTest, AFailureReportTriggersAnImmediateReprobe) {
                                     << "probe: {interval_s: 60, timeout_s: 1}\n";
   SparkControl app(
       {"--config", (dir_ / "slow.yaml").string(), "--data-dir", (dir_ / "data2").string()});
-  const auto deadline = Clock::now() + std::chrono::seconds(3);
-  while (vllm_->requests() < 2 && Clock::now() < deadline)
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(3);
+  while (vllm_->requests() < 2 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const int before = vllm_->requests();
   vllm_->Set(Behaviour::kStatus500);
@@ -155,9 +155,9 @@ TEST_F(ProbeTest, AFailureReportTriggersAnImmediateReprobe) {
       SendJson("POST", app.url() + "/api/health-event",
                R"({"service":"vllm","ok":false,"source":"test","error":"HTTP 500"})");
   ASSERT_EQ(reply.status, 202) << reply.body;
-  const auto until = Clock::now() + std::chrono::seconds(2);
+  const auto until = SteadyClock::now() + std::chrono::seconds(2);
   json vllm;
-  while (Clock::now() < until) {
+  while (SteadyClock::now() < until) {
     vllm = json::parse(Get(app.url() + "/api/status").body)["services"]["vllm"];
     if (vllm["up"] == false) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

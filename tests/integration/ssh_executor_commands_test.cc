@@ -13,7 +13,7 @@
 namespace spark::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 TEST_F(SshExecutorTest, RunsACommandAndStreamsItsLinesAsTheyArrive) {
   auto executor = Trusted();
@@ -41,7 +41,7 @@ TEST_F(SshExecutorTest, AStderrFloodDoesNotDeadlock) {
   auto executor = Trusted();
   std::atomic<int> out_lines{0};
   std::atomic<int> err_lines{0};
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const auto outcome = executor->Run(
       Cmd("(head -c 4000000 /dev/zero | tr '\\0' o | fold -w 100; echo) & "
           "(head -c 8000000 /dev/zero | tr '\\0' e | fold -w 100; echo) >&2; wait; echo done",
@@ -51,17 +51,17 @@ TEST_F(SshExecutorTest, AStderrFloodDoesNotDeadlock) {
   EXPECT_TRUE(outcome.status.ok()) << outcome.status.message();
   EXPECT_EQ(out_lines.load(), 40001);  // 40000 lines of 100 "o" and "done"
   EXPECT_EQ(err_lines.load(), 80000);
-  EXPECT_LT(Clock::now() - start, seconds(30));
+  EXPECT_LT(SteadyClock::now() - start, seconds(30));
 }
 
 TEST_F(SshExecutorTest, TheDeadlineEndsTheCommandAndKillsTheRemoteProcess) {
   auto executor = Trusted();
   const auto pid_file = sshd_.scratch() / "pid";
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const auto outcome = executor->Run(
       Cmd("sleep 30 & echo $! > " + ShellQuote(pid_file.string()) + "; wait", seconds(2)));
   EXPECT_EQ(outcome.status.code(), ErrorCode::kTimeout) << outcome.status.message();
-  EXPECT_LT(Clock::now() - start, seconds(5));
+  EXPECT_LT(SteadyClock::now() - start, seconds(5));
   // A slow login shell may still be starting at the deadline: it is killed as soon as it
   // reports its session, so either the sleep never started or it must die. The kill itself
   // runs through another login shell, which takes seconds on a loaded machine (root's
@@ -83,12 +83,12 @@ TEST_F(SshExecutorTest, CancelKillsTheRemoteProcess) {
       Cmd("sleep 30 & echo $! > " + ShellQuote(pid_file.string()) + "; echo started; wait",
           seconds(60), rec.Callback()));
   ASSERT_TRUE(Eventually([&] { return rec.Saw("started"); }, seconds(10)));
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   run->Cancel();
   const auto outcome = run->WaitFor(seconds(5));
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
-  EXPECT_LT(Clock::now() - start, seconds(1));
+  EXPECT_LT(SteadyClock::now() - start, seconds(1));
   const std::string pid = ReadText(pid_file);
   EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
       << "remote sleep " << pid << " survived";

@@ -8,7 +8,7 @@
 namespace spark::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
   SshExecutor executor(Settings(), clock_);
@@ -85,13 +85,13 @@ TEST_F(SshExecutorTest, AnRsaKeyGetsAnExplanation) {
 TEST_F(SshExecutorTest, NoServerMeansUnreachableAndItRecoversWhenTheServerIsBack) {
   auto executor = Trusted();
   sshd_.Stop();
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const auto outcome = executor->Run(Cmd("true"));
   EXPECT_EQ(outcome.status.code(), ErrorCode::kSshUnreachable) << outcome.status.message();
   EXPECT_NE(outcome.status.message().find("127.0.0.1:" + std::to_string(sshd_.port())),
             std::string::npos)
       << outcome.status.message();
-  EXPECT_LT(Clock::now() - start, seconds(3));
+  EXPECT_LT(SteadyClock::now() - start, seconds(3));
   sshd_.Start();
   EXPECT_TRUE(
       Eventually([&] { return executor->Run(Cmd("true", seconds(5))).status.ok(); }, seconds(10)));

@@ -16,7 +16,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 const SystemClock kSystemClock;
 
@@ -73,9 +73,9 @@ TEST(SimulatedExecutor, StderrAndTimeScale) {
   script.lines = {{seconds(10), RemoteStream::kStderr, "warning", {}},
                   {seconds(10), RemoteStream::kStdout, "ok", {}}};
   executor.On("", script);
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const auto out = RunCollecting(executor, Cmd("anything"));
-  EXPECT_LT(Clock::now() - start, seconds(2));  // 20 s of script at 1/100 speed
+  EXPECT_LT(SteadyClock::now() - start, seconds(2));  // 20 s of script at 1/100 speed
   EXPECT_EQ(out.stderr_lines, std::vector<std::string>{"warning"});
   EXPECT_EQ(out.stdout_lines, std::vector<std::string>{"ok"});
 }
