@@ -19,7 +19,6 @@ struct LogWatch {
   SteadyTime last_line{};
   bool ready = false;
   std::string fatal;  // the fatal line, when one came
-  bool traceback = false;
   std::optional<double> percent;
   // A follow started again after a lost link replays the log from the same `--since`: its
   // first `logged` lines per stream (stdout, stderr) were seen already and are skipped.
@@ -49,9 +48,6 @@ void Note(LogWatch& watch, std::string_view line) {
       break;
     case VllmLogSignal::Kind::kFatal:
       watch.fatal = std::string(line);
-      break;
-    case VllmLogSignal::Kind::kTraceback:
-      watch.traceback = true;
       break;
     case VllmLogSignal::Kind::kLoading:
       if (signal.percent) watch.percent = signal.percent;
