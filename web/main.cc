@@ -79,12 +79,51 @@ struct Observers {
   DiarizationStats diarization;
 };
 
-// The acting side: the remote executor (simulated in demo mode, libssh2 otherwise), its
-// health, the SSH identity, the controller and the heartbeat that keeps SSH health fresh.
+// The remote executor: simulated in demo mode (its vLLM follows the swaps), libssh2
+// otherwise; `ssh` is the same object as `executor` when it is the real one (for
+// Reconfigure), else null.
+struct ExecutorChoice {
+  std::unique_ptr<RemoteExecutor> executor;
+  SshExecutor* ssh = nullptr;
+};
+
+ExecutorChoice MakeExecutor(DemoCluster* demo, const Config& config, const fs::path& data_dir,
+                            const Clock& clock) {
+  if (demo != nullptr) {
+    auto simulated = std::make_unique<SimulatedExecutor>(clock);
+    SimulatedCluster cluster;
+    cluster.on_served_model = [demo](const std::optional<std::string>& served) {
+      demo->vllm().Serve(served.value_or(""));
+    };
+    AddSparkVllmDockerRules(*simulated, std::move(cluster));
+    return {std::move(simulated), nullptr};
+  }
+  auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir), clock);
+  SshExecutor* ssh = real.get();
+  return {std::move(real), ssh};
+}
+
+// The acting side: the remote executor, its health, the SSH identity, the controller and the
+// heartbeat that keeps SSH health fresh.
 struct Actors {
   Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Observers& observers,
          const fs::path& data_dir, const Clock& clock)
-      : executor(MakeExecutor(demo, *config.Current(), data_dir, clock)),
+      : Actors(MakeExecutor(demo, *config.Current(), data_dir, clock), config, catalog, observers,
+               data_dir, clock) {}
+
+  SshExecutor* ssh = nullptr;  // set when the executor is the real one
+  std::unique_ptr<RemoteExecutor> executor;
+  SshHealth ssh_health;
+  MonitoredExecutor monitored;
+  SshIdentitySource identity;
+  std::unique_ptr<Controller> controller;
+  std::unique_ptr<SshHeartbeat> heartbeat;
+
+ private:
+  Actors(ExecutorChoice chosen, ConfigStore& config, Catalog& catalog, Observers& observers,
+         const fs::path& data_dir, const Clock& clock)
+      : ssh(chosen.ssh),
+        executor(std::move(chosen.executor)),
         monitored(*executor, ssh_health),
         identity(data_dir, config) {
     Poller& poller = observers.poller;
@@ -103,30 +142,6 @@ struct Actors {
         monitored, [&config] { return ConfiguredSparks(*config.Current()); },
         std::chrono::seconds(30));
   }
-
-  std::unique_ptr<RemoteExecutor> MakeExecutor(DemoCluster* demo, const Config& config,
-                                               const fs::path& data_dir, const Clock& clock) {
-    if (demo != nullptr) {
-      auto simulated = std::make_unique<SimulatedExecutor>(clock);
-      SimulatedCluster cluster;
-      cluster.on_served_model = [demo](const std::optional<std::string>& served) {
-        demo->vllm().Serve(served.value_or(""));
-      };
-      AddSparkVllmDockerRules(*simulated, std::move(cluster));
-      return simulated;
-    }
-    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir), clock);
-    ssh = real.get();
-    return real;
-  }
-
-  SshExecutor* ssh = nullptr;  // set when the executor is the real one
-  std::unique_ptr<RemoteExecutor> executor;
-  SshHealth ssh_health;
-  MonitoredExecutor monitored;
-  SshIdentitySource identity;
-  std::unique_ptr<Controller> controller;
-  std::unique_ptr<SshHeartbeat> heartbeat;
 };
 
 void AddCollectors(Scraper& scraper, Observers& o, Actors& a, Catalog& catalog, ConfigStore& config,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exporter/json_depth.h"
+#include "exporter/json_number.h"
 #include "exporter/report_stats.h"
 
 namespace spark {
@@ -54,9 +55,9 @@ Status ParseSegmentObject(const json& value, const std::string& path, Diarizatio
   if (!speaker->is_string()) return Invalid(path + ".speaker", "a string such as \"speaker_0\"");
   out.speaker = speaker->get<std::string>();
   if (const json* confidence = Member(value, "confidence")) {
-    const double c = confidence->is_number() ? confidence->get<double>() : -1;
-    if (!(c >= 0 && c <= 1)) return Invalid(path + ".confidence", "a number from 0 to 1 or null");
-    out.confidence = c;
+    const auto c = NumberInRange(*confidence, 0, 1);
+    if (!c) return Invalid(path + ".confidence", "a number from 0 to 1 or null");
+    out.confidence = *c;
   }
   return Status::Ok();
 }

@@ -33,15 +33,16 @@ Status WriteAll(int fd, std::string_view data, const fs::path& path) {
   return Status::Ok();
 }
 
-void FsyncDir(const fs::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 }  // namespace
+
+Status SyncDirectory(const fs::path& dir) {
+  const fs::path where = dir.empty() ? fs::path(".") : dir;
+  const int fd = ::open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open directory", where);
+  Status status = ::fsync(fd) == 0 ? Status::Ok() : Errno("fsync directory", where);
+  ::close(fd);
+  return status;
+}
 
 Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
   // A name of its own per call: two threads replacing files at once never share a temp file.
@@ -58,7 +59,8 @@ Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
     ::unlink(temp.c_str());
     return status;
   }
-  FsyncDir(path.parent_path());
+  // The new file is in place; a directory that cannot be synced only weakens durability.
+  SyncDirectory(path.parent_path());
   return Status::Ok();
 }
 

@@ -22,9 +22,14 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/exporter/src/diarization_request.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/error_code.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/event_file.cc
+    ${PROJECT_SOURCE_DIR}/exporter/src/json_number.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/time_format.cc
     ${PROJECT_SOURCE_DIR}/controller/catalog/src/catalog_model.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/config_reader.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/config_rules.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/config_schema.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/config_yaml.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/url_credentials.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/remote_names.cc
     ${PROJECT_SOURCE_DIR}/controller/jobs/src/job.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/shell_quote.cc

@@ -1,12 +1,12 @@
 #include "controller/catalog_model.h"
 
 #include <cctype>
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "controller/remote_names.h"
 #include "controller/vllm_args.h"
+#include "exporter/json_number.h"
 
 namespace spark {
 namespace {
@@ -125,11 +125,11 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
   }
 
   if (const auto it = entry.find("swap_timeout_s"); it != entry.end() && !it->is_null()) {
-    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 10 ||
-        it->get<double>() > 86400) {
+    const auto seconds = NumberInRange(*it, 10, 86400);
+    if (!seconds) {
       return Invalid(Path(prefix, "swap_timeout_s"), "swap_timeout_s must be 10–86400 seconds");
     }
-    model.swap_timeout_s = it->get<double>();
+    model.swap_timeout_s = *seconds;
   }
   return model;
 }
@@ -260,20 +260,18 @@ Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json&
     if (key == "max_model_len") {
       if (value.is_null()) {
         next.max_model_len.reset();
-      } else if (!value.is_number_integer() || value.get<long long>() <= 0 ||
-                 value.get<long long>() > 10'000'000) {
+      } else if (const auto tokens = IntegerInRange(value, 1, 10'000'000); !tokens) {
         return Invalid(key, "max_model_len must be a whole number of tokens above 0");
       } else {
-        next.max_model_len = value.get<long long>();
+        next.max_model_len = *tokens;
       }
     } else if (key == "gpu_memory_utilization") {
       if (value.is_null()) {
         next.gpu_memory_utilization.reset();
-      } else if (!value.is_number() || !(value.get<double>() >= 0.05) ||
-                 !(value.get<double>() <= 0.98)) {
+      } else if (const auto ratio = NumberInRange(value, 0.05, 0.98); !ratio) {
         return Invalid(key, "gpu_memory_utilization is a ratio from 0.05 to 0.98 (0.9, not 90)");
       } else {
-        next.gpu_memory_utilization = value.get<double>();
+        next.gpu_memory_utilization = *ratio;
       }
     } else {
       std::optional<bool>& field = key == "fastsafetensors"  ? next.fastsafetensors

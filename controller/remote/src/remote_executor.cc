@@ -69,7 +69,8 @@ bool RemoteRun::Finish(RemoteOutcome outcome) {
   return true;
 }
 
-CollectedOutput RunCollecting(RemoteExecutor& executor, RemoteCommand command) {
+CollectedOutput RunCollecting(RemoteCommand command,
+                              const std::function<RemoteOutcome(RemoteCommand)>& run) {
   // The callback runs on the executor's thread, but Wait() orders every call before it returns.
   auto collected = std::make_shared<CollectedOutput>();
   LineCallback inner = std::move(command.on_line);
@@ -78,8 +79,13 @@ CollectedOutput RunCollecting(RemoteExecutor& executor, RemoteCommand command) {
         .emplace_back(line);
     if (inner) inner(stream, line);
   };
-  collected->outcome = executor.Run(std::move(command));
+  collected->outcome = run(std::move(command));
   return std::move(*collected);
+}
+
+CollectedOutput RunCollecting(RemoteExecutor& executor, RemoteCommand command) {
+  return RunCollecting(std::move(command),
+                       [&executor](RemoteCommand c) { return executor.Run(std::move(c)); });
 }
 
 void LineSplitter::Feed(std::string_view bytes, const std::function<void(std::string_view)>& emit) {

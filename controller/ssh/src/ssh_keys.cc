@@ -178,11 +178,7 @@ Status GenerateKey(const std::filesystem::path& key) {
     if (ec)
       status = Status::Error(ErrorCode::kStorageFailed,
                              "cannot move the new key into " + dir.string() + ": " + ec.message());
-    const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
+    SyncDirectory(dir);  // best effort, as for WriteFileAtomic: the key is in place
   }
   std::filesystem::remove_all(tmp_dir, ec);
   return status;

@@ -8,7 +8,6 @@
 #include <cmath>
 
 #include "controller/command_builder.h"
-#include "exporter/log.h"
 
 namespace spark::ssh {
 namespace {
@@ -16,6 +15,10 @@ namespace {
 std::string SecondsText(Duration d) {
   const double s = Seconds(d);
   return s == std::floor(s) ? std::to_string(static_cast<long long>(s)) : std::to_string(s);
+}
+
+Status ShuttingDown() {
+  return Status::Error(ErrorCode::kCancelled, "spark-control is shutting down");
 }
 
 }  // namespace
@@ -47,8 +50,7 @@ std::shared_ptr<RemoteRun> SparkWorker::Start(RemoteCommand command) {
   {
     std::lock_guard lock(mu_);
     if (stop_) {
-      run->Finish(RemoteOutcome::Failed(
-          Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
+      run->Finish(RemoteOutcome::Failed(ShuttingDown()));
       return run;
     }
     incoming_.push_back(std::move(job));
@@ -64,7 +66,7 @@ Status SparkWorker::ConfirmHostKey(const std::string& fingerprint, Duration time
   auto result = confirm->result.get_future();
   {
     std::lock_guard lock(mu_);
-    if (stop_) return Status::Error(ErrorCode::kCancelled, "spark-control is shutting down");
+    if (stop_) return ShuttingDown();
     incoming_confirms_.push_back(confirm);
   }
   wake_->Notify();
@@ -213,151 +215,10 @@ void SparkWorker::FailQueued(const RemoteOutcome& outcome, SteadyTime wait_until
   }
 }
 
-void SparkWorker::Connect() {
-  const SshLogin login = *settings_.login;
-  // A network wait: its deadline is real time (a confirm's deadline on the clock converted).
-  const SteadyTime real_now = std::chrono::steady_clock::now();
-  SteadyTime deadline = real_now + settings_.connect_timeout;
-  if (queued_.empty()) {
-    const SteadyTime now = clock_.Now();
-    for (const auto& c : confirms_) deadline = std::min(deadline, real_now + (c->deadline - now));
-  }
-  // Gives up when stopping, when the settings change, or when nobody waits any more. The wake
-  // is consumed here, so the loop goes round once more before it sleeps again.
-  Interrupt interrupt{wake_->fd(), [this] {
-                        wake_->Drain();
-                        more_ = true;
-                        bool waiting =
-                            !confirms_.empty() ||
-                            std::any_of(queued_.begin(), queued_.end(), [](const auto& j) {
-                              return !j->internal() && !j->run->cancel_requested();
-                            });
-                        std::lock_guard lock(mu_);
-                        waiting = waiting || !incoming_.empty() || !incoming_confirms_.empty();
-                        return stop_ || new_settings_.has_value() || !waiting;
-                      }};
-  RemoteOutcome failure;
-  auto opened = SshConnection::Open(login.host, login.port, deadline, interrupt);
-  std::unique_ptr<SshConnection> conn;
-  if (!opened.ok()) {
-    failure.status = opened.status();
-  } else {
-    conn = std::move(opened).value();
-    const HostKey& key = conn->host_key();
-    Status host_ok = conn->VerifyHostKey(settings_.known_hosts);
-    for (auto& c : confirms_) {
-      if (c->fingerprint != key.fingerprint) {
-        c->result.set_value(
-            Status::Error(ErrorCode::kConflict, spark_ + " presents " + key.type_name + " key " +
-                                                    key.fingerprint + ", not " + c->fingerprint));
-      } else if (host_ok.ok()) {
-        c->result.set_value(Status::Ok());
-      } else {
-        Status trusted = conn->TrustHostKey(settings_.known_hosts);
-        if (trusted.ok()) {
-          host_ok = Status::Ok();
-          Log(LogLevel::kInfo, spark_ + ": host key " + key.fingerprint + " confirmed and stored");
-        }
-        c->result.set_value(trusted);
-      }
-    }
-    confirms_.clear();
-    if (!host_ok.ok()) {
-      failure.status = host_ok;
-      failure.fingerprint = key.fingerprint;
-    } else {
-      failure.status = conn->Authenticate(login.user, settings_.key_path, deadline, interrupt);
-    }
-  }
-  for (auto& c : confirms_) c->result.set_value(failure.status);
-  confirms_.clear();
-  if (failure.status.ok()) {
-    conn_ = std::move(conn);
-    libssh2_keepalive_config(conn_->session(), 0,
-                             static_cast<unsigned>(Seconds(settings_.keepalive_interval)));
-    next_keepalive_ = clock_.Now() + settings_.keepalive_interval;
-    peer_closed_ = false;
-    backoff_ = {};
-    last_error_.reset();
-    Log(LogLevel::kInfo, spark_ + ": connected to " + login.user + "@" + conn_->Where());
-    return;
-  }
-  if (failure.status.code() == ErrorCode::kCancelled)
-    return;  // abandoned for a stop or new settings
-  backoff_ = backoff_ == Duration{} ? Duration(std::chrono::seconds(1))
-                                    : std::min<Duration>(backoff_ * 2, settings_.max_backoff);
-  next_attempt_ = clock_.Now() + backoff_;
-  // The same failure again (a Spark that stays down, checked every 30 s) is logged once.
-  const bool repeated = last_error_ && last_error_->status.code() == failure.status.code() &&
-                        last_error_->status.message() == failure.status.message();
-  last_error_ = failure;
-  Log(repeated ? LogLevel::kDebug : LogLevel::kWarn,
-      spark_ + ": " + std::string(failure.status.code_name()) + ": " + failure.status.message());
-  FailQueued(failure, SteadyTime::max());
-}
-
-void SparkWorker::ResolveConfirms() {
-  if (!conn_) return;
-  const HostKey& key = conn_->host_key();
-  for (auto& c : confirms_) {
-    c->result.set_value(
-        c->fingerprint == key.fingerprint
-            ? Status::Ok()
-            : Status::Error(ErrorCode::kConflict, spark_ + " presents " + key.type_name + " key " +
-                                                      key.fingerprint + ", not " + c->fingerprint));
-  }
-  confirms_.clear();
-}
-
 void SparkWorker::Finish(Job& job, RemoteOutcome outcome) {
   if (job.internal() || job.aborted) return;
   outcome.duration = clock_.Now() - job.started;
   job.run->Finish(std::move(outcome));
-}
-
-void SparkWorker::KeepAlive(SteadyTime now) {
-  if (now < next_keepalive_) return;
-  // Only with no packet half sent and room in the socket buffer: libssh2 1.10 keeps a half-sent
-  // keepalive pointing at its own stack, which would block every later send. A busy link
-  // proves itself anyway; try again in a second.
-  pollfd p{conn_->fd(), POLLOUT, 0};
-  if (send_owner_ != nullptr || poll(&p, 1, 0) != 1 || (p.revents & POLLOUT) == 0) {
-    next_keepalive_ = now + std::chrono::seconds(1);
-    return;
-  }
-  int next = 0;
-  if (libssh2_keepalive_send(conn_->session(), &next) != 0) {
-    DropConnection("keepalive failed: " + conn_->LastError());
-    return;
-  }
-  next_keepalive_ =
-      now + (next > 0 ? Duration(std::chrono::seconds(next)) : settings_.keepalive_interval);
-}
-
-void SparkWorker::DropConnection(const std::string& why) {
-  if (!conn_) return;
-  const std::string message =
-      "the SSH connection to " + spark_ + " (" + conn_->Where() + ") was lost: " + why;
-  Log(LogLevel::kWarn, message);
-  shutdown(conn_->fd(), SHUT_RDWR);  // channel frees below then never wait on the network
-  for (auto& job : active_) {
-    const bool ran = job->phase != Phase::kOpening;
-    job->channel.reset();
-    if (job->internal()) continue;
-    if (!ran && !job->retried && !job->aborted) {  // nothing ran yet: try again on a new session
-      job->retried = true;
-      job->phase = Phase::kQueued;
-      queued_.push_front(std::move(job));
-      continue;
-    }
-    Finish(*job, RemoteOutcome::Failed(Status::Error(ErrorCode::kSshUnreachable, message)));
-  }
-  active_.clear();
-  std::erase_if(queued_, [](const auto& j) { return j->internal(); });
-  opener_ = nullptr;
-  send_owner_ = nullptr;
-  conn_.reset();
-  next_attempt_ = {};
 }
 
 void SparkWorker::WaitForWork() {
@@ -402,25 +263,17 @@ void SparkWorker::WaitForWork() {
 }
 
 void SparkWorker::Shutdown() {
-  for (auto& job : queued_)
-    Finish(*job, RemoteOutcome::Failed(
-                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
-  for (auto& job : active_)
-    Finish(*job, RemoteOutcome::Failed(
-                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
+  for (auto& job : queued_) Finish(*job, RemoteOutcome::Failed(ShuttingDown()));
+  for (auto& job : active_) Finish(*job, RemoteOutcome::Failed(ShuttingDown()));
   queued_.clear();
   if (conn_) shutdown(conn_->fd(), SHUT_RDWR);
   active_.clear();  // frees channels before the session
   conn_.reset();
   std::lock_guard lock(mu_);
-  for (auto& job : incoming_)
-    Finish(*job, RemoteOutcome::Failed(
-                     Status::Error(ErrorCode::kCancelled, "spark-control is shutting down")));
+  for (auto& job : incoming_) Finish(*job, RemoteOutcome::Failed(ShuttingDown()));
   incoming_.clear();
-  for (auto& c : confirms_)
-    c->result.set_value(Status::Error(ErrorCode::kCancelled, "spark-control is shutting down"));
-  for (auto& c : incoming_confirms_)
-    c->result.set_value(Status::Error(ErrorCode::kCancelled, "spark-control is shutting down"));
+  for (auto& c : confirms_) c->result.set_value(ShuttingDown());
+  for (auto& c : incoming_confirms_) c->result.set_value(ShuttingDown());
 }
 
 std::string SparkWorker::Describe(const Job& job) const {

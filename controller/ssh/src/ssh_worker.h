@@ -75,8 +75,15 @@ class SparkWorker {
   void Abort(Job& job, Status why);
   void FailQueued(const RemoteOutcome& outcome, SteadyTime wait_until);
   bool Wanted() const { return !queued_.empty() || !confirms_.empty(); }
-  void Connect();
+  void Connect();  // ssh_worker_link.cc, as are the members down to DropConnection
+  SteadyTime ConnectDeadline() const;
+  bool ConnectAbandoned();
+  Status CheckHostKey(SshConnection& conn);
+  void Connected(std::unique_ptr<SshConnection> conn, const SshLogin& login);
+  void ConnectFailed(const RemoteOutcome& failure);
   void ResolveConfirms();
+  void KeepAlive(SteadyTime now);
+  void DropConnection(const std::string& why);  // (the end of ssh_worker_link.cc)
   void StartQueued();
   void Sweep();
   Step Advance(Job& job);
@@ -85,8 +92,6 @@ class SparkWorker {
   void Complete(Job& job);
   void Finish(Job& job, RemoteOutcome outcome);
   void EnqueueKill(long session_id);
-  void KeepAlive(SteadyTime now);
-  void DropConnection(const std::string& why);
   void WaitForWork();
   void Shutdown();
   std::string Describe(const Job& job) const;

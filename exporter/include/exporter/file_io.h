@@ -17,6 +17,11 @@ namespace spark {
 // On failure the old file is untouched and the Status says which step failed.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents);
 
+// fsync(2) on the directory `dir` ("" = the working directory), so that a rename or a new
+// name in it survives a crash. io_error naming the directory when it cannot be opened or
+// synced.
+Status SyncDirectory(const std::filesystem::path& dir);
+
 // The default cap of ReadFile: config files, keys and catalogs are kilobytes.
 inline constexpr uint64_t kDefaultMaxReadBytes = 16 << 20;
 

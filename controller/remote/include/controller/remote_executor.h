@@ -127,7 +127,11 @@ struct CollectedOutput {
   std::vector<std::string> stdout_lines;
   std::vector<std::string> stderr_lines;
 };
-// Runs `command` to the end, collecting its lines (and still calling its own on_line).
+// Runs `command` to the end through `run` (which starts it and waits, e.g. a job's step),
+// collecting its lines (and still calling its own on_line).
+CollectedOutput RunCollecting(RemoteCommand command,
+                              const std::function<RemoteOutcome(RemoteCommand)>& run);
+// The same through `executor.Run`.
 CollectedOutput RunCollecting(RemoteExecutor& executor, RemoteCommand command);
 
 // Splits a byte stream into lines for LineCallback (the rules above). Not thread-safe.
