@@ -67,7 +67,7 @@ TEST_F(SshExecutorTest, TheDeadlineEndsTheCommandAndKillsTheRemoteProcess) {
   // runs through another login shell, which takes seconds on a loaded machine (root's
   // .bashrc here runs pyenv init): the bound is generous, the sleep would run 30 s.
   std::string pid;
-  Eventually([&] { return !(pid = ReadText(pid_file)).empty(); }, seconds(10));
+  Eventually([&] { return !(pid = ReadTrimmedText(pid_file)).empty(); }, seconds(10));
   if (!pid.empty()) {
     EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
         << "remote sleep " << pid << " survived";
@@ -89,7 +89,7 @@ TEST_F(SshExecutorTest, CancelKillsTheRemoteProcess) {
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->status.code(), ErrorCode::kCancelled);
   EXPECT_LT(SteadyClock::now() - start, seconds(1));
-  const std::string pid = ReadText(pid_file);
+  const std::string pid = ReadTrimmedText(pid_file);
   EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }, seconds(20)))
       << "remote sleep " << pid << " survived";
 }

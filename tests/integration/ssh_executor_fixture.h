@@ -17,6 +17,7 @@
 #include "support/eventually.h"
 #include "support/process.h"
 #include "support/sshd.h"
+#include "support/text_file.h"
 
 namespace spark::test {
 
@@ -51,16 +52,6 @@ struct Recorder {
 
 inline bool ProcessAlive(const std::string& pid) {
   return !pid.empty() && std::filesystem::exists("/proc/" + pid);
-}
-
-// The file's text without its trailing newlines.
-inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
 }
 
 class SshExecutorTest : public ::testing::Test {

@@ -26,7 +26,7 @@ TEST_F(SshExecutorTest, AnUnknownHostKeyIsReportedUntilTheUserConfirmsIt) {
   EXPECT_FALSE(std::filesystem::exists(data_ / "ssh/known_hosts"));
 
   ASSERT_TRUE(executor.ConfirmHostKey("spark1", fingerprint, seconds(10)).ok());
-  EXPECT_NE(ReadText(data_ / "ssh/known_hosts")
+  EXPECT_NE(ReadTrimmedText(data_ / "ssh/known_hosts")
                 .find("[127.0.0.1]:" + std::to_string(sshd_.port()) + " ssh-ed25519 "),
             std::string::npos);
   EXPECT_TRUE(executor.Run(Cmd("true")).status.ok());
@@ -55,7 +55,7 @@ TEST_F(SshExecutorTest, AChangedHostKeyIsNeverAccepted) {
             ErrorCode::kConflict);
   ASSERT_TRUE(executor->ConfirmHostKey("spark1", new_fingerprint, seconds(10)).ok());
   EXPECT_TRUE(executor->Run(Cmd("true")).status.ok());
-  const std::string known = ReadText(data_ / "ssh/known_hosts");
+  const std::string known = ReadTrimmedText(data_ / "ssh/known_hosts");
   EXPECT_EQ(std::count(known.begin(), known.end(), '\n'), 0) << "one line for this host: " << known;
 }
 
@@ -127,7 +127,7 @@ TEST_F(SshExecutorTest, TwoSparksConfirmedAtOnceBothStayInKnownHosts) {
     other.join();
     ASSERT_TRUE(first_result.ok()) << first_result.message();
     ASSERT_TRUE(second_result.ok()) << second_result.message();
-    const std::string text = ReadText(settings.known_hosts);
+    const std::string text = ReadTrimmedText(settings.known_hosts);
     EXPECT_NE(text.find("[127.0.0.1]:" + std::to_string(sshd_.port()) + " ssh-ed25519 "),
               std::string::npos)
         << text;

@@ -15,23 +15,16 @@
 #include "support/fake_vllm.h"
 #include "support/http.h"
 #include "support/loopback_server.h"
+#include "support/model_names.h"
 #include "support/process.h"
 #include "support/sshd.h"
+#include "support/text_file.h"
 
 namespace spark::test {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-inline constexpr const char* kQwen36 = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
-
-inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class SwapTest : public ::testing::Test {
  protected:

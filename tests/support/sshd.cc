@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/text_file.h"
+
 namespace spark::test {
 namespace {
 
@@ -51,13 +53,6 @@ void WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // pid → (parent pid, command name) of every process.
