@@ -151,7 +151,7 @@ TEST_F(GoldenTest, Metrics) {
   }
   const Response metrics = Call("GET", "/metrics");
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_TRUE(test::MatchesGolden("metrics.txt", metrics.body));
+  EXPECT_TRUE(test::MatchesGolden("metrics.txt", std::string(metrics.payload())));
 }
 
 TEST_F(GoldenTest, Status) {

@@ -38,7 +38,7 @@ void AddStatusRoutes(App& app, std::vector<Route>& routes) {
                     [&app](const Request&) {
                       Response response;
                       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                      response.body = *app.scraper.Render();
+                      response.shared_body = app.scraper.Render();
                       return response;
                     },
                     {},

@@ -148,23 +148,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options,
       options.threads > 0 ? options.threads : std::max(options.max_sse_clients, 0) + kSpareThreads);
   const std::string request_timeout = std::to_string(kRequestTimeoutMs);
   const std::string keep_alive_timeout = std::to_string(kKeepAliveTimeoutMs);
-  const char* civet_options[] = {"listening_ports",
-                                 options.listen.c_str(),
-                                 "num_threads",
-                                 threads.c_str(),
-                                 "enable_keep_alive",
-                                 "yes",
-                                 "keep_alive_timeout_ms",
-                                 keep_alive_timeout.c_str(),
-                                 "tcp_nodelay",
-                                 "1",
-                                 "request_timeout_ms",
-                                 request_timeout.c_str(),
-                                 "access_control_allow_origin",
-                                 "",
-                                 "enable_auth_domain_check",
-                                 "no",
-                                 nullptr};
+  // clang-format off
+  const char* civet_options[] = {
+      "listening_ports", options.listen.c_str(),
+      "num_threads", threads.c_str(),
+      "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", keep_alive_timeout.c_str(),
+      "tcp_nodelay", "1",
+      "request_timeout_ms", request_timeout.c_str(),
+      "access_control_allow_origin", "",
+      "enable_auth_domain_check", "no",
+      nullptr};
+  // clang-format on
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // we log ourselves
   char error_text[256] = {0};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +36,12 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Sent instead of `body` when set: a buffer shared with a cache (the /metrics render), so a
+  // large answer is not copied per request.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;
+
+  std::string_view payload() const { return shared_body ? *shared_body : body; }
 };
 
 // A Server-Sent Events stream. Writes return false once the client has gone.
