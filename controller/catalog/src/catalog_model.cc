@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-Status Invalid(const std::string& field, const std::string& message) {
+Status InvalidField(const std::string& field, const std::string& message) {
   return Status::Error(ErrorCode::kInvalidField, message, field);
 }
 
@@ -24,7 +24,7 @@ std::string Path(std::string_view prefix, std::string_view key) {
 // Rejects keys outside `known` so a typo in a catalog file is an error, not a silent default.
 Status CheckKeys(const json& object, std::string_view prefix, const std::set<std::string>& known) {
   for (const auto& [key, value] : object.items()) {
-    if (!known.contains(key)) return Invalid(Path(prefix, key), "unknown key \"" + key + "\"");
+    if (!known.contains(key)) return InvalidField(Path(prefix, key), "unknown key \"" + key + "\"");
   }
   return Status::Ok();
 }
@@ -36,7 +36,7 @@ Result<std::string> RequiredString(const json& object, std::string_view prefix,
     return Status::Error(ErrorCode::kMissingField, key + " is required", Path(prefix, key));
   }
   if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-    return Invalid(Path(prefix, key), key + " must be a non-empty string");
+    return InvalidField(Path(prefix, key), key + " must be a non-empty string");
   }
   return it->get<std::string>();
 }
@@ -50,9 +50,9 @@ Status CheckModelId(const std::string& id, const std::string& field) {
            std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
   if (shaped && charset) return Status::Ok();
-  return Invalid(field,
-                 "id must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with "
-                 "a letter or digit");
+  return InvalidField(field,
+                      "id must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with "
+                      "a letter or digit");
 }
 
 // Prefixes a nested status's field with `prefix` ("args[2]" → "models[0].args[2]").
@@ -65,7 +65,7 @@ Status Nest(const Status& status, std::string_view prefix) {
 
 Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, ModelSource source,
                                  bool id_required, VllmArgsPolicy policy) {
-  if (!entry.is_object()) return Invalid(std::string(prefix), "a model must be an object");
+  if (!entry.is_object()) return InvalidField(std::string(prefix), "a model must be an object");
   if (Status s =
           CheckKeys(entry, prefix,
                     {"id", "name", "hf_repo", "served_name", "mode", "args", "swap_timeout_s"});
@@ -90,15 +90,16 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
 
   auto name = RequiredString(entry, prefix, "name");
   if (!name.ok()) return name.status();
-  if (name->size() > 200) return Invalid(Path(prefix, "name"), "name is longer than 200 bytes");
+  if (name->size() > 200)
+    return InvalidField(Path(prefix, "name"), "name is longer than 200 bytes");
   model.name = *name;
 
   if (const auto it = entry.find("served_name"); it != entry.end() && !it->is_null()) {
     if (!it->is_string())
-      return Invalid(Path(prefix, "served_name"), "served_name must be a string");
+      return InvalidField(Path(prefix, "served_name"), "served_name must be a string");
     if (Status s = ValidateHfRepo(it->get<std::string>()); !s.ok()) {
-      return Invalid(Path(prefix, "served_name"),
-                     "served_name must look like a model id (" + s.message() + ")");
+      return InvalidField(Path(prefix, "served_name"),
+                          "served_name must look like a model id (" + s.message() + ")");
     }
     model.served_name = it->get<std::string>();
   }
@@ -106,16 +107,18 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
   auto mode = RequiredString(entry, prefix, "mode");
   if (!mode.ok()) return mode.status();
   if (*mode != "solo" && *mode != "cluster") {
-    return Invalid(Path(prefix, "mode"), "mode must be \"solo\" or \"cluster\"");
+    return InvalidField(Path(prefix, "mode"), "mode must be \"solo\" or \"cluster\"");
   }
   model.mode = *mode == "solo" ? ModelMode::kSolo : ModelMode::kCluster;
 
   if (const auto it = entry.find("args"); it != entry.end() && !it->is_null()) {
-    if (!it->is_array()) return Invalid(Path(prefix, "args"), "args must be a list of strings");
+    if (!it->is_array())
+      return InvalidField(Path(prefix, "args"), "args must be a list of strings");
     std::vector<std::string> words;
     for (size_t i = 0; i < it->size(); ++i) {
       if (!(*it)[i].is_string()) {
-        return Invalid(Path(prefix, "args[" + std::to_string(i) + "]"), "args must be strings");
+        return InvalidField(Path(prefix, "args[" + std::to_string(i) + "]"),
+                            "args must be strings");
       }
       words.push_back((*it)[i].get<std::string>());
     }
@@ -127,7 +130,8 @@ Result<CatalogModel> DecodeModel(const json& entry, std::string_view prefix, Mod
   if (const auto it = entry.find("swap_timeout_s"); it != entry.end() && !it->is_null()) {
     const auto seconds = NumberInRange(*it, 10, 86400);
     if (!seconds) {
-      return Invalid(Path(prefix, "swap_timeout_s"), "swap_timeout_s must be 10–86400 seconds");
+      return InvalidField(Path(prefix, "swap_timeout_s"),
+                          "swap_timeout_s must be 10–86400 seconds");
     }
     model.swap_timeout_s = *seconds;
   }
@@ -215,11 +219,12 @@ std::string DeriveModelId(std::string_view hf_repo) {
 
 Result<std::vector<CatalogModel>> DecodeCatalog(const json& tree, ModelSource source) {
   if (tree.is_null()) return std::vector<CatalogModel>{};
-  if (!tree.is_object()) return Invalid("models", "a catalog is a mapping with a models: list");
+  if (!tree.is_object())
+    return InvalidField("models", "a catalog is a mapping with a models: list");
   if (Status s = CheckKeys(tree, "", {"models"}); !s.ok()) return s;
   const auto it = tree.find("models");
   if (it == tree.end() || it->is_null()) return std::vector<CatalogModel>{};
-  if (!it->is_array()) return Invalid("models", "models must be a list");
+  if (!it->is_array()) return InvalidField("models", "models must be a list");
   std::vector<CatalogModel> models;
   std::set<std::string> ids;
   for (size_t i = 0; i < it->size(); ++i) {
@@ -230,7 +235,7 @@ Result<std::vector<CatalogModel>> DecodeCatalog(const json& tree, ModelSource so
                              VllmArgsPolicy{.allow_trust_remote_code = true});
     if (!model.ok()) return model.status();
     if (!ids.insert(model->id).second) {
-      return Invalid(prefix + ".id", "duplicate model id \"" + model->id + "\"");
+      return InvalidField(prefix + ".id", "duplicate model id \"" + model->id + "\"");
     }
     models.push_back(std::move(model).value());
   }
@@ -248,7 +253,7 @@ Result<CatalogModel> DecodeCustomModel(const json& body, VllmArgsPolicy policy) 
 }
 
 Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json& patch) {
-  if (!patch.is_object()) return Invalid("", "overrides must be a JSON object");
+  if (!patch.is_object()) return InvalidField("", "overrides must be a JSON object");
   if (Status s = CheckKeys(patch, "",
                            {"max_model_len", "gpu_memory_utilization", "fastsafetensors",
                             "prefix_caching", "fp8_kv_cache"});
@@ -261,7 +266,7 @@ Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json&
       if (value.is_null()) {
         next.max_model_len.reset();
       } else if (const auto tokens = IntegerInRange(value, 1, 10'000'000); !tokens) {
-        return Invalid(key, "max_model_len must be a whole number of tokens above 0");
+        return InvalidField(key, "max_model_len must be a whole number of tokens above 0");
       } else {
         next.max_model_len = *tokens;
       }
@@ -269,7 +274,8 @@ Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json&
       if (value.is_null()) {
         next.gpu_memory_utilization.reset();
       } else if (const auto ratio = NumberInRange(value, 0.05, 0.98); !ratio) {
-        return Invalid(key, "gpu_memory_utilization is a ratio from 0.05 to 0.98 (0.9, not 90)");
+        return InvalidField(key,
+                            "gpu_memory_utilization is a ratio from 0.05 to 0.98 (0.9, not 90)");
       } else {
         next.gpu_memory_utilization = *ratio;
       }
@@ -280,7 +286,7 @@ Result<ModelOverrides> PatchOverrides(const ModelOverrides& current, const json&
       if (value.is_null()) {
         field.reset();
       } else if (!value.is_boolean()) {
-        return Invalid(key, key + " must be true, false or null");
+        return InvalidField(key, key + " must be true, false or null");
       } else {
         field = value.get<bool>();
       }
@@ -302,7 +308,7 @@ json EncodeOverrides(const ModelOverrides& o) {
 Result<std::map<std::string, ModelOverrides>> DecodeOverridesFile(const json& tree) {
   std::map<std::string, ModelOverrides> all;
   if (tree.is_null()) return all;
-  if (!tree.is_object()) return Invalid("", "overrides are a mapping of model id → settings");
+  if (!tree.is_object()) return InvalidField("", "overrides are a mapping of model id → settings");
   for (const auto& [id, patch] : tree.items()) {
     if (Status s = CheckModelId(id, id); !s.ok()) return s;
     auto overrides = PatchOverrides({}, patch);
