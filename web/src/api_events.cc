@@ -97,7 +97,7 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
 }
 
 // GET /api/events. A query that needs the files queues for the reader pool; when its queue
-// is full the client is told to come back instead of holding a request thread (api-notes).
+// is full the client is told to come back instead of holding a request thread (docs/api.md).
 Response FindEvents(App& app, const Request& request) {
   auto query = ParseEventQuery(request);
   if (!query.ok()) return StatusResponse(query.status());

@@ -41,8 +41,8 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
          auto fingerprint = ParseKnownHostsRequest(*body);
          if (!fingerprint.ok()) return StatusResponse(fingerprint.status());
          const std::string& spark = request.params.at("spark");
-         // A request thread waits at most kConfirmWait for the Spark (api-notes: a slow or
-         // silent Spark gets 503 with Retry-After instead of holding the thread).
+         // A request thread waits at most kConfirmWait for the Spark (docs/api.md: a slow
+         // or silent Spark gets 503 with Retry-After instead of holding the thread).
          const Status s = app.executor.ConfirmHostKey(spark, *fingerprint, kConfirmWait);
          if (!s.ok()) {
            if (s.code() == ErrorCode::kNotFound) {

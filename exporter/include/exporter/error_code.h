@@ -1,7 +1,7 @@
 #pragma once
 // Every error code spark-control answers or records, with its wire name (the snake_case
-// `error.code` of API.md) and its HTTP status, in one table. API.md's "Errors" table gives the
-// statuses of the codes it lists; docs/api-notes.md those of the job and start-up codes.
+// `error.code` of API.md) and its HTTP status, in one table. docs/api.md "Error codes" lists
+// them all with where each appears; docs/openapi.yaml's Error schema names the same codes.
 // Only kInternal maps to 500: nothing else can reach a 500. Immutable; thread-safe.
 
 #include <iosfwd>
