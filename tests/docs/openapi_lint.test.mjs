@@ -122,3 +122,20 @@ test("the schema check rejects a misspelled type", async () => {
   const failures = compileAll(spec);
   assert.equal(failures.length > 0, true);
 });
+
+test("every example of a component schema matches its schema", async () => {
+  const spec = await loadDocument();
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  ajv.addSchema({ $id: "openapi-schemas", $defs: rewriteRefs(spec.components.schemas) });
+  let checked = 0;
+  for (const [name, schema] of Object.entries(spec.components.schemas)) {
+    const validate = ajv.getSchema(`openapi-schemas#/$defs/${name}`);
+    for (const example of schema.examples ?? []) {
+      if (typeof example === "object" && example !== null) {
+        assert.equal(validate(example), true, `${name}: ${ajv.errorsText(validate.errors)}`);
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked >= 2, "the Endpoints and Error examples were checked");
+});
