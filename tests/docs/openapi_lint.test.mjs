@@ -1,8 +1,10 @@
 // docs/openapi.yaml is a valid OpenAPI 3.1 document (checked against the official schema by
 // @seriousme/openapi-schema-validator) and every schema in it compiles as JSON Schema 2020-12
 // under Ajv's strict mode (the OpenAPI schema does not look inside Schema Objects, so a
-// misspelled `type` would pass it). Each check also rejects a broken copy, so neither can
-// pass by checking nothing. Run: ctest -L docs --output-on-failure
+// misspelled `type` would pass it); schema examples match their schemas; every operation lists
+// the statuses the HTTP layer answers before its handler; info.version is the project's.
+// The checks also reject a broken copy, so none can pass by checking nothing.
+// Run: ctest -L docs --output-on-failure (OPENAPI_DOCUMENT=FILE checks another file).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -138,4 +140,40 @@ test("every example of a component schema matches its schema", async () => {
     }
   }
   assert.ok(checked >= 2, "the Endpoints and Error examples were checked");
+});
+
+// What the HTTP layer answers before a handler runs (web/src/request_admission.cc,
+// request_guard.cc, sse_connections.cc), required of every operation it applies to.
+function missingAdmissionResponses(spec) {
+  const missing = [];
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (typeof op !== "object" || !op.responses) continue;
+      const guarded = (op.security ?? []).some((s) => "adminBearer" in s);
+      const streams = "text/event-stream" in (op.responses["200"]?.content ?? {});
+      const want = ["403"];
+      if (guarded) want.push("401", "429");
+      if (guarded && (method === "post" || method === "put")) want.push("413", "415");
+      if (streams) want.push("503");
+      for (const status of want) {
+        if (!(status in op.responses)) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+  }
+  return missing;
+}
+
+test("every operation lists what the HTTP layer may answer before its handler", async () => {
+  const spec = await loadDocument();
+  assert.deepEqual(missingAdmissionResponses(spec), []);
+  delete spec.paths["/api/swap"].post.responses["415"];
+  assert.deepEqual(missingAdmissionResponses(spec), ["POST /api/swap 415"]);
+});
+
+test("info.version is the project's version (CMakeLists.txt)", async () => {
+  const spec = await loadDocument();
+  const cmake = readFileSync(new URL("../../CMakeLists.txt", import.meta.url), "utf8");
+  const version = /project\(spark-control VERSION ([0-9.]+)/.exec(cmake)?.[1];
+  assert.ok(version, "CMakeLists.txt names the project's version");
+  assert.equal(spec.info.version, version);
 });
