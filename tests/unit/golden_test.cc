@@ -8,13 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controller/controller_metrics.h"
-#include "demo/simulated_executor.h"
 #include "support/eventually.h"
-#include "support/fake_clock.h"
 #include "support/golden_file.h"
-#include "support/process.h"
-#include "web/app.h"
+#include "support/in_process_app.h"
 
 namespace spark {
 namespace {
@@ -52,47 +48,15 @@ ConfigSources FixedConfig(const std::filesystem::path& dir) {
   return sources;
 }
 
-// The process's owners as web/main.cc wires them, with fakes for the network and the Sparks.
 class GoldenTest : public ::testing::Test {
  protected:
-  GoldenTest()
-      : config_(std::move(ConfigStore::Open(FixedConfig(dir_.path()), clock_)).value()),
-        events_({}, clock_),
-        poller_(PollerOptionsFor(*config_->Current()), FixedHttp(), events_, clock_),
-        catalog_(std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_))
-                     .value()),
-        executor_(clock_, 0.0),
-        monitored_(executor_, ssh_health_),
-        scraper_([this] { return config_->Current()->cluster; }, clock_) {
-    AddSparkVllmDockerRules(executor_);
-    ControllerDeps deps{monitored_,
-                        *catalog_,
-                        *config_,
-                        clock_,
-                        FixedHttp(),
-                        [this](const std::string& service) { poller_.ProbeNow(service); },
-                        [this] { return ServedModel(*poller_.Current()); }};
-    controller_ = std::make_unique<Controller>(std::move(deps), dir_ / "jobs.jsonl");
-    reports_.EnsureServices(ServiceNames(*config_->Current()));
-    scraper_.Add(MakeServiceMetrics(poller_));
-    scraper_.Add(MakeReportMetrics(reports_, events_));
-    scraper_.Add(MakeDiarizationMetrics(diarization_));
-    scraper_.Add(MakeBuildInfoMetrics("golden", "0000000"));
-    scraper_.Add(MakeControllerMetrics(*controller_, ssh_health_, *catalog_, poller_,
-                                       [this] { return ConfiguredSparks(*config_->Current()); }));
-    app_ = std::make_unique<App>(App{
-        clock_, *config_, poller_, events_, reports_, sources_, diarization_, scraper_, changes_,
-        [] { return std::vector<std::string>{}; }, *catalog_, *controller_, monitored_, ssh_health_,
-        []() -> Result<SshIdentity> { return Status::Error(ErrorCode::kNotFound, "no key yet"); },
-        [] {}, Site{"127.0.0.1", {}}, 64});
-    routes_ = AppRoutes(*app_);
-  }
+  GoldenTest() : in_process_(FixedConfig, FixedHttp(), "golden") {}
 
   // Every service probed once (the first round runs at once; the fake clock never moves).
   void ProbeOnce() {
-    poller_.SetTargets(ProbeTargetsFor(*config_->Current()));
+    in_process_.poller.SetTargets(ProbeTargetsFor(*in_process_.config->Current()));
     ASSERT_TRUE(test::Eventually([this] {
-      for (const auto& [name, state] : poller_.Current()->services) {
+      for (const auto& [name, state] : in_process_.poller.Current()->services) {
         if (!state.up) return false;
       }
       return true;
@@ -108,7 +72,7 @@ class GoldenTest : public ::testing::Test {
     request.headers = {{"Content-Type", "application/json"}};
     request.body = std::move(body);
     request.params = std::move(params);
-    for (const Route& route : routes_) {
+    for (const Route& route : in_process_.routes) {
       if (route.method == method && route.pattern == pattern && route.handle) {
         return route.handle(request);
       }
@@ -123,23 +87,7 @@ class GoldenTest : public ::testing::Test {
     return json::parse(response.body).dump(2) + "\n";
   }
 
-  test::FakeClock clock_;
-  test::TempDir dir_;
-  std::unique_ptr<ConfigStore> config_;
-  ChangeFeed changes_;
-  EventLog events_;
-  Poller poller_;
-  ReportStats reports_;
-  SourceLabels sources_;
-  DiarizationStats diarization_;
-  std::unique_ptr<Catalog> catalog_;
-  SimulatedExecutor executor_;
-  SshHealth ssh_health_;
-  MonitoredExecutor monitored_;
-  Scraper scraper_;
-  std::unique_ptr<Controller> controller_;
-  std::unique_ptr<App> app_;
-  std::vector<Route> routes_;
+  test::InProcessApp in_process_;
 };
 
 TEST_F(GoldenTest, Metrics) {
@@ -173,9 +121,10 @@ TEST_F(GoldenTest, Models) {
 // starts and ends at the fake clock's fixed time.
 TEST_F(GoldenTest, Job) {
   ProbeOnce();
-  auto job = controller_->ServiceAction("parakeet", "restart");
+  auto job = in_process_.controller->ServiceAction("parakeet", "restart");
   ASSERT_TRUE(job.ok()) << job.status().message();
-  ASSERT_TRUE(test::Eventually([&] { return IsFinished(controller_->Job(job->id)->state); }));
+  ASSERT_TRUE(
+      test::Eventually([&] { return IsFinished(in_process_.controller->Job(job->id)->state); }));
   EXPECT_TRUE(
       test::MatchesGolden("job.json", JsonOf(Call("GET", "/api/jobs/{id}", {{"id", job->id}}))));
 }

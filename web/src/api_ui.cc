@@ -1,4 +1,5 @@
-// GET / and /assets/{file}, /assets/{lib,sections}/{file}: the embedded control UI (ES modules).
+// GET / and /assets/{file}, /assets/{lib,sections}/{file}: the embedded control UI (ES modules);
+// GET /api/openapi.yaml: the embedded API document.
 #include "web/app.h"
 #include "web/json_api.h"
 #include "web/ui_assets.h"
@@ -48,6 +49,14 @@ Response ModuleAsset(const Request& request) {
   return Asset("/" + dir + "/" + file);
 }
 
+// docs/openapi.yaml of this build; `application/yaml` (RFC 9512).
+Response ApiDocument(const Request&) {
+  Response response;
+  response.content_type = "application/yaml";
+  response.body = std::string(ApiDocuments().front().body);
+  return response;
+}
+
 }  // namespace
 
 void AddUiRoutes(App&, std::vector<Route>& routes) {
@@ -55,6 +64,7 @@ void AddUiRoutes(App&, std::vector<Route>& routes) {
       {"GET", "/", Access::kRead, [](const Request&) { return Asset("/index.html"); }, {}, {}});
   routes.push_back({"GET", "/assets/{file}", Access::kRead, FileAsset, {}, {}});
   routes.push_back({"GET", "/assets/{dir}/{file}", Access::kRead, ModuleAsset, {}, {}});
+  routes.push_back({"GET", "/api/openapi.yaml", Access::kRead, ApiDocument, {}, {}});
 }
 
 }  // namespace spark

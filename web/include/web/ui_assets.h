@@ -1,5 +1,6 @@
 #pragma once
-// The browser UI, compiled into the binary from web/ui/ (cmake/embed_files.cmake).
+// The browser UI, compiled into the binary from web/ui/, and the API document from docs/
+// (cmake/embed_files.cmake).
 
 #include <string_view>
 #include <vector>
@@ -12,5 +13,7 @@ struct UiAsset {
 };
 
 const std::vector<UiAsset>& UiAssets();
+// docs/openapi.yaml as "/openapi.yaml", byte for byte.
+const std::vector<UiAsset>& ApiDocuments();
 
 }  // namespace spark
