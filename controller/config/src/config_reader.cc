@@ -147,7 +147,8 @@ void ObjectReader::StringList(std::string_view key, std::vector<std::string>& ou
 void ObjectReader::Finish() {
   if (!status_.ok() || !object_.is_object()) return;
   for (const auto& [key, value] : object_.items()) {
-    if (!seen_.count(key)) return Fail(Path(key), "unknown key");
+    // An empty key is named as "" so the error still points somewhere.
+    if (!seen_.count(key)) return Fail(Path(key.empty() ? "\"\"" : key), "unknown key");
   }
 }
 
