@@ -5,7 +5,8 @@ The test HTTP helper (tests/support/response_log.h) appends one JSON line per JS
 ({"method", "path", "status", "body"}) and per SSE frame ({"method", "path", "status", "event",
 "data"}) to the file named by SPARK_RESPONSE_LOG. Each is matched to its OpenAPI path template
 and method, the status to a documented response (a status the document does not list fails;
-`default` or `4XX` only where the document uses them), and the body to that response's
+`default` or `4XX` only where the document uses them; a path or method the route table does not
+serve to the top-level `x-unrouted-responses` 404 or 405), and the body to that response's
 application/json schema; an SSE frame's data to the `data` schema its event name has in the
 text/event-stream media object's `x-sse-events` map. `$ref`s resolve against the whole document
 (JSON Schema Draft 2020-12, Debian's python3-jsonschema). An empty or missing log fails too:
@@ -29,7 +30,6 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXCERPT = 240
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def stringify_keys(node):
@@ -51,18 +51,8 @@ def pointer(*parts):
     return "#/" + urllib.parse.quote("/".join(escaped), safe="/~")
 
 
-def follow(document, node):
-    """`node`, or what its local `$ref` names (a response or media object may be a ref)."""
-    for _ in range(16):
-        if not isinstance(node, dict) or "$ref" not in node or len(node) != 1:
-            return node
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return node
-        node = document
-        for part in urllib.parse.unquote(ref[2:]).split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
+def unescape(part):
+    return part.replace("~1", "/").replace("~0", "~")
 
 
 class PathTemplates:
@@ -95,17 +85,38 @@ class ResponseChecker:
         self.templates = PathTemplates(self.paths)
         self.validators = {}
 
+    def locate(self, parts):
+        """The node at `parts` and the parts of where it really is, after local `$ref`s (a
+        response may be a ref to components/responses)."""
+        for _ in range(16):
+            node = self.document
+            for part in parts:
+                node = node[part]
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                break
+            parts = tuple(unescape(p) for p in urllib.parse.unquote(ref[2:]).split("/"))
+        return node, parts
+
     def response_for(self, template, method, status):
-        """(documented response object, status key) or (None, problem)."""
+        """(parts of the documented response, status key) or (None, problem)."""
         operation = self.paths[template].get(method.lower())
         if not isinstance(operation, dict):
-            return None, f"{method} is not documented for {template}"
+            return self.unrouted("405", status, f"{method} is not documented for {template}")
         responses = operation.get("responses") or {}
         for key in (str(status), f"{str(status)[0]}XX", "default"):
             if key in responses:
-                return follow(self.document, responses[key]), key
+                return ("paths", template, method.lower(), "responses", key), key
         listed = ", ".join(sorted(responses)) or "none"
         return None, f"status {status} is not documented (documented: {listed})"
+
+    def unrouted(self, expected, status, problem):
+        """What the server answers a path (404) or method (405) it does not route: the
+        document's top-level `x-unrouted-responses` entry for that status."""
+        if str(status) == expected and expected in (self.document.get("x-unrouted-responses")
+                                                    or {}):
+            return ("x-unrouted-responses", expected), expected
+        return None, problem
 
     def validator(self, ref):
         if ref not in self.validators:
@@ -115,30 +126,24 @@ class ResponseChecker:
             self.validators[ref] = jsonschema.Draft202012Validator(root)
         return self.validators[ref]
 
-    def media_pointer(self, template, method, key, response, wanted):
-        """The pointer to the media object of `response` whose type `wanted` accepts."""
+    def media(self, response_parts, wanted):
+        """(parts, media object) of the response's content type that `wanted` accepts."""
+        response, parts = self.locate(response_parts)
         for media_type, media in (response.get("content") or {}).items():
             if wanted(media_type.split(";")[0].strip().lower()):
-                raw = self.paths[template][method.lower()]["responses"][key]
-                base = ("paths", template, method.lower(), "responses", key)
-                if "$ref" in raw:  # a shared response under components/responses
-                    base = tuple(urllib.parse.unquote(raw["$ref"][2:]).replace("~1", "/")
-                                 .replace("~0", "~").split("/"))
-                return base + ("content", media_type), media
+                return parts + ("content", media_type), media
         return None, None
 
-    def schema_ref(self, record, template, key, response):
+    def schema_ref(self, record, response_parts):
         """(pointer to the schema the record's body must match, None) or (None, problem)."""
-        method = record["method"]
         if "event" not in record:
-            parts, media = self.media_pointer(template, method, key, response, is_json_type)
+            parts, media = self.media(response_parts, is_json_type)
             if media is None:
                 return None, "the document gives this response no JSON body"
             if "schema" not in media:
                 return None, "the document gives this JSON body no schema"
             return pointer(*parts, "schema"), None
-        parts, media = self.media_pointer(template, method, key, response,
-                                          lambda t: t == "text/event-stream")
+        parts, media = self.media(response_parts, lambda t: t == "text/event-stream")
         if media is None:
             return None, "the document gives this response no text/event-stream body"
         events = media.get("x-sse-events") or {}
@@ -153,12 +158,14 @@ class ResponseChecker:
         method, path, status = record["method"], record["path"], record["status"]
         template = self.templates.match(path)
         if template is None:
-            return f"{method} {path}", str(status), [("", "path matches no documented path")]
-        route = f"{method} {template}"
-        response, key = self.response_for(template, method, status)
+            route = f"{method} (no documented path)"
+            response, key = self.unrouted("404", status, "path matches no documented path")
+        else:
+            route = f"{method} {template}"
+            response, key = self.response_for(template, method, status)
         if response is None:
             return route, str(status), [("", key)]
-        ref, problem = self.schema_ref(record, template, key, response)
+        ref, problem = self.schema_ref(record, response)
         if ref is None:
             return route, key, [("", problem)]
         text = record.get("data") if "event" in record else record.get("body")
@@ -166,8 +173,8 @@ class ResponseChecker:
             body = json.loads(text)
         except (TypeError, ValueError) as error:
             return route, key, [("", f"the body is not JSON: {error}")]
-        errors = sorted(self.validator(ref).iter_errors(body), key=lambda e: list(e.path))
-        return route, key, [(json_path(e.absolute_path), e.message) for e in errors]
+        errors = self.validator(ref).iter_errors(body)
+        return route, key, sorted((json_path(e.absolute_path), e.message) for e in errors)
 
 
 def is_json_type(media_type):

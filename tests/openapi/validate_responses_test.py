@@ -66,13 +66,22 @@ class CheckTest(unittest.TestCase):
         self.assertEqual((route, key, problems),
                          ("POST /api/services/{name}/{action}", "4XX", []))
 
-    def test_an_unknown_path_fails(self):
-        self.assertFinds(response("GET", "/api/nothing", 200, {}), "",
-                         "path matches no documented path")
+    def test_an_unknown_path_fails_unless_answered_404(self):
+        for status in (200, 405):
+            self.assertFinds(response("GET", "/api/nothing", status, {}), "",
+                             "path matches no documented path")
 
     def test_an_undocumented_method_fails(self):
         self.assertFinds(response("DELETE", "/api/jobs/j1", 200, {}), "",
                          "DELETE is not documented for /api/jobs/{id}")
+
+    def test_an_unrouted_path_or_method_is_answered_by_the_unrouted_responses(self):
+        error = {"error": {"code": "not_found", "message": "no such route: /api/nothing"}}
+        self.assertEqual(CHECKER.check(response("GET", "/api/nothing", 404, error)),
+                         ("GET (no documented path)", "404", []))
+        self.assertEqual(self.problems(response("DELETE", "/api/jobs/j1", 405, error)), [])
+        self.assertFinds(response("GET", "/api/nothing", 404, {"error": {}}), "$.error",
+                         "'code' is a required property")
 
     def test_a_json_body_where_the_document_has_none_fails(self):
         self.assertFinds(response("GET", "/metrics", 200, {}), "",
