@@ -153,6 +153,17 @@ class ResponseChecker:
                           f"(documented: {', '.join(sorted(events)) or 'none'})")
         return pointer(*parts, "x-sse-events", record["event"], "data"), None
 
+    def json_operations(self):
+        """"METHOD template" of every operation with a 2xx JSON or SSE response documented."""
+        for template, item in self.paths.items():
+            for method, operation in item.items():
+                responses = operation.get("responses") if isinstance(operation, dict) else None
+                success = [k for k in responses or {} if k.startswith("2")]
+                for parts in (("paths", template, method, "responses", k) for k in success):
+                    if self.media(parts, lambda t: is_json_type(t) or t == "text/event-stream")[1]:
+                        yield f"{method.upper()} {template}"
+                        break
+
     def check(self, record):
         """(route, status key, problems) for one record; problems as (json path, message)."""
         method, path, status = record["method"], record["path"], record["status"]
@@ -203,12 +214,15 @@ def read_records(log):
 
 
 def validate(checker, records, out):
-    """Prints each distinct mismatch once (with how often it occurred) and the count of
-    responses per route; returns the number of distinct mismatches."""
+    """Prints each distinct mismatch once (with how often it occurred), the count of responses
+    per route and the documented JSON routes none reached; returns the number of distinct
+    mismatches."""
     checked = collections.Counter()
+    routes = set()
     mismatches = collections.OrderedDict()
     for record in records:
         route, key, problems = checker.check(record)
+        routes.add(route)
         label = route + (f" event {record['event']}" if "event" in record else "")
         checked[f"{label} {key}"] += 1
         for where, message in problems:
@@ -223,6 +237,10 @@ def validate(checker, records, out):
     print(f"checked {len(records)} responses against the document:", file=out)
     for route, count in sorted(checked.items()):
         print(f"  {count:6d}  {route}", file=out)
+    unreached = sorted(set(checker.json_operations()) - routes)
+    if unreached:
+        print("documented with a 2xx JSON or SSE body, reached by no test: "
+              + ", ".join(unreached), file=out)
     return len(mismatches)
 
 

@@ -150,6 +150,8 @@ class MainTest(unittest.TestCase):
         self.assertEqual(code, 0, text)
         self.assertIn("     2  GET /api/jobs/{id} 200", text)
         self.assertIn("     1  GET /api/jobs/{id}/log event end 200", text)
+        self.assertIn("reached by no test: GET /api/endpoints, GET /api/jobs/active, "
+                      "POST /api/services/{name}/{action}\n", text)
 
     def test_a_mismatch_names_route_status_path_and_body(self):
         code, text, _ = self.run_main([response("GET", "/api/jobs/a", 200, {"id": 1})] * 2)
