@@ -141,7 +141,8 @@ class MainTest(unittest.TestCase):
             out, err = io.StringIO(), io.StringIO()
             with redirect_stdout(out), redirect_stderr(err):
                 code = vr.main([str(log), "--document", str(FIXTURE), *extra])
-            return code, out.getvalue() + err.getvalue(), sorted(p.name for p in log.parent.iterdir())
+            files = sorted(p.name for p in log.parent.iterdir())
+            return code, out.getvalue() + err.getvalue(), files
 
     def test_good_responses_pass_and_are_counted_per_route(self):
         code, text, _ = self.run_main([response("GET", "/api/jobs/a", 200, JOB),
