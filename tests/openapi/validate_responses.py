@@ -2,8 +2,9 @@
 """Checks every response the integration tests recorded against docs/openapi.yaml.
 
 The test HTTP helper (tests/support/response_log.h) appends one JSON line per JSON response
-({"method", "path", "status", "body"}) and per SSE frame ({"method", "path", "status", "event",
-"data"}) to the file named by SPARK_RESPONSE_LOG. Each is matched to its OpenAPI path template
+({"method", "path", "status", "body"}), per other response ({..., "content_type"}: only its
+status and type are checked) and per SSE frame ({"method", "path", "status", "event", "data"})
+to the file named by SPARK_RESPONSE_LOG. Each is matched to its OpenAPI path template
 and method, the status to a documented response (a status the document does not list fails;
 `default` or `4XX` only where the document uses them; a path or method the route table does not
 serve to the top-level `x-unrouted-responses` 404 or 405), and the body to that response's
@@ -130,7 +131,7 @@ class ResponseChecker:
         """(parts, media object) of the response's content type that `wanted` accepts."""
         response, parts = self.locate(response_parts)
         for media_type, media in (response.get("content") or {}).items():
-            if wanted(media_type.split(";")[0].strip().lower()):
+            if wanted(base_type(media_type)):
                 return parts + ("content", media_type), media
         return None, None
 
@@ -152,6 +153,19 @@ class ResponseChecker:
             return None, (f"event '{record['event']}' has no data schema in x-sse-events "
                           f"(documented: {', '.join(sorted(events)) or 'none'})")
         return pointer(*parts, "x-sse-events", record["event"], "data"), None
+
+    def content_type_problems(self, content_type, response_parts):
+        """A body that is not JSON is checked for its content type only."""
+        documented = (self.locate(response_parts)[0].get("content") or {})
+        got = base_type(content_type)
+        if not documented:
+            return [] if not got else [("", f"came as {got}, but the document gives no body")]
+        for media_type in documented:
+            want = base_type(media_type)
+            if want in (got, "*/*") or (want.endswith("/*") and got.startswith(want[:-1])):
+                return []
+        return [("", f"content type {got or 'none'} is not documented "
+                     f"(documented: {', '.join(sorted(documented))})")]
 
     def json_operations(self):
         """"METHOD template" of every operation with a 2xx JSON or SSE response documented."""
@@ -176,6 +190,8 @@ class ResponseChecker:
             response, key = self.response_for(template, method, status)
         if response is None:
             return route, str(status), [("", key)]
+        if "content_type" in record:
+            return route, key, self.content_type_problems(record["content_type"], response)
         ref, problem = self.schema_ref(record, response)
         if ref is None:
             return route, key, [("", problem)]
@@ -186,6 +202,10 @@ class ResponseChecker:
             return route, key, [("", f"the body is not JSON: {error}")]
         errors = self.validator(ref).iter_errors(body)
         return route, key, sorted((json_path(e.absolute_path), e.message) for e in errors)
+
+
+def base_type(content_type):
+    return content_type.split(";")[0].strip().lower()
 
 
 def is_json_type(media_type):

@@ -72,16 +72,31 @@ class CheckTest(unittest.TestCase):
                              "path matches no documented path")
 
     def test_an_undocumented_method_fails(self):
-        self.assertFinds(response("DELETE", "/api/jobs/j1", 200, {}), "",
-                         "DELETE is not documented for /api/jobs/{id}")
+        self.assertFinds(response("PUT", "/api/jobs/j1", 200, {}), "",
+                         "PUT is not documented for /api/jobs/{id}")
 
     def test_an_unrouted_path_or_method_is_answered_by_the_unrouted_responses(self):
         error = {"error": {"code": "not_found", "message": "no such route: /api/nothing"}}
         self.assertEqual(CHECKER.check(response("GET", "/api/nothing", 404, error)),
                          ("GET (no documented path)", "404", []))
-        self.assertEqual(self.problems(response("DELETE", "/api/jobs/j1", 405, error)), [])
+        self.assertEqual(self.problems(response("PUT", "/api/jobs/j1", 405, error)), [])
         self.assertFinds(response("GET", "/api/nothing", 404, {"error": {}}), "$.error",
                          "'code' is a required property")
+
+    def test_a_response_that_is_not_json_is_checked_for_status_and_content_type(self):
+        def other(path, status, content_type, method="GET"):
+            return {"method": method, "path": path, "status": status,
+                    "content_type": content_type}
+        self.assertEqual(self.problems(other("/metrics", 200, "text/plain; version=0.0.4")), [])
+        self.assertFinds(other("/metrics", 200, "text/html"), "",
+                         "content type text/html is not documented (documented: text/plain)")
+        self.assertFinds(other("/metrics", 500, "text/html"), "",
+                         "status 500 is not documented (documented: 200)")
+        self.assertFinds(other("/api/jobs/j1", 404, "text/html"), "",
+                         "content type text/html is not documented (documented: application/json)")
+        self.assertEqual(self.problems(other("/api/jobs/j1", 204, "", "DELETE")), [])
+        self.assertFinds(other("/api/jobs/j1", 204, "text/plain", "DELETE"), "",
+                         "came as text/plain, but the document gives no body")
 
     def test_a_json_body_where_the_document_has_none_fails(self):
         self.assertFinds(response("GET", "/metrics", 200, {}), "",

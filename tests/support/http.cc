@@ -96,8 +96,8 @@ Reply Http(const std::string& method, const std::string& url, const std::string&
   }
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
-  ResponseLog::FromEnvironment().RecordJson(method, url, reply.status,
-                                            HeaderValue(reply.headers, "content-type"), reply.body);
+  ResponseLog::FromEnvironment().RecordResponse(
+      method, url, reply.status, HeaderValue(reply.headers, "content-type"), reply.body);
   return reply;
 }
 
@@ -121,13 +121,13 @@ std::string ReadStream(const std::string& url, std::vector<std::string> headers,
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
-  // A refusal comes as a JSON error, a stream as frames: each is recorded as what it is.
+  // A stream is recorded as its frames, a refusal (a JSON error) as a response.
   ResponseLog& log = ResponseLog::FromEnvironment();
   const std::string type = HeaderValue(state.headers, "content-type");
-  if (IsJsonContentType(type)) {
-    log.RecordJson("GET", url, status, type, state.data);
-  } else {
+  if (type.rfind("text/event-stream", 0) == 0) {
     log.RecordStream(url, status, state.data);
+  } else {
+    log.RecordResponse("GET", url, status, type, state.data);
   }
   return state.data;
 }

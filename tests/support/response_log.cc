@@ -73,11 +73,16 @@ ResponseLog& ResponseLog::FromEnvironment() {
   return log;
 }
 
-void ResponseLog::RecordJson(const std::string& method, const std::string& url, long status,
-                             const std::string& content_type, const std::string& body) {
-  if (fd_ < 0 || !IsJsonContentType(content_type)) return;
-  Append(
-      LineOf({{"method", method}, {"path", RequestPath(url)}, {"status", status}, {"body", body}}));
+void ResponseLog::RecordResponse(const std::string& method, const std::string& url, long status,
+                                 const std::string& content_type, const std::string& body) {
+  if (fd_ < 0 || status == 0) return;
+  json line = {{"method", method}, {"path", RequestPath(url)}, {"status", status}};
+  if (IsJsonContentType(content_type)) {
+    line["body"] = body;
+  } else {
+    line["content_type"] = content_type;
+  }
+  Append(LineOf(line));
 }
 
 void ResponseLog::RecordStream(const std::string& url, long status, const std::string& stream) {

@@ -25,20 +25,27 @@ std::vector<json> RecordedLines(const std::filesystem::path& file) {
   return lines;
 }
 
-TEST(ResponseLog, RecordsAJsonResponseWithItsPathWithoutQuery) {
+TEST(ResponseLog, RecordsAJsonBodyAndOnlyTheTypeOfAnyOtherWithPathsWithoutQuery) {
   const TempDir dir;
   {
     ResponseLog log((dir / "r.jsonl").string());
-    log.RecordJson("PUT", "http://127.0.0.1:9/api/config?x=1", 400,
-                   "application/json; charset=utf-8", R"({"error":{}})");
-    log.RecordJson("GET", "http://127.0.0.1:9/metrics", 200, "text/plain", "up 1\n");
+    log.RecordResponse("PUT", "http://127.0.0.1:9/api/config?x=1", 400,
+                       "application/json; charset=utf-8", R"({"error":{}})");
+    log.RecordResponse("GET", "http://127.0.0.1:9/metrics", 200, "text/plain", "up 1\n");
+    log.RecordResponse("DELETE", "http://127.0.0.1:9/api/models/m", 204, "", "");
+    log.RecordResponse("GET", "http://127.0.0.1:1/api/status", 0, "", "");  // no answer
   }
   const auto lines = RecordedLines(dir / "r.jsonl");
-  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], (json{{"method", "PUT"},
                             {"path", "/api/config"},
                             {"status", 400},
                             {"body", R"({"error":{}})"}}));
+  EXPECT_EQ(lines[1], (json{{"method", "GET"},
+                            {"path", "/metrics"},
+                            {"status", 200},
+                            {"content_type", "text/plain"}}));
+  EXPECT_EQ(lines[2]["content_type"], "");
 }
 
 TEST(ResponseLog, RecordsEachCompleteSseFrameAndSkipsComments) {
@@ -65,7 +72,7 @@ TEST(ResponseLog, StopsAtItsLimitWithOneTruncatedMark) {
   {
     ResponseLog log((dir / "r.jsonl").string(), 200);
     for (int i = 0; i < 10; ++i) {
-      log.RecordJson("GET", "http://h/api/status", 200, "application/json", "{}");
+      log.RecordResponse("GET", "http://h/api/status", 200, "application/json", "{}");
     }
   }
   const auto lines = RecordedLines(dir / "r.jsonl");
@@ -85,8 +92,8 @@ TEST(ResponseLog, ConcurrentWritersLeaveWholeLines) {
     for (int t = 0; t < kThreads; ++t) {
       writers.emplace_back([&log, t] {
         for (int i = 0; i < kEach; ++i) {
-          log.RecordJson("GET", "http://h/api/jobs/" + std::to_string(t), 200, "application/json",
-                         std::string(100 + i, 'x'));
+          log.RecordResponse("GET", "http://h/api/jobs/" + std::to_string(t), 200,
+                             "application/json", std::string(100 + i, 'x'));
         }
       });
     }
