@@ -6,6 +6,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "support/response_log.h"
+
 namespace spark::test {
 namespace {
 
@@ -34,10 +36,16 @@ size_t AppendHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+std::string HeaderValue(const std::map<std::string, std::string>& headers, const char* name) {
+  const auto found = headers.find(name);
+  return found == headers.end() ? "" : found->second;
+}
+
 struct StreamState {
   std::string data;
   std::function<bool(const std::string&)> done;
   bool finished = false;
+  std::map<std::string, std::string> headers;  // lower-case names
 };
 
 size_t AppendStream(char* data, size_t size, size_t n, void* user) {
@@ -88,6 +96,8 @@ Reply Http(const std::string& method, const std::string& url, const std::string&
   }
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
+  ResponseLog::FromEnvironment().RecordResponse(
+      method, url, reply.status, HeaderValue(reply.headers, "content-type"), reply.body);
   return reply;
 }
 
@@ -99,14 +109,26 @@ Reply SendJson(const std::string& method, const std::string& url, const std::str
 
 std::string ReadStream(const std::string& url, std::vector<std::string> headers, int timeout_ms,
                        std::function<bool(const std::string&)> done) {
-  StreamState state{{}, std::move(done)};
+  StreamState state{{}, std::move(done), false, {}};
   curl_slist* list;
   CURL* h = NewHandle(url, headers, timeout_ms, list);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &AppendStream);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &state.headers);
   curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
+  // A stream is recorded as its frames, a refusal (a JSON error) as a response.
+  ResponseLog& log = ResponseLog::FromEnvironment();
+  const std::string type = HeaderValue(state.headers, "content-type");
+  if (type.rfind("text/event-stream", 0) == 0) {
+    log.RecordStream(url, status, state.data);
+  } else {
+    log.RecordResponse("GET", url, status, type, state.data);
+  }
   return state.data;
 }
 
