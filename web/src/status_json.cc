@@ -2,6 +2,7 @@
 
 #include "controller/config_schema.h"
 #include "exporter/time_format.h"
+#include "web/open_webui_link.h"
 
 namespace spark {
 namespace {
@@ -37,8 +38,10 @@ json EndpointsJson(const Snapshot& snapshot, const Config& config) {
       entry["base_url"] = s.target.configured() ? json(s.target.BaseUrl() + "/v1") : json();
       if (ready && s.model) entry["model"] = *s.model;
       entry["openai_compat"] = true;
-      if (config.open_webui.url)
-        entry["open_webui_url"] = StripUrlCredentials(*config.open_webui.url);
+      if (config.open_webui.url) {
+        entry["open_webui_url"] =
+            OpenWebUiLink(*config.open_webui.url, ready ? s.model : std::nullopt);
+      }
     } else {
       entry["base_url"] = s.target.configured() ? json(s.target.BaseUrl()) : json();
       entry["kind"] = s.target.kind;

@@ -91,7 +91,9 @@ function renderSummary(state) {
   // A running swap is named too: vLLM is down on purpose while it loads the new model.
   const swap = (Array.isArray(status.jobs) ? status.jobs : []).find((j) => j.kind === "swap");
   const swapText = swap ? jobTitle(swap, state.models.list) + " · " + phaseText(swap) : "";
-  const subKey = model + "|" + since + "|" + configured + "|" + swapText;
+  const vllm = state.endpoints && state.endpoints.vllm;
+  const chat = vllm && vllm.open_webui_url;
+  const subKey = [model, since, configured, swapText, chat].join("|");
   if (sub.dataset.key === subKey) return;
   sub.dataset.key = subKey;
   const swapPart = swap ? h("a", { class: "summary-job", href: "#jobs", text: swapText }) : null;
@@ -103,6 +105,7 @@ function renderSummary(state) {
       "Serving ",
       h("span", { class: "model-name", text: model }),
       since ? h("span", {}, " for ", h("span", { dataset: { since }, text: forText })) : "",
+      chat ? [" · ", h("a", { class: "summary-chat", href: chat, target: "_blank", rel: "noopener noreferrer", text: "Open in Open WebUI" })] : "",
       swapPart ? [" · ", swapPart] : ""
     );
   } else {
@@ -144,6 +147,9 @@ function renderSparks(status) {
 export function mountOverview(store) {
   store.subscribe((state, prev) => {
     if (state.conn !== prev.conn) renderConn(state.conn);
+    if (!state.status) return;
+    // The deep link comes with /api/endpoints, which reloads after the served model changes.
+    if (state.endpoints !== prev.endpoints && state.status === prev.status) renderSummary(state);
     if (state.status === prev.status) return;
     renderHeader(state.status, prev.status);
     renderSummary(state);
