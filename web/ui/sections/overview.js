@@ -148,11 +148,12 @@ export function mountOverview(store) {
   store.subscribe((state, prev) => {
     if (state.conn !== prev.conn) renderConn(state.conn);
     if (!state.status) return;
+    const statusChanged = state.status !== prev.status;
+    if (statusChanged) {
+      renderHeader(state.status, prev.status);
+      renderSparks(state.status);
+    }
     // The deep link comes with /api/endpoints, which reloads after the served model changes.
-    if (state.endpoints !== prev.endpoints && state.status === prev.status) renderSummary(state);
-    if (state.status === prev.status) return;
-    renderHeader(state.status, prev.status);
-    renderSummary(state);
-    renderSparks(state.status);
+    if (statusChanged || state.endpoints !== prev.endpoints) renderSummary(state);
   });
 }
