@@ -4,6 +4,36 @@
 
 namespace spark {
 
+std::map<std::string, SparkConfig> DefaultSparks() { return {{"spark1", {}}, {"spark2", {}}}; }
+
+std::map<std::string, ServiceConfig> DefaultServices() {
+  return {
+      {"parakeet",
+       {"stt", "spark2", std::nullopt, 8000, "/health", "parakeet", "nvidia/parakeet-tdt-0.6b-v3",
+        std::nullopt}},
+      {"magpie",
+       {"tts", "spark2", std::nullopt, 9000, "/health", "magpie", std::nullopt, std::nullopt}},
+  };
+}
+
+std::vector<Config> ClusterConfigs(const Config& root) {
+  std::vector<Config> all;
+  all.reserve(root.clusters.size() + 1);
+  all.push_back(root);
+  all.front().clusters.clear();
+  for (const ClusterConfig& entry : root.clusters) {
+    Config view = all.front();
+    view.cluster = entry.name;
+    view.sparks = entry.sparks;
+    view.vllm = entry.vllm;
+    view.services = entry.services;
+    view.remote = entry.remote;
+    view.open_webui = entry.open_webui;
+    all.push_back(std::move(view));
+  }
+  return all;
+}
+
 std::optional<std::string> Config::VllmHttpHost() const {
   if (vllm.host) return vllm.host;
   const auto spark = sparks.find(vllm.spark);

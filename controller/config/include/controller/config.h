@@ -37,6 +37,31 @@ struct ServiceConfig {
   std::optional<std::string> cache_dir;
 };
 
+struct RemoteConfig {
+  std::string vllm_docker_dir = "~/spark-vllm-docker";
+  std::string vllm_container = "vllm_node";
+  std::string hf_endpoint = "https://huggingface.co";
+};
+
+struct OpenWebUiConfig {
+  std::optional<std::string> url;  // unset = no deep link
+};
+
+// The default Sparks and services of a cluster (two Sparks, Parakeet and Magpie on Spark 2).
+std::map<std::string, SparkConfig> DefaultSparks();
+std::map<std::string, ServiceConfig> DefaultServices();
+
+// One entry of `clusters:`: the keys that describe a cluster, each with the same defaults as
+// the single-cluster keys of the same name.
+struct ClusterConfig {
+  std::string name;
+  std::map<std::string, SparkConfig> sparks = DefaultSparks();
+  VllmConfig vllm;
+  std::map<std::string, ServiceConfig> services = DefaultServices();
+  RemoteConfig remote;
+  OpenWebUiConfig open_webui;
+};
+
 struct LimitsConfig {
   double report_rate_per_client = 100;  // reports per second; 0 = unlimited
   double report_burst = 200;
@@ -52,23 +77,13 @@ struct LimitsConfig {
 
 struct Config {
   std::string cluster = "default";
-  std::map<std::string, SparkConfig> sparks{{"spark1", {}}, {"spark2", {}}};
+  std::map<std::string, SparkConfig> sparks = DefaultSparks();
   VllmConfig vllm;
-  std::map<std::string, ServiceConfig> services{
-      {"parakeet",
-       {"stt", "spark2", std::nullopt, 8000, "/health", "parakeet", "nvidia/parakeet-tdt-0.6b-v3",
-        std::nullopt}},
-      {"magpie",
-       {"tts", "spark2", std::nullopt, 9000, "/health", "magpie", std::nullopt, std::nullopt}},
-  };
+  std::map<std::string, ServiceConfig> services = DefaultServices();
   struct {
     std::optional<std::string> key_path;  // unset = DATA/ssh/id_ed25519
   } ssh;
-  struct {
-    std::string vllm_docker_dir = "~/spark-vllm-docker";
-    std::string vllm_container = "vllm_node";
-    std::string hf_endpoint = "https://huggingface.co";
-  } remote;
+  RemoteConfig remote;
   struct {
     double interval_s = 2;
     double timeout_s = 1.5;
@@ -83,9 +98,7 @@ struct Config {
   struct {
     std::optional<std::string> path;
   } catalog;
-  struct {
-    std::optional<std::string> url;
-  } open_webui;
+  OpenWebUiConfig open_webui;
   struct {
     std::optional<std::string> token;
     std::optional<std::string> report_token;
@@ -101,12 +114,19 @@ struct Config {
     bool allow_trust_remote_code = false;
   } security;
   LimitsConfig limits;
+  // Further clusters, in order, after the one the keys above describe (named by `cluster`).
+  std::vector<ClusterConfig> clusters;
 
   // The HTTP host of vLLM / a service: its own `host`, else its Spark's host; nullopt when
   // neither is set.
   std::optional<std::string> VllmHttpHost() const;
   std::optional<std::string> ServiceHttpHost(const ServiceConfig& service) const;
 };
+
+// Every cluster as a whole Config, the default one first: [0] is `root` itself, then one per
+// `clusters` entry (the root's process-wide keys with that entry's cluster keys and `cluster`
+// set to its name). `clusters` is empty in every element.
+std::vector<Config> ClusterConfigs(const Config& root);
 
 // What the poller probes: vLLM plus every configured service, hosts resolved.
 std::vector<ProbeTarget> ProbeTargetsFor(const Config& config);
