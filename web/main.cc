@@ -17,20 +17,14 @@
 #include "controller/catalog_source.h"
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
-#include "controller/controller.h"
-#include "controller/controller_metrics.h"
 #include "controller/ssh_executor.h"
-#include "controller/ssh_health.h"
 #include "controller/ssh_identity_source.h"
 #include "demo/demo_cluster.h"
 #include "demo/simulated_executor.h"
-#include "exporter/diarization_stats.h"
 #include "exporter/event_log.h"
 #include "exporter/log.h"
 #include "exporter/metrics.h"
-#include "exporter/poller.h"
 #include "exporter/reader_pool.h"
-#include "exporter/report_stats.h"
 #include "web/app.h"
 #include "web/audit_log.h"
 #include "web/cli_flags.h"
@@ -59,107 +53,54 @@ EventLogOptions LogOptions(const fs::path& data_dir, ReaderPool& readers) {
   return options;
 }
 
-// The observing side: probes, the connectivity log, report and diarization statistics.
-struct Observers {
-  Observers(const fs::path& data_dir, const Config& initial, const Clock& clock)
-      : events(LogOptions(data_dir, event_readers), clock),
-        poller(PollerOptionsFor(initial), &MakeCurlHttpClient, events, clock),
-        source_labels(32, static_cast<size_t>(initial.limits.max_source_bytes)),
-        diarization(static_cast<size_t>(initial.limits.max_source_bytes)) {
+// What every cluster shares: the connectivity log (with its reader threads) and the feed SSE
+// streams wait on.
+struct SharedLog {
+  SharedLog(const fs::path& data_dir, const Clock& clock)
+      : events(LogOptions(data_dir, event_readers), clock) {
     events.feed().Forward(&changes);
-    poller.feed().Forward(&changes);
-    reports.EnsureServices(ServiceNames(initial));
   }
   ReaderPool event_readers;  // the log's file reads: a few low-priority threads
-  ChangeFeed changes;        // bumped by the poller, the event log, jobs and config: SSE waits here
+  ChangeFeed changes;        // bumped by every cluster, the event log and config: SSE waits here
   EventLog events;
-  Poller poller;
-  ReportStats reports;
-  SourceLabels source_labels;
-  DiarizationStats diarization;
 };
 
-// The remote executor: simulated in demo mode (its vLLM follows the swaps), libssh2
-// otherwise; `ssh` is the same object as `executor` when it is the real one (for
-// Reconfigure), else null.
-struct ExecutorChoice {
-  std::unique_ptr<RemoteExecutor> executor;
-  SshExecutor* ssh = nullptr;
-};
-
-ExecutorChoice MakeExecutor(DemoCluster* demo, const Config& config, const fs::path& data_dir,
-                            const Clock& clock) {
-  if (demo != nullptr) {
-    auto simulated = std::make_unique<SimulatedExecutor>(clock);
-    SimulatedCluster cluster;
-    cluster.on_served_model = [demo](const std::optional<std::string>& served) {
-      demo->vllm().Serve(served.value_or(""));
+// How each cluster gets its remote executor: simulated in demo mode (a demo cluster's vLLM
+// follows its swaps; a cluster added while running has no fakes behind it), libssh2 otherwise.
+std::function<ExecutorChoice(const Config&)> ExecutorFactory(const DemoClusters* demos,
+                                                             const fs::path& data_dir,
+                                                             const Clock& clock) {
+  if (demos != nullptr) {
+    return [demos, &clock](const Config& view) {
+      auto simulated = std::make_unique<SimulatedExecutor>(clock);
+      SimulatedCluster cluster;
+      for (const auto& demo : *demos) {
+        if (demo->name() != view.cluster) continue;
+        cluster.on_served_model = [fake = demo.get()](const std::optional<std::string>& served) {
+          fake->vllm().Serve(served.value_or(""));
+        };
+      }
+      AddSparkVllmDockerRules(*simulated, std::move(cluster));
+      return ExecutorChoice{std::move(simulated), {}};
     };
-    AddSparkVllmDockerRules(*simulated, std::move(cluster));
-    return {std::move(simulated), nullptr};
   }
-  auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(config, data_dir), clock);
-  SshExecutor* ssh = real.get();
-  return {std::move(real), ssh};
+  return [data_dir, &clock](const Config& view) {
+    auto real = std::make_unique<SshExecutor>(SshSettingsFromConfig(view, data_dir), clock);
+    SshExecutor* ssh = real.get();  // owned by the choice's executor, which outlives the call
+    return ExecutorChoice{std::move(real), [ssh, data_dir](const Config& changed) {
+                            ssh->Reconfigure(SshSettingsFromConfig(changed, data_dir));
+                          }};
+  };
 }
 
-// The acting side: the remote executor, its health, the SSH identity, the controller and the
-// heartbeat that keeps SSH health fresh.
-struct Actors {
-  Actors(DemoCluster* demo, ConfigStore& config, Catalog& catalog, Observers& observers,
-         const fs::path& data_dir, const Clock& clock)
-      : Actors(MakeExecutor(demo, *config.Current(), data_dir, clock), config, catalog, observers,
-               data_dir, clock) {}
-
-  SshExecutor* ssh = nullptr;  // set when the executor is the real one
-  std::unique_ptr<RemoteExecutor> executor;
-  SshHealth ssh_health;
-  MonitoredExecutor monitored;
-  SshIdentitySource identity;
-  std::unique_ptr<Controller> controller;
-  std::unique_ptr<SshHeartbeat> heartbeat;
-
- private:
-  Actors(ExecutorChoice chosen, ConfigStore& config, Catalog& catalog, Observers& observers,
-         const fs::path& data_dir, const Clock& clock)
-      : ssh(chosen.ssh),
-        executor(std::move(chosen.executor)),
-        monitored(*executor, ssh_health),
-        identity(data_dir, config) {
-    Poller& poller = observers.poller;
-    ControllerDeps deps{monitored,
-                        catalog,
-                        config,
-                        clock,
-                        &MakeCurlHttpClient,
-                        [&poller](const std::string& service) { poller.ProbeNow(service); },
-                        [&poller] { return ServedModel(*poller.Current()); }};
-    controller = std::make_unique<Controller>(std::move(deps), data_dir / "jobs.jsonl");
-    for (const std::string& note : controller->notes()) Log(LogLevel::kWarn, note);
-    controller->feed().Forward(&observers.changes);
-    ssh_health.feed().Forward(&observers.changes);
-    heartbeat = std::make_unique<SshHeartbeat>(
-        monitored, [&config] { return ConfiguredSparks(*config.Current()); },
-        std::chrono::seconds(30));
-  }
-};
-
-void AddCollectors(Scraper& scraper, Observers& o, Actors& a, Catalog& catalog, ConfigStore& config,
-                   const Clock& clock) {
-  scraper.Add(MakeServiceMetrics(o.poller));
-  scraper.Add(MakeReportMetrics(o.reports, o.events));
-  scraper.Add(MakeDiarizationMetrics(o.diarization));
-  scraper.Add(MakeBuildInfoMetrics(SPARK_VERSION, SPARK_REVISION));
-  scraper.Add(MakeProcessMetrics(clock));
-  scraper.Add(MakeControllerMetrics(*a.controller, a.ssh_health, catalog, o.poller,
-                                    [&config] { return ConfiguredSparks(*config.Current()); }));
-}
-
-ServerHooks MakeHooks(ConfigStore& config, ReportStats& reports, AuditLog& audit,
+ServerHooks MakeHooks(ConfigStore& config, ClusterSet& clusters, AuditLog& audit,
                       const Clock& clock) {
   ServerHooks hooks;
   hooks.config = [&config] { return config.Current(); };
-  hooks.on_rate_limited = [&reports] { reports.RecordRateLimited(); };
+  // A limited report names no cluster yet: it is counted on the default one.
+  hooks.on_rate_limited = [&clusters] {
+    if (const ClusterPtr cluster = clusters.Default()) cluster->reports().RecordRateLimited();
+  };
   hooks.audit = [&audit, &clock](const Request& request, const Route* route, int status,
                                  const Config& checked) {
     if (!IsAudited(request, route, status)) return;
@@ -186,54 +127,60 @@ void ArmShutdownWatchdog() {
 // The layered config: operator file, the API's overlay in the data dir, our environment
 // variables, and the demo's loopback endpoints in demo mode.
 Result<std::unique_ptr<ConfigStore>> OpenConfig(const Flags& flags, const fs::path& data_dir,
-                                                DemoCluster* demo, const Clock& clock) {
+                                                const DemoClusters* demos, const Clock& clock) {
   ConfigSources sources;
   sources.operator_file = flags.config;
   sources.overlay_file = data_dir / "config.yaml";
   sources.environment = ReadEnvironment([](const char* n) { return std::getenv(n); });
-  if (demo != nullptr) sources.demo = demo->ConfigPatch();
+  if (demos != nullptr) sources.demo = DemoConfigPatch(*demos);
   return ConfigStore::Open(std::move(sources), clock);
 }
 
-// A config change reaches the poller, the report statistics, SSH and SSE streams.
-void FollowConfigChanges(ConfigStore& config, Observers& observers, Actors& actors,
-                         const fs::path& data_dir) {
-  config.OnChange([&observers, &actors, data_dir](const Config& c) {
-    observers.poller.SetOptions(PollerOptionsFor(c));
-    observers.poller.SetTargets(ProbeTargetsFor(c));
-    observers.reports.EnsureServices(ServiceNames(c));
-    if (actors.ssh != nullptr) actors.ssh->Reconfigure(SshSettingsFromConfig(c, data_dir));
-    actors.heartbeat->Poke();
-    observers.changes.Bump();
-  });
-}
-
 // Stops everything side by side, bounded by the watchdog.
-void StopInOrder(std::unique_ptr<HttpServer> server, Observers& observers, Actors& actors,
-                 std::unique_ptr<DemoCluster> demo) {
+void StopInOrder(std::unique_ptr<HttpServer> server, SharedLog& log, ClusterSet& clusters,
+                 std::unique_ptr<DemoClusters> demos) {
   ArmShutdownWatchdog();
   server->BeginShutdown();
-  observers.changes.WakeAll();
-  actors.controller->feed().WakeAll();
-  std::thread stop_poller([&observers] { observers.poller.Stop(); });
+  log.changes.WakeAll();
+  std::vector<ClusterPtr> all = clusters.All();
+  for (const ClusterPtr& cluster : all) cluster->controller().feed().WakeAll();
+  std::thread stop_probes([&all] {
+    for (const ClusterPtr& cluster : all) cluster->Retire();
+  });
   server.reset();  // closes connections, waits for in-flight requests
-  // Running jobs end as `interrupted` (the remote side carries on); then the executor, whose
-  // simulated cluster drives the demo's fakes, and the demo.
-  actors.heartbeat.reset();
-  actors.controller.reset();
-  actors.executor.reset();
-  demo.reset();
-  stop_poller.join();
+  stop_probes.join();
+  // Running jobs end as `interrupted` (the remote side carries on); then the executors, whose
+  // simulated clusters drive the demo's fakes, and the demo.
+  clusters.StopAll();
+  all.clear();
+  demos.reset();
   Log(LogLevel::kInfo, "stopped");
+}
+
+std::unique_ptr<HttpServer> StartServer(const Flags& flags, App& app, ServerHooks hooks,
+                                        const Clock& clock, std::string& error) {
+  ServerOptions options;
+  options.listen = flags.listen;
+  options.max_sse_clients = app.max_sse_clients_at_start;
+  options.host_names = app.site.host_names;
+  options.log_routes = true;
+  auto server = HttpServer::Start(options, AppRoutes(app), std::move(hooks), clock);
+  if (!server.ok()) {
+    error = server.status().message();
+    return nullptr;
+  }
+  return std::move(server).value();
 }
 
 int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_signals) {
   const SystemClock clock;
-  auto started = flags.demo ? DemoCluster::Start(clock)
-                            : Result<std::unique_ptr<DemoCluster>>(std::unique_ptr<DemoCluster>());
-  if (!started.ok()) return Fail(kExitFatal, "demo: " + started.status().message());
-  std::unique_ptr<DemoCluster> demo = std::move(started).value();
-  auto opened = OpenConfig(flags, data_dir, demo.get(), clock);
+  std::unique_ptr<DemoClusters> demos;
+  if (flags.demo) {
+    auto started = StartDemoClusters(clock);
+    if (!started.ok()) return Fail(kExitFatal, "demo: " + started.status().message());
+    demos = std::make_unique<DemoClusters>(std::move(started).value());
+  }
+  auto opened = OpenConfig(flags, data_dir, demos.get(), clock);
   if (!opened.ok()) return Fail(kExitUsage, "invalid configuration: " + opened.status().message());
   std::unique_ptr<ConfigStore> config = std::move(opened).value();
   const ConfigPtr initial = config->Current();
@@ -241,7 +188,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   WarningSources warning_sources;
   warning_sources.startup_notes = config->startup_notes();
   warning_sources.open_beyond_loopback = !ListensOnLoopbackOnly(flags.listen);
-  Observers observers(data_dir, *initial, clock);
+  SharedLog log(data_dir, clock);
   auto catalog_opened =
       OpenConfiguredCatalog(*config, data_dir, clock, warning_sources.startup_notes);
   if (!catalog_opened.ok()) {
@@ -249,9 +196,14 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   }
   std::unique_ptr<Catalog> catalog = std::move(catalog_opened).value();
   for (const std::string& note : catalog->notes()) Log(LogLevel::kWarn, note);
-  Actors actors(demo.get(), *config, *catalog, observers, data_dir, clock);
+  SshIdentitySource identity(data_dir, *config);
   Scraper scraper([&config] { return config->Current()->cluster; }, clock);
-  AddCollectors(scraper, observers, actors, *catalog, *config, clock);
+  scraper.Add(MakeProcessMetrics(clock));
+  ClusterSet clusters(
+      {clock, log.events, *catalog, log.changes, data_dir, &MakeCurlHttpClient,
+       ExecutorFactory(demos.get(), data_dir, clock), SPARK_VERSION, SPARK_REVISION},
+      scraper);
+  clusters.Apply(*initial);
 
   AuditLog audit({data_dir});
   auto warnings = [&config, &audit, warning_sources] {
@@ -260,51 +212,44 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
     return CurrentWarnings(*config->Current(), now);
   };
   for (const std::string& w : warnings()) Log(LogLevel::kWarn, w);
-  FollowConfigChanges(*config, observers, actors, data_dir);
+  // A config change starts, reconfigures or stops clusters, and reaches SSE streams.
+  config->OnChange([&clusters, &log](const Config& changed) {
+    clusters.Apply(changed);
+    log.changes.Bump();
+  });
 
   App app{clock,
           *config,
-          observers.poller,
-          observers.events,
-          observers.reports,
-          observers.source_labels,
-          observers.diarization,
+          clusters,
+          log.events,
           scraper,
-          observers.changes,
+          log.changes,
           warnings,
           *catalog,
-          *actors.controller,
-          actors.monitored,
-          actors.ssh_health,
-          [&actors] { return actors.identity.Get(); },
-          [&actors] { actors.heartbeat->Poke(); },
+          [&identity] { return identity.Get(); },
           Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
           initial->limits.max_sse_clients};
-  ServerOptions server_options;
-  server_options.listen = flags.listen;
-  server_options.max_sse_clients = app.max_sse_clients_at_start;
-  server_options.host_names = app.site.host_names;
-  server_options.log_routes = true;
-  auto server = HttpServer::Start(server_options, AppRoutes(app),
-                                  MakeHooks(*config, observers.reports, audit, clock), clock);
-  if (!server.ok()) return Fail(kExitFatal, server.status().message());
-  std::printf("listening on %s\n", (*server)->url().c_str());
+  std::string error;
+  auto server = StartServer(flags, app, MakeHooks(*config, clusters, audit, clock), clock, error);
+  if (!server) return Fail(kExitFatal, error);
+  std::printf("listening on %s\n", server->url().c_str());
   std::fflush(stdout);
-  Log(LogLevel::kInfo, std::string("spark-control ") + kVersion + " serving on " +
-                           (*server)->url() + " (data dir " + data_dir.string() +
-                           (flags.demo ? ", demo mode" : "") + ")");
-  observers.poller.SetTargets(ProbeTargetsFor(*initial));
-  if (demo) {
-    demo->StartClients(
-        "http://127.0.0.1:" + std::to_string((*server)->port()),
-        [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
+  Log(LogLevel::kInfo, std::string("spark-control ") + kVersion + " serving on " + server->url() +
+                           " (data dir " + data_dir.string() + (flags.demo ? ", demo mode" : "") +
+                           ")");
+  if (demos) {
+    for (const auto& demo : *demos) {
+      demo->StartClients(
+          "http://127.0.0.1:" + std::to_string(server->port()),
+          [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
+    }
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   Log(LogLevel::kInfo,
       std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
-  StopInOrder(std::move(server).value(), observers, actors, std::move(demo));
+  StopInOrder(std::move(server), log, clusters, std::move(demos));
   return kExitOk;
 }
 

@@ -26,6 +26,7 @@ std::string EncodeEvent(const ConnectivityEvent& event) {
   j["source"] = event.source;
   j["error"] = event.error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(event.error);
   j["ms"] = event.ms ? nlohmann::ordered_json(*event.ms) : nlohmann::ordered_json();
+  if (!event.cluster.empty()) j["cluster"] = event.cluster;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -60,6 +61,8 @@ Result<ConnectivityEvent> DecodeEvent(std::string_view line) {
   if (const auto s = j.find("error"); s != j.end() && s->is_string())
     e.error = s->get<std::string>();
   if (const auto s = j.find("ms"); s != j.end() && s->is_number()) e.ms = s->get<double>();
+  if (const auto s = j.find("cluster"); s != j.end() && s->is_string())
+    e.cluster = s->get<std::string>();
   return e;
 }
 

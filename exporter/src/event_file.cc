@@ -153,6 +153,9 @@ bool EventFilter::MayMatch(const EventLineKey& key) const {
 }
 
 bool EventFilter::Matches(const ConnectivityEvent& event) const {
+  if (cluster && (event.cluster.empty() ? !default_cluster : event.cluster != *cluster)) {
+    return false;
+  }
   return (service.empty() || event.service == service) && (!type || event.type == *type);
 }
 

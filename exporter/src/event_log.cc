@@ -12,7 +12,9 @@ namespace {
 // max_file_bytes never needs more index entries than LiveBlocks() gives.
 constexpr uint64_t kMinLineBytes = 64;
 
-EventFilter FilterOf(const EventQuery& query) { return {query.service, query.type}; }
+EventFilter FilterOf(const EventQuery& query) {
+  return {query.service, query.type, query.cluster, query.default_cluster};
+}
 
 // Events with id > since from the chunks, oldest first, up to `limit`.
 std::vector<ConnectivityEvent> ChunksForward(

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <map>
 #include <sstream>
 
 namespace spark {
@@ -44,12 +45,22 @@ void AddHistogram(prometheus::MetricFamily& family, Labels labels, const Histogr
   family.metric.push_back(std::move(metric));
 }
 
-Scraper::Scraper(std::function<std::string()> cluster_name, const Clock& clock, Duration max_lag)
-    : cluster_name_(std::move(cluster_name)), clock_(clock), max_lag_(max_lag) {}
+Scraper::Scraper(ClusterName default_cluster, const Clock& clock, Duration max_lag)
+    : default_cluster_(std::move(default_cluster)), clock_(clock), max_lag_(max_lag) {}
 
 void Scraper::Add(std::shared_ptr<const MetricsSource> source) {
+  Add(std::move(source), default_cluster_);
+}
+
+void Scraper::Add(std::shared_ptr<const MetricsSource> source, ClusterName cluster) {
   std::lock_guard lock(mu_);
-  sources_.push_back(std::move(source));
+  entries_.push_back({std::move(source), std::move(cluster)});
+  cached_.reset();
+}
+
+void Scraper::Remove(const MetricsSource* source) {
+  std::lock_guard lock(mu_);
+  std::erase_if(entries_, [source](const Entry& e) { return e.source.get() == source; });
   cached_.reset();
 }
 
@@ -60,37 +71,58 @@ uint64_t Scraper::renders() const {
 
 Scraper::Versions Scraper::ReadVersions() const {
   Versions versions;
-  versions.state.reserve(sources_.size());
-  versions.all.reserve(sources_.size());
-  for (const auto& source : sources_) {
-    versions.state.push_back(source->state_version());
-    versions.all.push_back(source->version());
+  versions.state.reserve(entries_.size());
+  versions.all.reserve(entries_.size());
+  versions.clusters.reserve(entries_.size());
+  for (const auto& entry : entries_) {
+    versions.state.push_back(entry.source->state_version());
+    versions.all.push_back(entry.source->version());
+    versions.clusters.push_back(entry.cluster());
   }
   return versions;
+}
+
+// Collects every source, labels its spark_control_ families with its cluster and merges the
+// families of the same name (the exposition format allows each name once), in the order of
+// their first appearance.
+std::string Scraper::RenderText(const Versions& versions) const {
+  Families merged;
+  std::map<std::string, size_t, std::less<>> index;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    Families families;
+    entries_[i].source->Collect(families);
+    for (auto& family : families) {
+      if (family.name.rfind("spark_control_", 0) == 0) {
+        for (auto& metric : family.metric) {
+          metric.label.insert(metric.label.begin(), {"cluster", versions.clusters[i]});
+        }
+      }
+      const auto [at, inserted] = index.try_emplace(family.name, merged.size());
+      if (inserted) {
+        merged.push_back(std::move(family));
+        continue;
+      }
+      auto& into = merged[at->second].metric;
+      into.insert(into.end(), std::make_move_iterator(family.metric.begin()),
+                  std::make_move_iterator(family.metric.end()));
+    }
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, merged);
+  return out.str();
 }
 
 std::shared_ptr<const std::string> Scraper::Render() {
   std::lock_guard lock(mu_);
   Versions versions = ReadVersions();
-  std::string cluster = cluster_name_();
   const SteadyTime now = clock_.Now();
-  if (cached_ && versions.state == cached_versions_.state && cluster == cached_cluster_ &&
+  if (cached_ && versions.state == cached_versions_.state &&
+      versions.clusters == cached_versions_.clusters &&
       (versions.all == cached_versions_.all || now - rendered_at_ < max_lag_)) {
     return cached_;
   }
-  Families families;
-  for (const auto& source : sources_) source->Collect(families);
-  for (auto& family : families) {
-    if (family.name.rfind("spark_control_", 0) != 0) continue;
-    for (auto& metric : family.metric) {
-      metric.label.insert(metric.label.begin(), {"cluster", cluster});
-    }
-  }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  cached_ = std::make_shared<const std::string>(out.str());
+  cached_ = std::make_shared<const std::string>(RenderText(versions));
   cached_versions_ = std::move(versions);
-  cached_cluster_ = std::move(cluster);
   rendered_at_ = now;
   ++renders_;
   return cached_;

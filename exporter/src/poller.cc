@@ -212,6 +212,10 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
     event.type = EventType::kTransition;
     event.ok = result.ok;
     event.source = "poller";
+    {
+      std::lock_guard lock(mu_);
+      event.cluster = options_.cluster;
+    }
     event.error = state.error;
     if (target.configured()) event.ms = ms;
     (void)events_.Append(std::move(event));  // a full disk is counted by the log itself

@@ -11,18 +11,19 @@ using prometheus::MetricType;
 
 class ReportMetrics final : public MetricsSource {
  public:
-  ReportMetrics(const ReportStats& reports, const EventLog& events)
+  ReportMetrics(const ReportStats& reports, const EventLog* events)
       : reports_(reports), events_(events) {}
 
   uint64_t version() const override {
     // Every event append and every report changes one of these.
-    return reports_.version() * 1000003u + events_.last_id() * 31u +
-           events_.counters().dropped_disk;
+    if (events_ == nullptr) return reports_.version();
+    return reports_.version() * 1000003u + events_->last_id() * 31u +
+           events_->counters().dropped_disk;
   }
 
   void Collect(Families& out) const override {
     const ReportStats::View view = reports_.Get();
-    const EventLog::Counters counters = events_.counters();
+    const EventLog::Counters counters = events_ ? events_->counters() : EventLog::Counters{};
     auto reports = MakeFamily("spark_control_health_reports_total",
                               "Health reports received from client apps (POST /api/health-event).",
                               MetricType::Counter);
@@ -37,24 +38,26 @@ class ReportMetrics final : public MetricsSource {
     for (const auto& [key, histogram] : view.latency) {
       AddHistogram(latency, {{"service", key.first}, {"outcome", key.second}}, histogram);
     }
-    auto events = MakeFamily("spark_control_events_total", "Connectivity-log events written.",
-                             MetricType::Counter);
-    AddCounter(events, {{"type", "transition"}}, static_cast<double>(counters.transitions));
-    AddCounter(events, {{"type", "report"}}, static_cast<double>(counters.reports));
     auto dropped = MakeFamily("spark_control_events_dropped_total",
                               "Connectivity events not written (rate limit or disk failure).",
                               MetricType::Counter);
     AddCounter(dropped, {{"reason", "rate_limit"}}, static_cast<double>(view.rate_limited));
-    AddCounter(dropped, {{"reason", "disk"}}, static_cast<double>(counters.dropped_disk));
     out.push_back(std::move(reports));
     out.push_back(std::move(latency));
-    out.push_back(std::move(events));
+    if (events_ != nullptr) {
+      auto events = MakeFamily("spark_control_events_total", "Connectivity-log events written.",
+                               MetricType::Counter);
+      AddCounter(events, {{"type", "transition"}}, static_cast<double>(counters.transitions));
+      AddCounter(events, {{"type", "report"}}, static_cast<double>(counters.reports));
+      AddCounter(dropped, {{"reason", "disk"}}, static_cast<double>(counters.dropped_disk));
+      out.push_back(std::move(events));
+    }
     out.push_back(std::move(dropped));
   }
 
  private:
   const ReportStats& reports_;
-  const EventLog& events_;
+  const EventLog* events_;  // null: the log's counters are shown by another cluster's source
 };
 
 class BuildInfoMetrics final : public MetricsSource {
@@ -77,7 +80,7 @@ class BuildInfoMetrics final : public MetricsSource {
 }  // namespace
 
 std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
-                                                 const EventLog& events) {
+                                                 const EventLog* events) {
   return std::make_shared<ReportMetrics>(reports, events);
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The process's owners as web/main.cc wires them, in the test process: a fake clock, a temp
-// data dir, the caller's configuration and HTTP client (the probes' network), the simulated
-// Sparks with spark-vllm-docker's rules and no delays, and `routes` = AppRoutes of `app`. For
-// tests that call handlers directly (golden files) or read the route table.
+// data dir, the caller's configuration and HTTP client (the probes' network), every cluster on
+// simulated Sparks with spark-vllm-docker's rules and no delays (no SSH heartbeat), and
+// `routes` = AppRoutes of `app`. For tests that call handlers directly (golden files) or read
+// the route table.
 
 #include <filesystem>
 #include <functional>
@@ -25,21 +26,17 @@ class InProcessApp {
   InProcessApp(const InProcessApp&) = delete;
   InProcessApp& operator=(const InProcessApp&) = delete;
 
+  // The default cluster.
+  Cluster& cluster() { return *clusters->Default(); }
+
   FakeClock clock;
   TempDir dir;
   std::unique_ptr<ConfigStore> config;
   ChangeFeed changes;
   EventLog events;
-  Poller poller;
-  ReportStats reports;
-  SourceLabels sources;
-  DiarizationStats diarization;
   std::unique_ptr<Catalog> catalog;
-  SimulatedExecutor executor;
-  SshHealth ssh_health;
-  MonitoredExecutor monitored;
   Scraper scraper;
-  std::unique_ptr<Controller> controller;
+  std::unique_ptr<ClusterSet> clusters;
   std::unique_ptr<App> app;
   std::vector<Route> routes;
 };

@@ -69,7 +69,7 @@ class ControllerFixture : public ::testing::Test {
     catalog_ =
         std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_)).value();
     controller_ = std::make_unique<Controller>(
-        ControllerDeps{executor_, *catalog_, *config_, clock_,
+        ControllerDeps{executor_, *catalog_, [this] { return config_->Current(); }, clock_,
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
                        [this](const std::string& s) { probed_.push_back(s); },
                        [this]() -> std::optional<std::string> {

@@ -192,7 +192,7 @@ TEST_F(ControllerTest, AJobTheJournalCannotRecordIsRefusedBeforeAnythingRuns) {
   if (!data.mounted()) GTEST_SKIP() << "no small file system to fill: " << data.why();
   controller_.reset();
   Controller controller(
-      ControllerDeps{executor_, *catalog_, *config_, clock_,
+      ControllerDeps{executor_, *catalog_, [this] { return config_->Current(); }, clock_,
                      [this] { return std::make_unique<FakeVllmHttp>(served_); },
                      [](const std::string&) {}, [] { return std::optional<std::string>(); }},
       dir_ / "data" / "jobs.jsonl");
@@ -247,7 +247,7 @@ TEST_F(ControllerTest, JobsAreRecordedAndIdsNeverReused) {
   Wait(first);
   controller_.reset();
   Controller again(
-      ControllerDeps{executor_, *catalog_, *config_, clock_,
+      ControllerDeps{executor_, *catalog_, [this] { return config_->Current(); }, clock_,
                      [this] { return std::make_unique<FakeVllmHttp>(served_); },
                      [](const std::string&) {}, [] { return std::optional<std::string>(); }},
       dir_ / "jobs.jsonl");

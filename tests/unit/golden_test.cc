@@ -54,9 +54,9 @@ class GoldenTest : public ::testing::Test {
 
   // Every service probed once (the first round runs at once; the fake clock never moves).
   void ProbeOnce() {
-    in_process_.poller.SetTargets(ProbeTargetsFor(*in_process_.config->Current()));
+    in_process_.cluster().poller().SetTargets(ProbeTargetsFor(*in_process_.config->Current()));
     ASSERT_TRUE(test::Eventually([this] {
-      for (const auto& [name, state] : in_process_.poller.Current()->services) {
+      for (const auto& [name, state] : in_process_.cluster().poller().Current()->services) {
         if (!state.up) return false;
       }
       return true;
@@ -121,10 +121,10 @@ TEST_F(GoldenTest, Models) {
 // starts and ends at the fake clock's fixed time.
 TEST_F(GoldenTest, Job) {
   ProbeOnce();
-  auto job = in_process_.controller->ServiceAction("parakeet", "restart");
+  auto job = in_process_.cluster().controller().ServiceAction("parakeet", "restart");
   ASSERT_TRUE(job.ok()) << job.status().message();
-  ASSERT_TRUE(
-      test::Eventually([&] { return IsFinished(in_process_.controller->Job(job->id)->state); }));
+  ASSERT_TRUE(test::Eventually(
+      [&] { return IsFinished(in_process_.cluster().controller().Job(job->id)->state); }));
   EXPECT_TRUE(
       test::MatchesGolden("job.json", JsonOf(Call("GET", "/api/jobs/{id}", {{"id", job->id}}))));
 }

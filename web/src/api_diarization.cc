@@ -41,12 +41,14 @@ std::string ResponseBody(const DiarizationRequest& request, const DiarizationRes
 }
 
 Response Diarize(App& app, const Request& http) {
-  const ConfigPtr config = app.config.Current();
+  auto cluster = ClusterOf(app, http);
+  if (!cluster.ok()) return StatusResponse(cluster.status());
+  const ConfigPtr config = (*cluster)->config();
   const auto max_cells = static_cast<size_t>(config->limits.max_diarization_cells);
   const auto request = ParseDiarizationRequest(http.body, max_cells);
   if (!request.ok()) return StatusResponse(request.status());
   const DiarizationResult result = ScoreSegments(*request, config->diarization.uncertain_below);
-  app.diarization.Record(request->source, result, HasAnyToken(http, *config));
+  (*cluster)->diarization().Record(request->source, result, HasAnyToken(http, *config));
   Response response;
   response.body = ResponseBody(*request, result);
   return response;

@@ -38,18 +38,40 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   return query;
 }
 
-// Sends every event after `last_id`, page by page; false when the client is gone.
-bool SendEventsAfter(EventLog& log, uint64_t& last_id, SseStream& stream) {
+// Narrows `query` to the cluster's events (a line written before events named their cluster
+// is the default cluster's).
+void SelectCluster(App& app, const Cluster& cluster, EventQuery& query) {
+  query.cluster = cluster.name();
+  query.default_cluster = app.clusters.Default().get() == &cluster;
+}
+
+// Names the cluster of events read from lines that did not.
+void NameClusters(std::vector<ConnectivityEvent>& events, const std::string& unnamed) {
+  for (auto& event : events) {
+    if (event.cluster.empty()) event.cluster = unnamed;
+  }
+}
+
+// Sends every event of the cluster after `last_id`, page by page; false when the client is
+// gone. Past the last page, `last_id` moves to the log's end (other clusters' events are
+// not read again).
+bool SendEventsAfter(App& app, Cluster& cluster, uint64_t& last_id, SseStream& stream) {
   while (true) {
     EventQuery query;
     query.since = last_id;
     query.limit = kMaxLimit;
-    const auto events = log.Find(query);
+    SelectCluster(app, cluster, query);
+    const uint64_t end = app.events.last_id();
+    auto events = app.events.Find(query);
+    NameClusters(events, *query.cluster);
     for (const auto& event : events) {
       if (!stream.Send("event", std::to_string(event.id), EncodeEvent(event))) return false;
       last_id = event.id;
     }
-    if (events.size() < kMaxLimit) return true;
+    if (events.size() < kMaxLimit) {
+      last_id = std::max(last_id, end);
+      return true;
+    }
   }
 }
 
@@ -57,15 +79,19 @@ bool SendEventsAfter(EventLog& log, uint64_t& last_id, SseStream& stream) {
 // /api/status) whenever it changes, at most one per kStateSpacing.
 class EventFollower {
  public:
-  EventFollower(App& app, uint64_t last_id) : app_(app), last_id_(last_id) {}
+  EventFollower(App& app, ClusterPtr cluster, uint64_t last_id)
+      : app_(app), cluster_(std::move(cluster)), last_id_(last_id) {}
 
   SsePublish Publish(SseStream& stream) {
+    if (cluster_->retired()) return SsePublish::kDone;  // removed from the configuration
     const uint64_t before = last_id_;
-    if (!SendEventsAfter(app_.events, last_id_, stream)) return SsePublish::kDone;
-    const uint64_t version = StatusVersion(app_);
+    if (!SendEventsAfter(app_, *cluster_, last_id_, stream)) return SsePublish::kDone;
+    const uint64_t version = StatusVersion(app_, *cluster_);
     if (state_version_ != version &&
         (!last_state_ || app_.clock.Now() - *last_state_ >= kStateSpacing)) {
-      if (!stream.Send("state", "", DumpJson(StatusDocument(app_)))) return SsePublish::kDone;
+      if (!stream.Send("state", "", DumpJson(StatusDocument(app_, *cluster_)))) {
+        return SsePublish::kDone;
+      }
       state_version_ = version;
       last_state_ = app_.clock.Now();
       return SsePublish::kWrote;
@@ -74,12 +100,13 @@ class EventFollower {
   }
   // A changed state waits out the spacing since the last one.
   std::optional<SteadyTime> StateDue() const {
-    if (!last_state_ || StatusVersion(app_) == state_version_) return std::nullopt;
+    if (!last_state_ || StatusVersion(app_, *cluster_) == state_version_) return std::nullopt;
     return *last_state_ + kStateSpacing;
   }
 
  private:
   App& app_;
+  ClusterPtr cluster_;
   uint64_t last_id_;
   std::optional<uint64_t> state_version_;  // sent last; none before the first
   std::optional<SteadyTime> last_state_;
@@ -88,10 +115,12 @@ class EventFollower {
 void StreamEvents(App& app, const Request& request, SseStream& stream) {
   // Where to start: a reconnecting EventSource's Last-Event-ID wins over the ?since= of the
   // URL it was first opened with; without either, the next event.
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return stream.Refuse(StatusResponse(cluster.status()));
   uint64_t start = app.events.last_id();
   std::string since;
   if (request.Query("since", since)) start = ParseDecimal(since).value_or(start);
-  EventFollower follower(app, ResumeAfter(request, start));
+  EventFollower follower(app, std::move(cluster).value(), ResumeAfter(request, start));
   FollowOnSse(stream, app.clock, app.changes,
               {[&] { return follower.Publish(stream); }, [&] { return follower.StateDue(); }});
 }
@@ -101,13 +130,17 @@ void StreamEvents(App& app, const Request& request, SseStream& stream) {
 Response FindEvents(App& app, const Request& request) {
   auto query = ParseEventQuery(request);
   if (!query.ok()) return StatusResponse(query.status());
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return StatusResponse(cluster.status());
+  SelectCluster(app, **cluster, query.value());
   auto found = app.events.TryFind(*query);
   if (!found.ok()) {
     Response busy = StatusResponse(found.status());
     busy.headers.emplace_back("Retry-After", "1");
     return busy;
   }
-  const auto& events = *found;
+  auto& events = found.value();
+  NameClusters(events, *query->cluster);
   const uint64_t next =
       events.empty() ? query->since.value_or(app.events.last_id()) : events.back().id;
   Response response;

@@ -20,8 +20,9 @@ Response NoSuchJob(const std::string& id) {
 }
 
 // Sends the job's log lines after `after`, then `event: end` (the final job) once it finished.
-SsePublish SendJobLog(App& app, const std::string& id, uint64_t& after, SseStream& stream) {
-  const auto read = app.controller.ReadLog(id, after);
+SsePublish SendJobLog(Controller& controller, const std::string& id, uint64_t& after,
+                      SseStream& stream) {
+  const auto read = controller.ReadLog(id, after);
   if (!read) return SsePublish::kDone;  // dropped from the bounded history while streaming
   SsePublish published = SsePublish::kNothing;
   for (const auto& line : read->lines) {
@@ -42,11 +43,22 @@ SsePublish SendJobLog(App& app, const std::string& id, uint64_t& after, SseStrea
 
 // Replays the kept lines, follows live ones, and ends with `event: end` (the final job).
 void StreamJobLog(App& app, const Request& request, SseStream& stream) {
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return stream.Refuse(StatusResponse(cluster.status()));
+  Controller& controller = (*cluster)->controller();
   const std::string& id = request.params.at("id");
   uint64_t after = ResumeAfter(request, 0);
-  if (!app.controller.Job(id)) return stream.Refuse(NoSuchJob(id));
-  FollowOnSse(stream, app.clock, app.controller.feed(),
-              {[&] { return SendJobLog(app, id, after, stream); }, {}});
+  if (!controller.Job(id)) return stream.Refuse(NoSuchJob(id));
+  FollowOnSse(stream, app.clock, controller.feed(),
+              {[&] { return SendJobLog(controller, id, after, stream); }, {}});
+}
+
+// Runs `handle(controller)` with the controller of the cluster the request names.
+template <typename Handle>
+Response OnController(App& app, const Request& request, Handle handle) {
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return StatusResponse(cluster.status());
+  return handle((*cluster)->controller());
 }
 
 }  // namespace
@@ -60,7 +72,9 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                       if (!body.ok()) return StatusResponse(body.status());
                       auto model = ParseSwapRequest(*body);
                       if (!model.ok()) return StatusResponse(model.status());
-                      return Accepted(app.controller.Swap(*model));
+                      return OnController(app, request, [&](Controller& controller) {
+                        return Accepted(controller.Swap(*model));
+                      });
                     },
                     {},
                     {}});
@@ -68,18 +82,22 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                     "/api/services/{name}/{action}",
                     Access::kMutation,
                     [&app](const Request& request) {
-                      return Accepted(app.controller.ServiceAction(request.params.at("name"),
-                                                                   request.params.at("action")));
+                      return OnController(app, request, [&](Controller& controller) {
+                        return Accepted(controller.ServiceAction(request.params.at("name"),
+                                                                 request.params.at("action")));
+                      });
                     },
                     {},
                     {}});
   routes.push_back({"GET",
                     "/api/jobs",
                     Access::kRead,
-                    [&app](const Request&) {
-                      json jobs = json::array();
-                      for (const auto& job : app.controller.Jobs()) jobs.push_back(EncodeJob(job));
-                      return JsonResponse(200, {{"jobs", jobs}});
+                    [&app](const Request& request) {
+                      return OnController(app, request, [](Controller& controller) {
+                        json jobs = json::array();
+                        for (const auto& job : controller.Jobs()) jobs.push_back(EncodeJob(job));
+                        return JsonResponse(200, {{"jobs", jobs}});
+                      });
                     },
                     {},
                     {}});
@@ -87,9 +105,11 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                     "/api/jobs/{id}",
                     Access::kRead,
                     [&app](const Request& request) {
-                      const auto job = app.controller.Job(request.params.at("id"));
-                      if (!job) return NoSuchJob(request.params.at("id"));
-                      return JsonResponse(200, EncodeJob(*job));
+                      return OnController(app, request, [&](Controller& controller) {
+                        const auto job = controller.Job(request.params.at("id"));
+                        if (!job) return NoSuchJob(request.params.at("id"));
+                        return JsonResponse(200, EncodeJob(*job));
+                      });
                     },
                     {},
                     {}});
@@ -98,8 +118,10 @@ void AddJobRoutes(App& app, std::vector<Route>& routes) {
                     Access::kMutation,
                     [&app](const Request& request) {
                       const std::string& id = request.params.at("id");
-                      if (Status s = app.controller.Cancel(id); !s.ok()) return StatusResponse(s);
-                      return JsonResponse(202, {{"job", EncodeJob(*app.controller.Job(id))}});
+                      return OnController(app, request, [&](Controller& controller) {
+                        if (Status s = controller.Cancel(id); !s.ok()) return StatusResponse(s);
+                        return JsonResponse(202, {{"job", EncodeJob(*controller.Job(id))}});
+                      });
                     },
                     {},
                     {}});

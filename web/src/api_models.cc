@@ -27,16 +27,28 @@ json ModelJson(const CatalogEntry& entry, const CommandBuilder& builder,
   return out;
 }
 
-// The catalog id of what vLLM serves now (from the latest probe).
-std::optional<std::string> CurrentModelId(App& app) {
-  const auto served = ServedModel(*app.poller.Current());
-  if (!served) return std::nullopt;
-  const auto entry = app.catalog.FindServed(*served);
-  return entry ? std::optional(entry->model.id) : std::nullopt;
+// How the catalog looks from the cluster a request names: its launch lines (its remote
+// settings) and the catalog id of what its vLLM serves now (from the latest probe).
+struct ClusterModels {
+  CommandBuilder builder;
+  std::optional<std::string> current;
+};
+
+ClusterModels ModelsOf(App& app, Cluster& cluster) {
+  ClusterModels view{CommandBuilder(RemoteSettings::FromConfig(*cluster.config())), std::nullopt};
+  if (const auto served = ServedModel(*cluster.poller().Current())) {
+    if (const auto entry = app.catalog.FindServed(*served)) view.current = entry->model.id;
+  }
+  return view;
 }
 
-CommandBuilder Builder(App& app) {
-  return CommandBuilder(RemoteSettings::FromConfig(*app.config.Current()));
+// A catalog entry as the request's cluster sees it (the route checked `?cluster=` already; a
+// cluster removed meanwhile shows as the default one's).
+json ModelFor(App& app, const Request& request, const CatalogEntry& entry) {
+  auto cluster = ClusterOf(app, request);
+  const ClusterPtr chosen = cluster.ok() ? *cluster : app.clusters.Default();
+  const ClusterModels view = ModelsOf(app, *chosen);
+  return ModelJson(entry, view.builder, view.current);
 }
 
 // What the operator file allows in vLLM args (config `security`).
@@ -50,12 +62,13 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET",
                     "/api/models",
                     Access::kRead,
-                    [&app](const Request&) {
-                      const CommandBuilder builder = Builder(app);
-                      const auto current = CurrentModelId(app);
+                    [&app](const Request& request) {
+                      auto cluster = ClusterOf(app, request);
+                      if (!cluster.ok()) return StatusResponse(cluster.status());
+                      const ClusterModels view = ModelsOf(app, **cluster);
                       json models = json::array();
                       for (const auto& entry : app.catalog.List()) {
-                        models.push_back(ModelJson(entry, builder, current));
+                        models.push_back(ModelJson(entry, view.builder, view.current));
                       }
                       return JsonResponse(200, {{"models", models}});
                     },
@@ -71,8 +84,7 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       if (!model.ok()) return StatusResponse(model.status());
                       auto added = app.catalog.Add(std::move(model).value());
                       if (!added.ok()) return StatusResponse(added.status());
-                      return JsonResponse(
-                          201, {{"model", ModelJson(*added, Builder(app), CurrentModelId(app))}});
+                      return JsonResponse(201, {{"model", ModelFor(app, request, *added)}});
                     },
                     {},
                     {}});
@@ -98,8 +110,7 @@ void AddModelRoutes(App& app, std::vector<Route>& routes) {
                       auto patched = app.catalog.PatchOverrides(request.params.at("id"), *body,
                                                                 ArgsPolicy(app));
                       if (!patched.ok()) return StatusResponse(patched.status());
-                      return JsonResponse(
-                          200, {{"model", ModelJson(*patched, Builder(app), CurrentModelId(app))}});
+                      return JsonResponse(200, {{"model", ModelFor(app, request, *patched)}});
                     },
                     {},
                     {}});

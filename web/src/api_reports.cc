@@ -14,20 +14,25 @@ void AddReportRoutes(App& app, std::vector<Route>& routes) {
                     [&app](const Request& request) {
                       auto body = ParseJsonBody(request);
                       if (!body.ok()) return StatusResponse(body.status());
-                      const ConfigPtr config = app.config.Current();
+                      auto cluster = ClusterOf(app, request);
+                      if (!cluster.ok()) return StatusResponse(cluster.status());
+                      const ConfigPtr config = (*cluster)->config();
                       auto report = ParseHealthReport(*body, *config);
                       if (!report.ok()) return StatusResponse(report.status());
-                      auto stored = app.events.Append(ReportEvent(*report));
+                      ConnectivityEvent event = ReportEvent(*report);
+                      event.cluster = config->cluster;
+                      auto stored = app.events.Append(std::move(event));
                       if (!stored.ok()) {
                         Log(LogLevel::kError, stored.status().message());
                         return StatusResponse(stored.status());
                       }
+                      Cluster& reported = **cluster;
                       const std::string label =
-                          app.sources.Label(report->source, HasAnyToken(request, *config));
+                          reported.sources().Label(report->source, HasAnyToken(request, *config));
                       std::optional<double> seconds;
                       if (report->ms) seconds = *report->ms / 1000.0;
-                      app.reports.Record(report->service, label, report->ok, seconds);
-                      if (!report->ok) app.poller.RequestProbe(report->service);
+                      reported.reports().Record(report->service, label, report->ok, seconds);
+                      if (!report->ok) reported.poller().RequestProbe(report->service);
                       return JsonResponse(202, {{"id", stored->id}});
                     },
                     {},

@@ -40,10 +40,12 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
          if (!body.ok()) return StatusResponse(body.status());
          auto fingerprint = ParseKnownHostsRequest(*body);
          if (!fingerprint.ok()) return StatusResponse(fingerprint.status());
+         auto cluster = ClusterOf(app, request);
+         if (!cluster.ok()) return StatusResponse(cluster.status());
          const std::string& spark = request.params.at("spark");
          // A request thread waits at most kConfirmWait for the Spark (docs/api.md: a slow
          // or silent Spark gets 503 with Retry-After instead of holding the thread).
-         const Status s = app.executor.ConfirmHostKey(spark, *fingerprint, kConfirmWait);
+         const Status s = (*cluster)->executor().ConfirmHostKey(spark, *fingerprint, kConfirmWait);
          if (!s.ok()) {
            if (s.code() == ErrorCode::kNotFound) {
              return ErrorResponse(ErrorCode::kNotFound, "no Spark named \"" + spark + "\"");
@@ -59,7 +61,8 @@ void AddSshRoutes(App& app, std::vector<Route>& routes) {
            }
            return StatusResponse(s);
          }
-         app.ssh_changed();
+         // One known_hosts file serves every cluster: each checks its Sparks again.
+         for (const ClusterPtr& each : app.clusters.All()) each->CheckSshNow();
          return JsonResponse(200,
                              {{"spark", spark}, {"fingerprint", *fingerprint}, {"trusted", true}});
        },

@@ -5,23 +5,35 @@
 
 namespace spark {
 
-nlohmann::json StatusDocument(App& app) {
-  const SnapshotPtr snapshot = app.poller.Current();
+nlohmann::json StatusDocument(App& app, Cluster& cluster) {
+  const SnapshotPtr snapshot = cluster.poller().Current();
   ControlView control;
   if (const auto served = ServedModel(*snapshot)) {
     if (const auto entry = app.catalog.FindServed(*served)) control.model_id = entry->model.id;
   }
-  control.running_jobs = app.controller.RunningJobs();
-  control.ssh = app.ssh.Snapshot();
-  return StatusJson(*snapshot, *app.config.Current(), app.warnings(), control);
+  control.running_jobs = cluster.controller().RunningJobs();
+  control.ssh = cluster.ssh().Snapshot();
+  return StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
 }
 
-uint64_t StatusVersion(App& app) {
+uint64_t StatusVersion(App& app, Cluster& cluster) {
   // Every owner of what StatusDocument shows; each counter only grows, so the sum changes
   // whenever one of them does.
-  return app.poller.Current()->version + app.controller.feed().version() +
-         app.ssh.feed().version() + app.config.version();
+  return cluster.poller().Current()->version + cluster.controller().feed().version() +
+         cluster.ssh().feed().version() + app.config.version();
 }
+
+namespace {
+
+// Answers with `document(cluster)` for the cluster the request names.
+template <typename Document>
+Response ForCluster(App& app, const Request& request, Document document) {
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return StatusResponse(cluster.status());
+  return JsonResponse(200, document(**cluster));
+}
+
+}  // namespace
 
 void AddStatusRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET",
@@ -46,16 +58,21 @@ void AddStatusRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"GET",
                     "/api/endpoints",
                     Access::kRead,
-                    [&app](const Request&) {
-                      return JsonResponse(
-                          200, EndpointsJson(*app.poller.Current(), *app.config.Current()));
+                    [&app](const Request& request) {
+                      return ForCluster(app, request, [](Cluster& cluster) {
+                        return EndpointsJson(*cluster.poller().Current(), *cluster.config());
+                      });
                     },
                     {},
                     {}});
   routes.push_back({"GET",
                     "/api/status",
                     Access::kRead,
-                    [&app](const Request&) { return JsonResponse(200, StatusDocument(app)); },
+                    [&app](const Request& request) {
+                      return ForCluster(app, request, [&app](Cluster& cluster) {
+                        return StatusDocument(app, cluster);
+                      });
+                    },
                     {},
                     {}});
 }

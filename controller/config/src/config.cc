@@ -71,6 +71,7 @@ PollerOptions PollerOptionsFor(const Config& config) {
   PollerOptions options;
   options.interval = FromSeconds(config.probe.interval_s);
   options.timeout = FromSeconds(config.probe.timeout_s);
+  options.cluster = config.cluster;
   return options;
 }
 

@@ -20,6 +20,8 @@ Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_fi
   for (const auto& job : journal_.history()) {
     auto record = std::make_shared<Record>();
     record->info = job;
+    // Jobs recorded before jobs named their cluster ran on this one (jobs.jsonl is per cluster).
+    if (record->info.cluster.empty()) record->info.cluster = deps_.config()->cluster;
     if (job.kind == JobKind::kSwap) record->model = job.target;
     jobs_.push_back(std::move(record));
   }
@@ -56,7 +58,7 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
     return Status::Error(ErrorCode::kSwapRunning,
                          "a swap is already running; wait for it or cancel it");
   }
-  const ConfigPtr config = deps_.config.Current();
+  const ConfigPtr config = deps_.config();
   // Refused before any job or remote command: a model whose launch line the config forbids
   // (e.g. a stored --trust-remote-code without the operator's consent).
   const CommandBuilder builder(RemoteSettings::FromConfig(*config));
@@ -88,7 +90,7 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
 }
 
 Result<JobInfo> Controller::ServiceAction(const std::string& service, const std::string& action) {
-  const ConfigPtr config = deps_.config.Current();
+  const ConfigPtr config = deps_.config();
   if (service == "vllm") {
     if (action != "start" && action != "stop" && action != "restart") {
       return Status::Error(ErrorCode::kInvalidField, "vLLM's actions are start, stop and restart",
@@ -235,6 +237,7 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   ReapLocked();
   auto record = std::make_shared<Record>();
   record->info.id = "j" + std::to_string(next_id_++);
+  record->info.cluster = deps_.config()->cluster;
   record->info.kind = kind;
   record->info.state = JobState::kRunning;
   record->info.target = std::move(target);
@@ -256,7 +259,7 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
 }
 
 void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure) {
-  Context ctx(*this, record, deps_.config.Current());
+  Context ctx(*this, record, deps_.config());
   Status result = Status::Error(ErrorCode::kEngineFailed, "the job stopped unexpectedly");
   try {
     result = procedure(ctx);

@@ -74,6 +74,7 @@ json EncodeJob(const JobInfo& job) {
               {"error", nullptr},
               {"result", job.result}};
   if (!job.action.empty()) out["action"] = job.action;
+  if (!job.cluster.empty()) out["cluster"] = job.cluster;
   if (job.error) {
     out["error"] = {{"code", job.error->code},
                     {"message", job.error->message},
@@ -99,6 +100,7 @@ std::optional<JobInfo> DecodeJob(const json& record) {
   job.started_at = *started;
   job.target = StringMember(record, "target");
   job.action = StringMember(record, "action");
+  job.cluster = StringMember(record, "cluster");
   if (const auto ended = record.value("ended_at", json()); ended.is_string()) {
     job.ended_at = ParseRfc3339(ended.get<std::string>());
   }

@@ -25,6 +25,9 @@ struct ConnectivityEvent {
   std::string source;        // "poller" for transitions, the client's name for reports
   std::string error;         // empty = none
   std::optional<double> ms;  // latency the poller measured or the client reported
+  // The cluster the service belongs to; empty in lines written before events named it (they
+  // are the default cluster's). Written last, so the index's fast line reader is unchanged.
+  std::string cluster;
 };
 
 // One JSON object on one line (no trailing newline), the format of events.jsonl and the API.

@@ -40,6 +40,8 @@ std::optional<EventLineKey> PeekEventLine(std::string_view line);
 struct EventFilter {
   std::string service;  // empty = any
   std::optional<EventType> type;
+  std::optional<std::string> cluster = std::nullopt;  // nullopt = any
+  bool default_cluster = false;  // `cluster` is the default one: unnamed lines match too
   // False only when a line with this key cannot match.
   bool MayMatch(const EventLineKey& key) const;
   bool Matches(const ConnectivityEvent& event) const;

@@ -30,6 +30,10 @@ struct EventQuery {
   std::string service{};            // empty = any
   std::optional<EventType> type{};  // nullopt = any
   size_t limit = 100;
+  // Only this cluster's events; nullopt = every cluster's. A line written before events named
+  // their cluster is the default cluster's: set `default_cluster` when `cluster` is that one.
+  std::optional<std::string> cluster{};
+  bool default_cluster = false;
 };
 
 struct EventLogOptions {

@@ -43,15 +43,22 @@ void AddGauge(prometheus::MetricFamily& family, Labels labels, double value);
 void AddHistogram(prometheus::MetricFamily& family, Labels labels, const HistogramData& data);
 
 // Renders every source into text exposition format 0.0.4, adding `cluster` as the first
-// label of every spark_control_ family. The text is re-rendered when a source's
-// state_version or the cluster name changed, or when only a version changed and the text is
-// at least `max_lag` old: a state shows at the next scrape, a grown counter or histogram at
-// most `max_lag` late. Unchanged sources are never re-rendered. Thread-safe.
+// label of every spark_control_ family: each source is labelled with the cluster it was added
+// for, and families of the same name from several clusters are merged into one. The text is
+// re-rendered when a source's state_version, a cluster name or the set of sources changed, or
+// when only a version changed and the text is at least `max_lag` old: a state shows at the
+// next scrape, a grown counter or histogram at most `max_lag` late. Unchanged sources are
+// never re-rendered. Thread-safe.
 class Scraper {
  public:
-  Scraper(std::function<std::string()> cluster_name, const Clock& clock,
+  using ClusterName = std::function<std::string()>;
+  // `default_cluster` labels the sources added without a cluster of their own.
+  Scraper(ClusterName default_cluster, const Clock& clock,
           Duration max_lag = std::chrono::seconds(1));
   void Add(std::shared_ptr<const MetricsSource> source);
+  void Add(std::shared_ptr<const MetricsSource> source, ClusterName cluster);
+  // Drops a source (a cluster removed while running); its series leave the next scrape.
+  void Remove(const MetricsSource* source);
   // The exposition text; shared, so concurrent scrapes of unchanged state copy nothing
   // while holding the lock.
   std::shared_ptr<const std::string> Render();
@@ -59,19 +66,24 @@ class Scraper {
   uint64_t renders() const;
 
  private:
+  struct Entry {
+    std::shared_ptr<const MetricsSource> source;
+    ClusterName cluster;
+  };
   struct Versions {
     std::vector<uint64_t> state;
     std::vector<uint64_t> all;
+    std::vector<std::string> clusters;
   };
   Versions ReadVersions() const;
+  std::string RenderText(const Versions& versions) const;
 
-  std::function<std::string()> cluster_name_;
+  ClusterName default_cluster_;
   const Clock& clock_;
   const Duration max_lag_;
   mutable std::mutex mu_;  // guards everything below
-  std::vector<std::shared_ptr<const MetricsSource>> sources_;
+  std::vector<Entry> entries_;
   std::shared_ptr<const std::string> cached_;
-  std::string cached_cluster_;
   Versions cached_versions_;
   SteadyTime rendered_at_{};
   uint64_t renders_ = 0;
@@ -83,8 +95,10 @@ class EventLog;
 class ReportStats;
 class DiarizationStats;
 std::shared_ptr<MetricsSource> MakeServiceMetrics(const Poller& poller);
+// A cluster's reports; `events` (the process-wide log's counters, events_total and disk drops)
+// is given to one cluster's source only, the default one's.
 std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
-                                                 const EventLog& events);
+                                                 const EventLog* events);
 std::shared_ptr<MetricsSource> MakeDiarizationMetrics(const DiarizationStats& stats);
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision);
 // process_* from /proc/self, re-read at most once per second of `clock` (a scrape in between

@@ -24,6 +24,7 @@ struct PollerOptions {
   Duration interval = std::chrono::seconds(2);
   Duration timeout = std::chrono::milliseconds(1500);         // per probe; < interval
   Duration reprobe_spacing = std::chrono::milliseconds(250);  // coalescing of RequestProbe
+  std::string cluster;  // the cluster the transition events name
 };
 
 class Poller {

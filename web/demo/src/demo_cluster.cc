@@ -6,22 +6,55 @@
 
 namespace spark {
 
-Result<std::unique_ptr<DemoCluster>> DemoCluster::Start(const Clock& clock) {
-  std::unique_ptr<DemoCluster> demo(new DemoCluster(clock));
-  auto vllm = FakeVllm::Start(kDemoModel, 0, clock);
+std::vector<DemoClusterSpec> DemoClusterSpecs() {
+  return {{"lab", kDemoModel, "127.0.0.1", "127.0.0.2", 8, 20},
+          {"prod", "google/gemma-4-26B-A4B-it", "127.0.0.3", "127.0.0.4", 33, 47}};
+}
+
+Result<std::unique_ptr<DemoCluster>> DemoCluster::Start(DemoClusterSpec spec, const Clock& clock) {
+  std::unique_ptr<DemoCluster> demo(new DemoCluster(std::move(spec), clock));
+  const DemoClusterSpec& s = demo->spec_;
+  auto vllm = FakeVllm::Start(s.served_model, s.spark1_host, 0, clock);
   if (!vllm.ok()) return vllm.status();
   demo->vllm_ = std::move(vllm).value();
   FlapSchedule parakeet_schedule;
-  parakeet_schedule.first_outage_s = 8;
+  parakeet_schedule.first_outage_s = s.parakeet_first_outage_s;
   FlapSchedule magpie_schedule;
-  magpie_schedule.first_outage_s = 20;
-  auto parakeet = FakeSpeech::Start("127.0.0.2", parakeet_schedule, clock);
+  magpie_schedule.first_outage_s = s.magpie_first_outage_s;
+  auto parakeet = FakeSpeech::Start(s.spark2_host, parakeet_schedule, clock);
   if (!parakeet.ok()) return parakeet.status();
   demo->parakeet_ = std::move(parakeet).value();
-  auto magpie = FakeSpeech::Start("127.0.0.2", magpie_schedule, clock);
+  auto magpie = FakeSpeech::Start(s.spark2_host, magpie_schedule, clock);
   if (!magpie.ok()) return magpie.status();
   demo->magpie_ = std::move(magpie).value();
   return demo;
+}
+
+Result<DemoClusters> StartDemoClusters(const Clock& clock) {
+  DemoClusters clusters;
+  for (DemoClusterSpec& spec : DemoClusterSpecs()) {
+    auto started = DemoCluster::Start(std::move(spec), clock);
+    if (!started.ok()) return started.status();
+    clusters.push_back(std::move(started).value());
+  }
+  return clusters;
+}
+
+nlohmann::json DemoConfigPatch(const DemoClusters& clusters) {
+  nlohmann::json patch = nlohmann::json::object();
+  nlohmann::json more = nlohmann::json::array();
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    nlohmann::json keys = clusters[i]->ConfigPatch();
+    if (i == 0) {
+      patch = std::move(keys);
+      patch["cluster"] = clusters[i]->name();
+    } else {
+      keys["name"] = clusters[i]->name();
+      more.push_back(std::move(keys));
+    }
+  }
+  if (!more.empty()) patch["clusters"] = std::move(more);
+  return patch;
 }
 
 DemoCluster::~DemoCluster() {
@@ -35,8 +68,8 @@ DemoCluster::~DemoCluster() {
 
 nlohmann::json DemoCluster::ConfigPatch() const {
   return {{"sparks",
-           {{"spark1", {{"host", "127.0.0.1"}, {"user", "demo"}}},
-            {"spark2", {{"host", "127.0.0.2"}, {"user", "demo"}}}}},
+           {{"spark1", {{"host", spec_.spark1_host}, {"user", "demo"}}},
+            {"spark2", {{"host", spec_.spark2_host}, {"user", "demo"}}}}},
           {"vllm", {{"port", vllm_->port()}}},
           {"services",
            {{"parakeet", {{"port", parakeet_->port()}}}, {"magpie", {{"port", magpie_->port()}}}}}};
@@ -69,7 +102,7 @@ void DemoCluster::RunClients(std::string server_url,
   auto post = [&](const char* path, const nlohmann::json& body) {
     HttpRequest request;
     request.method = "POST";
-    request.url = server_url + path;
+    request.url = server_url + path + "?cluster=" + spec_.name;
     request.body = body.dump();
     request.timeout = std::chrono::seconds(2);
     if (auto t = token()) request.bearer_token = *t;

@@ -36,7 +36,8 @@ FakeVllm::FakeVllm(const Clock& clock)
       e2e_(E2eBuckets()),
       queue_(E2eBuckets()) {}
 
-Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int port,
+Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model,
+                                                  const std::string& listen_host, int port,
                                                   const Clock& clock) {
   std::unique_ptr<FakeVllm> fake(new FakeVllm(clock));
   fake->model_ = std::move(served_model);
@@ -85,7 +86,7 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model, int 
                     },
                     {},
                     {}});
-  auto server = StartFakeServer("127.0.0.1:" + std::to_string(port), std::move(routes), clock);
+  auto server = StartFakeServer(listen_host + ":" + std::to_string(port), std::move(routes), clock);
   if (!server.ok()) return server.status();
   fake->server_ = std::move(server).value();
   return fake;

@@ -19,6 +19,7 @@
 #include "exporter/metrics.h"
 #include "exporter/poller.h"
 #include "exporter/report_stats.h"
+#include "web/cluster_set.h"
 #include "web/http.h"
 #include "web/request_guard.h"
 
@@ -27,29 +28,27 @@ namespace spark {
 struct App {
   const Clock& clock;
   ConfigStore& config;
-  Poller& poller;
-  EventLog& events;
-  ReportStats& reports;
-  SourceLabels& sources;
-  DiarizationStats& diarization;
+  ClusterSet& clusters;  // each cluster's probes, reports, controller and SSH
+  EventLog& events;      // one connectivity log; every event names its cluster
   Scraper& scraper;
-  ChangeFeed& changes;  // bumped by the poller and the event log: SSE streams wait here
+  // Bumped by every cluster's owners, the event log and the config: SSE streams wait here.
+  ChangeFeed& changes;
   std::function<std::vector<std::string>()> warnings;  // start-up and config warnings
   Catalog& catalog;
-  Controller& controller;
-  RemoteExecutor& executor;  // host-key confirmation
-  SshHealth& ssh;
   // spark-control's SSH identity; not_found while the first-start key is being generated.
   std::function<Result<SshIdentity>()> identity;
-  std::function<void()> ssh_changed;  // after a confirmed host key: check the Sparks again
   // What the HTTP server was started with (PUT /api/config refuses changes against them).
   Site site;
   int max_sse_clients_at_start = 64;
 };
 
-// GET /api/status's document, and a version that changes whenever it may have.
-nlohmann::json StatusDocument(App& app);
-uint64_t StatusVersion(App& app);
+// The cluster a request names with `?cluster=` (the default one without it); not_found
+// naming an unknown one.
+Result<ClusterPtr> ClusterOf(App& app, const Request& request);
+
+// GET /api/status's document for `cluster`, and a version that changes whenever it may have.
+nlohmann::json StatusDocument(App& app, Cluster& cluster);
+uint64_t StatusVersion(App& app, Cluster& cluster);
 
 // The whole route table, in one place.
 std::vector<Route> AppRoutes(App& app);
@@ -65,5 +64,6 @@ void AddUiRoutes(App& app, std::vector<Route>& routes);           // GET / and s
 void AddModelRoutes(App& app, std::vector<Route>& routes);        // /api/models…
 void AddJobRoutes(App& app, std::vector<Route>& routes);          // swap, services, /api/jobs…
 void AddSshRoutes(App& app, std::vector<Route>& routes);          // /api/ssh/…
+void AddClusterRoutes(App& app, std::vector<Route>& routes);      // /api/clusters…
 
 }  // namespace spark

@@ -29,7 +29,8 @@ namespace spark {
 struct ControllerDeps {
   RemoteExecutor& executor;
   Catalog& catalog;
-  ConfigStore& config;
+  // This cluster's configuration now (a whole Config, as ClusterConfigs gives it).
+  std::function<ConfigPtr()> config;
   const Clock& clock;
   HttpClientFactory http;  // the swap's /health and /v1/models checks
   // Probes `service` now and publishes the result (Poller::ProbeNow): a swap succeeds only

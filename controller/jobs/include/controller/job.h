@@ -34,7 +34,8 @@ struct JobError {
 };
 
 struct JobInfo {
-  std::string id;  // "j42"; never reused
+  std::string id;       // "j42"; never reused within its cluster
+  std::string cluster;  // the cluster it runs on
   JobKind kind = JobKind::kService;
   JobState state = JobState::kQueued;
   std::string target;  // model id, service name

@@ -1,8 +1,9 @@
 #pragma once
-// --demo: a simulated cluster inside the process. A fake vLLM on 127.0.0.1 (Spark 1)
-// serving the bundled qwen36 model, fake Parakeet and Magpie on 127.0.0.2 (Spark 2) that
-// flap, and simulated LAN clients (open-webui, recap-relay) that post health reports and
-// diarization reports to our own API over real HTTP. A product feature, not a test mock.
+// --demo: simulated clusters inside the process. Each has a fake vLLM on its Spark 1 address
+// serving a bundled model, fake Parakeet and Magpie on its Spark 2 address that flap, and
+// simulated LAN clients (open-webui, recap-relay) that post health reports and diarization
+// reports about it to our own API over real HTTP. A product feature, not a test mock. The
+// demo runs two clusters, `lab` (127.0.0.1/.2, Qwen3.6) and `prod` (127.0.0.3/.4, Gemma 4).
 
 #include <atomic>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "demo/fake_speech.h"
 #include "demo/fake_vllm.h"
@@ -24,25 +26,42 @@ namespace spark {
 
 inline constexpr const char* kDemoModel = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
 
+// One simulated cluster: its name, what its vLLM serves first, its Sparks' loopback addresses
+// and when its speech services first fail.
+struct DemoClusterSpec {
+  std::string name;
+  std::string served_model;
+  std::string spark1_host;
+  std::string spark2_host;
+  double parakeet_first_outage_s = 8;
+  double magpie_first_outage_s = 20;
+};
+
+// The two clusters of `--demo`.
+std::vector<DemoClusterSpec> DemoClusterSpecs();
+
 class DemoCluster {
  public:
-  static Result<std::unique_ptr<DemoCluster>> Start(const Clock& clock);
+  static Result<std::unique_ptr<DemoCluster>> Start(DemoClusterSpec spec, const Clock& clock);
   ~DemoCluster();  // stops the clients, then the fakes
   DemoCluster(const DemoCluster&) = delete;
   DemoCluster& operator=(const DemoCluster&) = delete;
 
-  // The config layer that points spark-control at the fakes.
+  const std::string& name() const { return spec_.name; }
+  // The cluster's keys that point spark-control at the fakes (sparks, vllm, services).
   nlohmann::json ConfigPatch() const;
-  // Starts the LAN clients posting reports to `server_url` (with `token()` when set).
+  // Starts the LAN clients posting reports about this cluster to `server_url` (with
+  // `?cluster=` its name, and `token()` when set).
   void StartClients(std::string server_url, std::function<std::optional<std::string>()> token,
                     HttpClientFactory http);
   FakeVllm& vllm() { return *vllm_; }
 
  private:
-  explicit DemoCluster(const Clock& clock) : clock_(clock) {}
+  DemoCluster(DemoClusterSpec spec, const Clock& clock) : spec_(std::move(spec)), clock_(clock) {}
   void RunClients(std::string server_url, std::function<std::optional<std::string>()> token,
                   std::unique_ptr<HttpClient> http);
 
+  const DemoClusterSpec spec_;
   const Clock& clock_;
   std::unique_ptr<FakeVllm> vllm_;
   std::unique_ptr<FakeSpeech> parakeet_;
@@ -52,5 +71,13 @@ class DemoCluster {
   std::condition_variable cv_;
   bool stop_ = false;
 };
+
+using DemoClusters = std::vector<std::unique_ptr<DemoCluster>>;
+
+// Starts a DemoCluster per spec of DemoClusterSpecs().
+Result<DemoClusters> StartDemoClusters(const Clock& clock);
+// The demo's config layer: the first cluster as the default one (`cluster:` its name and the
+// single-cluster keys), the others as `clusters:` entries.
+nlohmann::json DemoConfigPatch(const DemoClusters& clusters);
 
 }  // namespace spark

@@ -17,8 +17,9 @@ namespace spark {
 
 class FakeVllm {
  public:
-  // Serves `served_model` on 127.0.0.1 (port 0 = any free port).
-  static Result<std::unique_ptr<FakeVllm>> Start(std::string served_model, int port,
+  // Serves `served_model` on `listen_host` (a loopback address; port 0 = any free port).
+  static Result<std::unique_ptr<FakeVllm>> Start(std::string served_model,
+                                                 const std::string& listen_host, int port,
                                                  const Clock& clock);
 
   int port() const { return server_->port(); }

@@ -1,0 +1,103 @@
+#pragma once
+// One cluster's owners (API.md "Configuration", multi-cluster): its probes, the LAN reports
+// and diarization statistics about its services, its SSH link, controller and heartbeat. The
+// process holds one per configured cluster (ClusterSet); the connectivity log, the catalog,
+// the SSH identity and the change feed are the process's and shared by all.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "controller/catalog.h"
+#include "controller/config_store.h"
+#include "controller/controller.h"
+#include "controller/remote_executor.h"
+#include "controller/ssh_health.h"
+#include "exporter/change_feed.h"
+#include "exporter/clock.h"
+#include "exporter/diarization_stats.h"
+#include "exporter/event_log.h"
+#include "exporter/metrics.h"
+#include "exporter/poller.h"
+#include "exporter/report_stats.h"
+
+namespace spark {
+
+// A cluster's remote executor as the composition root chose it (libssh2, or simulated in
+// demo mode), and how it takes a new configuration (null when it takes none).
+struct ExecutorChoice {
+  std::unique_ptr<RemoteExecutor> executor;
+  std::function<void(const Config&)> reconfigure;
+};
+
+// What every cluster shares, and the factories the composition root picks.
+struct ClusterEnvironment {
+  const Clock& clock;
+  EventLog& events;
+  Catalog& catalog;
+  ChangeFeed& changes;  // every cluster's poller, controller and SSH health bump it
+  std::filesystem::path data_dir;
+  HttpClientFactory http;
+  std::function<ExecutorChoice(const Config& view)> make_executor;
+  // spark_control_build_info's labels: every cluster shows it (dashboards list clusters by it).
+  std::string version;
+  std::string revision;
+  // How often each cluster checks its Sparks' SSH; zero = never (tests that drive SSH health
+  // themselves).
+  Duration heartbeat_interval = std::chrono::seconds(30);
+};
+
+class Cluster {
+ public:
+  // Starts the cluster's probes and heartbeat. `view` is the cluster's whole Config (as
+  // ClusterConfigs gives it); the default cluster keeps its jobs in DATA/jobs.jsonl, any other
+  // in DATA/clusters/<name>/jobs.jsonl.
+  Cluster(const ClusterEnvironment& env, Config view, bool is_default);
+  // Stops the probes and the heartbeat, then ends running jobs (`interrupted`; the remote
+  // side carries on) and closes the SSH link.
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  std::string name() const;
+  ConfigPtr config() const;
+  // Takes a new view of this cluster's configuration: probe targets, SSH settings, report
+  // services.
+  void Reconfigure(Config view);
+  // Stops probing and checking SSH (a cluster removed from the configuration); requests that
+  // still hold it get answers from its last state. Idempotent.
+  void Retire();
+  bool retired() const;
+
+  Poller& poller() { return poller_; }
+  ReportStats& reports() { return reports_; }
+  SourceLabels& sources() { return sources_; }
+  DiarizationStats& diarization() { return diarization_; }
+  Controller& controller() { return *controller_; }
+  RemoteExecutor& executor() { return monitored_; }
+  SshHealth& ssh() { return ssh_health_; }
+  // Checks the Sparks' SSH now (after a confirmed host key).
+  void CheckSshNow();
+  // The /metrics sources of this cluster (labelled with its name by the Scraper).
+  const std::vector<std::shared_ptr<const MetricsSource>>& metrics() const { return metrics_; }
+
+ private:
+  mutable std::mutex mu_;  // guards view_, retired_, heartbeat_
+  ConfigPtr view_;
+  bool retired_ = false;
+  Poller poller_;
+  ReportStats reports_;
+  SourceLabels sources_;
+  DiarizationStats diarization_;
+  ExecutorChoice chosen_;
+  SshHealth ssh_health_;
+  MonitoredExecutor monitored_;
+  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<SshHeartbeat> heartbeat_;
+  std::vector<std::shared_ptr<const MetricsSource>> metrics_;
+};
+
+}  // namespace spark
