@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Every dashboard panel has data in a real Prometheus.
 
-Starts spark-control --demo and Debian's Prometheus (1 s scrapes of spark-control and of the
-demo's fake vLLM, under job names nothing may depend on, with dashboards/alerts.yml loaded),
-waits until both targets have a few samples, then runs every panel's queries through
-/api/v1/query the way Grafana would: each variable resolved by its own label_values query and
-substituted twice (its first value, then "All"), $__rate_interval and $__range replaced.
+Starts spark-control --demo and Debian's Prometheus (1 s scrapes of spark-control and of each
+demo cluster's fake vLLM with that cluster's `cluster` target label, under job names nothing may
+depend on, with dashboards/alerts.yml loaded), waits until every target has a few samples, then
+runs every panel's queries through /api/v1/query the way Grafana would: each variable resolved
+by its own label_values query and substituted twice (its first value, then "All"),
+$__rate_interval and $__range replaced.
 Fails when a query is invalid, when one returns no series (or only NaN) by the deadline unless
 it reads a family of NO_DATA_EXPECTED, when a family of NO_DATA_EXPECTED is exported after all
 (delete its line then), or when an alert rule does not evaluate. Both processes are stopped by
@@ -44,7 +45,7 @@ NO_DATA_EXPECTED = {
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "5m", "$__interval": "15s"}
 SCRAPE_JOBS = ("any-name-spark-control", "any-name-vllm")  # the dashboards must not care
 STARTUP_S = 15      # each process to answer
-SAMPLES_S = 30      # both targets up with a few samples
+SAMPLES_S = 30      # every target up with a few samples
 DATA_S = 30         # then every panel query has data
 STOP_S = 5          # SIGTERM, then SIGKILL
 
@@ -159,17 +160,35 @@ def start_spark_control(processes, binary, workdir):
         return None
 
     url = wait_for("spark-control's `listening on` line", STARTUP_S, listening)
-    vllm = json.loads(http_get(f"{url}/api/endpoints"))["vllm"]["base_url"]
-    return url, urllib.parse.urlsplit(vllm).netloc
+    return url, vllm_targets(url)
 
 
-def start_prometheus(processes, binary, workdir, targets):
+def vllm_targets(url):
+    """{cluster name: host:port of its vLLM}: every cluster of GET /api/clusters, or the one
+    cluster of /api/status where that route does not exist."""
+    try:
+        names = [c["name"] for c in json.loads(http_get(f"{url}/api/clusters"))["clusters"]]
+    except urllib.error.HTTPError:
+        names = [json.loads(http_get(f"{url}/api/status"))["cluster"]]
+    targets = {}
+    for name in names:
+        endpoints = json.loads(http_get(f"{url}/api/endpoints?cluster={urllib.parse.quote(name)}"))
+        targets[name] = urllib.parse.urlsplit(endpoints["vllm"]["base_url"]).netloc
+    return targets
+
+
+def start_prometheus(processes, binary, workdir, spark_control, vllms):
+    """Scrapes spark-control, and each cluster's vLLM with the cluster's name as a target label
+    (as dashboards/prometheus.yml shows)."""
     port = free_port()
     config = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(check_dashboards.ROOT / "dashboards" / "alerts.yml")],
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]}
-                           for job, target in zip(SCRAPE_JOBS, targets)],
+        "scrape_configs": [
+            {"job_name": SCRAPE_JOBS[0], "static_configs": [{"targets": [spark_control]}]},
+            {"job_name": SCRAPE_JOBS[1], "static_configs": [{"targets": [target], "labels": {"cluster": name}}
+                                                            for name, target in sorted(vllms.items())]},
+        ],
     }
     (workdir / "prometheus.yml").write_text(json.dumps(config, indent=1))  # JSON is YAML
     process = processes.start("prometheus", [binary, f"--config.file={workdir / 'prometheus.yml'}",
@@ -301,11 +320,12 @@ def main():
     started = time.monotonic()
     problems = []
     try:
-        spark_control, vllm = start_spark_control(processes, args.spark_control, workdir)
+        spark_control, vllms = start_spark_control(processes, args.spark_control, workdir)
         prometheus = start_prometheus(processes, args.prometheus, workdir,
-                                      [urllib.parse.urlsplit(spark_control).netloc, vllm])
-        wait_for("both targets to be up with 3 samples", SAMPLES_S, lambda: len(
-            prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == len(SCRAPE_JOBS))
+                                      urllib.parse.urlsplit(spark_control).netloc, vllms)
+        print(f"clusters: {', '.join(sorted(vllms))}")
+        wait_for("every target to be up with 3 samples", SAMPLES_S, lambda: len(
+            prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == 1 + len(vllms))
         print(f"targets up with samples after {time.monotonic() - started:.1f} s")
         problems += run_panel_queries(prometheus, dashboards)
         problems += stale_exceptions(prometheus)
