@@ -178,8 +178,7 @@ def _check_clusters(target):
     if target.get("format") == "heatmap":
         return problems
     problems += [f"{a.name} adds up the clusters into one series: keep cluster, as in {a.name} by (cluster, ...)"
-                 for a in promql.aggregations(expr)
-                 if any(promql.is_clustered(s) for s in a.series) and not a.keeps("cluster")]
+                 for a in promql.cluster_dropping(expr)]
     selectors = promql.read(expr).selectors
     if selectors and promql.is_clustered(selectors[0].name) and "{{cluster}}" not in target.get("legendFormat", ""):
         problems.append("the legend does not name {{cluster}}: series of several clusters would look alike")

@@ -179,6 +179,11 @@ def aggregations(expr):
     return found
 
 
+def cluster_dropping(expr):
+    """The aggregations of expr that add up series of several clusters into one."""
+    return [a for a in aggregations(expr) if any(is_clustered(s) for s in a.series) and not a.keeps("cluster")]
+
+
 def _read_grouping(toks, i):
     """Reads `by (a, b)` or `without (...)` at toks[i]; returns (modifier, labels, next index)."""
     modifier, labels, i = toks[i][1], set(), i + 2
