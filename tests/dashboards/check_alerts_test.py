@@ -60,6 +60,26 @@ class CheckAlertsTest(unittest.TestCase):
         self.assertFinds(lambda r, t: rule(r, "SparkControlDown").update(expr='up{job="spark-control"} == 0'),
                          "up is filtered on job")
 
+    def test_summary_without_the_cluster(self):
+        self.assertFinds(lambda r, t: rule(r, "SparkControlSwapFailed")["annotations"].update(
+            summary="A model swap failed"), "SparkControlSwapFailed: the summary must name the cluster")
+
+    def test_aggregation_drops_the_cluster(self):
+        self.assertFinds(lambda r, t: rule(r, "SparkControlReportedFailuresHigh").update(
+            expr="sum by (service) (rate(spark_control_health_reports_total[5m])) > 10"),
+            "SparkControlReportedFailuresHigh: sum drops the cluster label")
+
+    def test_absent_series_have_no_cluster_to_name(self):
+        problems = check_alerts.check_rules([rule(RULES, "SparkControlAbsent")], FAMILIES, ["sparkcontrolabsent"])
+        self.assertEqual(problems, [])
+
+    def test_firing_case_without_the_cluster_label(self):
+        def forget_cluster(rules, tests):
+            case = next(c for g in tests["tests"] for c in g["alert_rule_test"]
+                        if c["alertname"] == "SparkControlSwapFailed" and c["exp_alerts"])
+            case["exp_alerts"][0]["exp_labels"].pop("cluster")
+        self.assertFinds(forget_cluster, "SparkControlSwapFailed: a case in 'swap failed' expects no cluster label")
+
     def test_alert_never_fires_in_the_tests(self):
         def drop_firing(rules, tests):
             for group in tests["tests"]:

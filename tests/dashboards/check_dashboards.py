@@ -7,8 +7,11 @@ datasource variable of that name exists, every panel has a description, a unit, 
 and at least one query, ids are unique, panels sit on the 24-column grid without overlapping,
 every variable used is defined, every metric is in families.txt with its own labels, counters
 appear only inside rate()/increase(), ranges are $__rate_interval (or $__range for totals over
-the dashboard's time range), nothing depends on the scrape job's name, every spark_control_
-series is filtered on the cluster variable, and dashboard uids are stable and unique.
+the dashboard's time range), nothing depends on the scrape job's name, and dashboard uids are
+stable and unique. Several clusters: every dashboard has a multi-value `cluster` variable, every
+spark_control_ and vllm: series is filtered on it, no aggregation sums clusters into one series
+(except a heatmap-format query: one distribution) and every legend of per-cluster series names
+{{cluster}}.
 
 Usage: check_dashboards.py [DASHBOARD.json ...]   (default: every dashboards/*.json)
 Exit 0 when all is well; otherwise every problem is printed, one a line, and the exit is 1."""
@@ -26,6 +29,7 @@ DATASOURCE = {"type": "prometheus", "uid": "${" + DS_VARIABLE + "}"}
 GRID_COLUMNS = 24
 # Grafana's own variables a query may use.
 BUILTIN_VARIABLES = {"__rate_interval", "__interval", "__range"}
+CLUSTER_MATCHER = ("cluster", "=~", "$cluster")
 DASHBOARD_RANGES = {
     "rate": {"$__rate_interval"},
     "irate": {"$__rate_interval"},
@@ -59,7 +63,9 @@ def check_dashboard(dashboard, families):
         problems += _check_variable(variable, defined, families)
         defined.add(variable.get("name"))
     names = [v.get("name") for v in dashboard.get("templating", {}).get("list", [])]
-    uses_cluster = "cluster" in names
+    if "cluster" not in names:
+        problems.append("no cluster variable (label_values(spark_control_build_info, cluster), multi-value "
+                        "with All): every series exists once per cluster")
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(f"variable {name} is defined twice")
 
@@ -75,7 +81,7 @@ def check_dashboard(dashboard, families):
             ids[panel["id"]] = panel.get("title")
         problems += [f"{where}: {p}" for p in _check_grid(panel, placed)]
         if panel.get("type") != "row":
-            problems += [f"{where}: {p}" for p in _check_panel(panel, defined, families, uses_cluster)]
+            problems += [f"{where}: {p}" for p in _check_panel(panel, defined, families)]
     return problems
 
 
@@ -129,13 +135,53 @@ def _check_variable(variable, defined, families):
     if not parsed:
         return problems + [f"{where}: query must be label_values(selector, label), not {query!r}"]
     selector, label = parsed
+    try:
+        promql.tokens(selector)
+    except ValueError as error:
+        return problems + [f"{where}: {error}"]
     family = next((families[s.name] for s in promql.read(selector).selectors if s.name in families), None)
     if family and label not in family.labels | promql.TARGET_LABELS:
         problems.append(f"{where}: {family.name} has no label {label}")
     problems += [f"{where}: {p}" for p in promql.problems(selector, families, DASHBOARD_RANGES, uses_values=False)]
     problems += [f"{where}: uses ${v}, which is not defined before it" for v in sorted(variables_used(query) - defined)]
+    if name == "cluster":
+        problems += _check_cluster_variable(variable, label)
+    else:
+        problems += [f"{where}: {p}" for p in _unfiltered(selector)]
     if not variable.get("description"):
         problems.append(f"{where}: no description")
+    return problems
+
+
+def _check_cluster_variable(variable, label):
+    problems = []
+    if label != "cluster":
+        problems.append(f"variable cluster: lists the label {label}, not cluster")
+    if not variable.get("multi") or not variable.get("includeAll"):
+        problems.append("variable cluster: must be multi-value with All (one, several or every cluster)")
+    if variable.get("refresh") != 2:
+        problems.append("variable cluster: refresh must be 2 (on time range change): clusters come and go")
+    return problems
+
+
+def _unfiltered(expr):
+    """The series of clustered families in expr that are not filtered on $cluster."""
+    return [f"{s.name} is not filtered on $cluster (cluster=~\"$cluster\")" for s in promql.read(expr).selectors
+            if promql.is_clustered(s.name) and CLUSTER_MATCHER not in s.matchers]
+
+
+def _check_clusters(target):
+    """A query over several clusters keeps them apart: filtered on $cluster, grouped by cluster,
+    {{cluster}} in the legend. A heatmap-format query is one distribution, summed over clusters."""
+    expr = target["expr"]
+    problems = _unfiltered(expr)
+    if target.get("format") == "heatmap":
+        return problems
+    problems += [f"{a.name} adds up the clusters into one series: keep cluster, as in {a.name} by (cluster, ...)"
+                 for a in promql.cluster_dropping(expr)]
+    selectors = promql.read(expr).selectors
+    if selectors and promql.is_clustered(selectors[0].name) and "{{cluster}}" not in target.get("legendFormat", ""):
+        problems.append("the legend does not name {{cluster}}: series of several clusters would look alike")
     return problems
 
 
@@ -152,7 +198,7 @@ def _check_grid(panel, placed):
     return problems
 
 
-def _check_panel(panel, defined, families, uses_cluster):
+def _check_panel(panel, defined, families):
     problems = []
     if panel.get("datasource") != DATASOURCE:
         problems.append(f"datasource must be {DATASOURCE}")
@@ -184,11 +230,13 @@ def _check_panel(panel, defined, families, uses_cluster):
         if not expr:
             problems.append(f"query {target.get('refId')}: no expr")
             continue
-        problems += [f"query {target.get('refId')}: {p}" for p in promql.problems(expr, families, DASHBOARD_RANGES)]
-        if uses_cluster:
-            problems += [f"query {target.get('refId')}: {s.name} is not filtered on $cluster"
-                         for s in promql.read(expr).selectors
-                         if s.name.startswith("spark_control_") and ("cluster", "=", "$cluster") not in s.matchers]
+        try:
+            promql.tokens(expr)
+        except ValueError as error:
+            problems.append(f"query {target.get('refId')}: {error}")
+            continue
+        problems += [f"query {target.get('refId')}: {p}"
+                     for p in promql.problems(expr, families, DASHBOARD_RANGES) + _check_clusters(target)]
     return problems
 
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Every dashboard panel has data in a real Prometheus.
+"""Every dashboard panel has data in a real Prometheus, one series per cluster.
 
-Starts spark-control --demo and Debian's Prometheus (1 s scrapes of spark-control and of the
-demo's fake vLLM, under job names nothing may depend on, with dashboards/alerts.yml loaded),
-waits until both targets have a few samples, then runs every panel's queries through
-/api/v1/query the way Grafana would: each variable resolved by its own label_values query and
-substituted twice (its first value, then "All"), $__rate_interval and $__range replaced.
-Fails when a query is invalid, when one returns no series (or only NaN) by the deadline unless
-it reads a family of NO_DATA_EXPECTED, when a family of NO_DATA_EXPECTED is exported after all
-(delete its line then), or when an alert rule does not evaluate. Both processes are stopped by
-their PID at the end, whatever happens.
+Starts two spark-control --demo (the second named cluster SECOND_SITE, so that there are always
+several clusters) and Debian's Prometheus (1 s scrapes of both and of each demo cluster's fake
+vLLM with that cluster's `cluster` target label, under job names nothing may depend on, with
+dashboards/alerts.yml loaded), waits until every target has a few samples, then runs every
+panel's queries through /api/v1/query the way Grafana would: each variable resolved by its own
+label_values query and substituted twice (its first value, then "All"), $__rate_interval and
+$__range replaced. Fails when a query is invalid, when one returns no series (or only NaN) by the
+deadline unless it reads a family of NO_DATA_EXPECTED, when one whose legend names {{cluster}}
+gives series of a single cluster with All (it adds the clusters up), when a family of
+NO_DATA_EXPECTED is exported after all (delete its line then), or when an alert rule does not
+evaluate. Every process is stopped by its PID at the end, whatever happens.
 
 Usage: live_query_test.py --spark-control BIN [--prometheus BIN]"""
 
@@ -43,8 +45,9 @@ NO_DATA_EXPECTED = {
 # 15 s): $__rate_interval = 4 × 15 s. Right after start-up every window covers all samples.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "5m", "$__interval": "15s"}
 SCRAPE_JOBS = ("any-name-spark-control", "any-name-vllm")  # the dashboards must not care
+SECOND_SITE = "site-b"  # the `cluster` of the second spark-control
 STARTUP_S = 15      # each process to answer
-SAMPLES_S = 30      # both targets up with a few samples
+SAMPLES_S = 30      # every target up with a few samples
 DATA_S = 30         # then every panel query has data
 STOP_S = 5          # SIGTERM, then SIGKILL
 
@@ -146,30 +149,53 @@ class Prometheus:
         return sorted(self.api(f"label/{label}/values", **{"match[]": selector, "start": time.time() - 600}))
 
 
-def start_spark_control(processes, binary, workdir):
-    process = processes.start("spark-control", [binary, "--demo", "--listen", "127.0.0.1:0",
-                                                "--data-dir", str(workdir / "data")])
-    stdout = workdir / "spark-control.out"
+def start_spark_control(processes, binary, workdir, name, cluster=None):
+    """Starts one spark-control --demo (named cluster `cluster` if given); returns its URL and
+    its vLLM targets."""
+    argv = [binary, "--demo", "--listen", "127.0.0.1:0", "--data-dir", str(workdir / f"{name}-data")]
+    if cluster:
+        (workdir / f"{name}.yaml").write_text(f"cluster: {cluster}\n")
+        argv += ["--config", str(workdir / f"{name}.yaml")]
+    process = processes.start(name, argv)
+    stdout = workdir / f"{name}.out"
 
     def listening():
-        running(process, "spark-control")
+        running(process, name)
         for line in stdout.read_text().splitlines():
             if line.startswith("listening on http://"):
                 return line.split()[-1]
         return None
 
-    url = wait_for("spark-control's `listening on` line", STARTUP_S, listening)
-    vllm = json.loads(http_get(f"{url}/api/endpoints"))["vllm"]["base_url"]
-    return url, urllib.parse.urlsplit(vllm).netloc
+    url = wait_for(f"{name}'s `listening on` line", STARTUP_S, listening)
+    return urllib.parse.urlsplit(url).netloc, vllm_targets(url)
 
 
-def start_prometheus(processes, binary, workdir, targets):
+def vllm_targets(url):
+    """[(cluster name, host:port of its vLLM)]: every cluster of GET /api/clusters, or the one
+    cluster of /api/status where that route does not exist."""
+    try:
+        names = [c["name"] for c in json.loads(http_get(f"{url}/api/clusters"))["clusters"]]
+    except urllib.error.HTTPError:
+        names = [json.loads(http_get(f"{url}/api/status"))["cluster"]]
+    targets = []
+    for name in names:
+        endpoints = json.loads(http_get(f"{url}/api/endpoints?cluster={urllib.parse.quote(name)}"))
+        targets.append((name, urllib.parse.urlsplit(endpoints["vllm"]["base_url"]).netloc))
+    return targets
+
+
+def start_prometheus(processes, binary, workdir, spark_controls, vllms):
+    """Scrapes the spark-controls, and each cluster's vLLM with the cluster's name as a target
+    label (as dashboards/prometheus.yml shows)."""
     port = free_port()
     config = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(check_dashboards.ROOT / "dashboards" / "alerts.yml")],
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]}
-                           for job, target in zip(SCRAPE_JOBS, targets)],
+        "scrape_configs": [
+            {"job_name": SCRAPE_JOBS[0], "static_configs": [{"targets": spark_controls}]},
+            {"job_name": SCRAPE_JOBS[1], "static_configs": [{"targets": [target], "labels": {"cluster": name}}
+                                                            for name, target in vllms]},
+        ],
     }
     (workdir / "prometheus.yml").write_text(json.dumps(config, indent=1))  # JSON is YAML
     process = processes.start("prometheus", [binary, f"--config.file={workdir / 'prometheus.yml'}",
@@ -218,9 +244,11 @@ def substitute(expr, values):
 
 
 def panel_queries(dashboard):
+    """(where, expr, whether its legend names {{cluster}}) of every panel query."""
     for panel in check_dashboards.panels_of(dashboard):
         for target in panel.get("targets", []):
-            yield f"{dashboard['uid']} / {panel['title']} / {target['refId']}", target["expr"]
+            yield (f"{dashboard['uid']} / {panel['title']} / {target['refId']}", target["expr"],
+                   "{{cluster}}" in target.get("legendFormat", ""))
 
 
 def excused_by(expr):
@@ -231,9 +259,9 @@ def excused_by(expr):
 
 def run_panel_queries(prometheus, dashboards):
     """Queries every panel until each has data or DATA_S has passed; returns the problems."""
-    pending = {(d["uid"], where, expr, mode) for d in dashboards for where, expr in panel_queries(d)
-               for mode in ("first value", "All")}
-    problems, checked = [], len(pending)
+    pending = {(d["uid"], where, expr, mode, per_cluster) for d in dashboards
+               for where, expr, per_cluster in panel_queries(d) for mode in ("first value", "All")}
+    problems, checked, clusters_seen = [], len(pending), {}
     end = time.monotonic() + DATA_S
     while pending:
         variable_problems = []
@@ -241,23 +269,29 @@ def run_panel_queries(prometheus, dashboards):
             modes, found = variable_values(prometheus, dashboard)
             variable_problems += found
             for query in sorted(q for q in pending if q[0] == dashboard["uid"]):
-                _, where, expr, mode = query
+                _, where, expr, mode, per_cluster = query
                 try:
                     samples = prometheus.query(substitute(expr, modes[mode]))
                 except Failure as error:
                     problems.append(f"{where} ({mode}): invalid query {substitute(expr, modes[mode])}\n    {error}")
                     pending.discard(query)
                     continue
-                if any(not math.isnan(value) for _, value in samples):
+                clusters = {labels.get("cluster") for labels, value in samples if not math.isnan(value)}
+                clusters_seen[query] = clusters
+                if clusters and (mode != "All" or not per_cluster or len(clusters) > 1):
                     pending.discard(query)
-        if all(excused_by(expr) for _, _, expr, _ in pending) or time.monotonic() > end:
+        if all(excused_by(query[2]) for query in pending) or time.monotonic() > end:
             break
         time.sleep(1)
     excused = {}
-    for _, where, expr, mode in sorted(pending):
+    for query in sorted(pending):
+        _, where, expr, mode, _ = query
         families = excused_by(expr)
         if families:
             excused.setdefault(families[0], set()).add(where)
+        elif clusters_seen.get(query):
+            problems.append(f"{where} ({mode}): series of cluster {clusters_seen[query]} only, not one per "
+                            f"cluster: {expr}")
         else:
             problems.append(f"{where} ({mode}): no data after {DATA_S} s: {expr}")
     print(f"{checked} panel queries run")
@@ -301,11 +335,14 @@ def main():
     started = time.monotonic()
     problems = []
     try:
-        spark_control, vllm = start_spark_control(processes, args.spark_control, workdir)
-        prometheus = start_prometheus(processes, args.prometheus, workdir,
-                                      [urllib.parse.urlsplit(spark_control).netloc, vllm])
-        wait_for("both targets to be up with 3 samples", SAMPLES_S, lambda: len(
-            prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == len(SCRAPE_JOBS))
+        first, first_vllms = start_spark_control(processes, args.spark_control, workdir, "spark-control")
+        second, second_vllms = start_spark_control(processes, args.spark_control, workdir, "spark-control-b",
+                                                   SECOND_SITE)
+        vllms = first_vllms + second_vllms
+        prometheus = start_prometheus(processes, args.prometheus, workdir, [first, second], vllms)
+        print(f"clusters: {', '.join(name for name, _ in vllms)}")
+        wait_for("every target to be up with 3 samples", SAMPLES_S, lambda: len(
+            prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == 2 + len(vllms))
         print(f"targets up with samples after {time.monotonic() - started:.1f} s")
         problems += run_panel_queries(prometheus, dashboards)
         problems += stale_exceptions(prometheus)

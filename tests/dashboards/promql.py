@@ -17,6 +17,11 @@ KEYWORDS = {"and", "or", "unless", "bool", "offset", "atan2"}
 COUNTER_FUNCTIONS = {"rate", "irate", "increase"}
 # Labels every series may have besides its family's own (job is there, but never to be used).
 TARGET_LABELS = {"instance", "job"}
+# Families whose series carry `cluster`: spark-control's own, and vLLM's through the label the
+# scrape job gives its target (dashboards/prometheus.yml).
+CLUSTERED_PREFIXES = ("spark_control_", "vllm:")
+# Aggregations whose result keeps every label of the series they pick.
+LABEL_KEEPING = {"topk", "bottomk"}
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -48,7 +53,7 @@ def load_families(path=FAMILIES_FILE):
         if not line:
             continue
         name, kind, labels = line[0], line[1], [label for label in line[2:] if label != "-"]
-        if name.startswith("spark_control_"):
+        if is_clustered(name):
             labels.append("cluster")
         if kind == "histogram":
             labels.append("le")
@@ -56,6 +61,11 @@ def load_families(path=FAMILIES_FILE):
         for series in family.series_names():
             by_series[series] = family
     return by_series
+
+
+def is_clustered(name):
+    """True for a series name that carries the `cluster` label."""
+    return name.startswith(CLUSTERED_PREFIXES)
 
 
 @dataclass
@@ -130,6 +140,68 @@ def read(expr):
         i += 1
     ranges = [(s.function, s.range) for s in selectors if s.range]
     return Reading(selectors, grouping, ranges)
+
+
+@dataclass
+class Aggregation:
+    name: str                       # sum, max, ...
+    modifier: str                   # "by", "without" or ""
+    labels: set                     # the labels the modifier names
+    series: list                    # names of the selectors it aggregates
+
+    def keeps(self, label):
+        """True if every output series still has `label` (when the input had it)."""
+        if self.name in LABEL_KEEPING:
+            return True
+        if self.modifier == "without":
+            return label not in self.labels
+        return label in self.labels  # by (...), or no modifier: nothing is kept
+
+
+def aggregations(expr):
+    """Every aggregation of an expression, nested ones included, with the series it reads;
+    raises ValueError on text it cannot tokenize."""
+    toks = tokens(expr)
+    found = []
+    for i, (kind, text) in enumerate(toks):
+        if kind != "ident" or text not in AGGREGATIONS:
+            continue
+        modifier, labels, body = "", set(), i + 1
+        if body < len(toks) and toks[body][1] in ("by", "without"):
+            modifier, labels, body = _read_grouping(toks, body)
+        if body >= len(toks) or toks[body][1] != "(":
+            continue
+        end = _matching_paren(toks, body)
+        if not modifier and end + 1 < len(toks) and toks[end + 1][1] in ("by", "without"):
+            modifier, labels, _ = _read_grouping(toks, end + 1)
+        inner = read(" ".join(text for _, text in toks[body + 1:end]))
+        found.append(Aggregation(text, modifier, labels, [s.name for s in inner.selectors]))
+    return found
+
+
+def cluster_dropping(expr):
+    """The aggregations of expr that add up series of several clusters into one."""
+    return [a for a in aggregations(expr) if any(is_clustered(s) for s in a.series) and not a.keeps("cluster")]
+
+
+def _read_grouping(toks, i):
+    """Reads `by (a, b)` or `without (...)` at toks[i]; returns (modifier, labels, next index)."""
+    modifier, labels, i = toks[i][1], set(), i + 2
+    while i < len(toks) and toks[i][1] != ")":
+        if toks[i][0] == "ident":
+            labels.add(toks[i][1])
+        i += 1
+    return modifier, labels, i + 1
+
+
+def _matching_paren(toks, i):
+    """Index of the ")" that closes the "(" at toks[i] (the last token if none does)."""
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += {"(": 1, ")": -1}.get(toks[j][1], 0)
+        if depth == 0:
+            return j
+    return len(toks) - 1
 
 
 def _read_matchers(toks, i, matchers):
