@@ -25,6 +25,8 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/exporter/src/json_number.cc
     ${PROJECT_SOURCE_DIR}/exporter/src/time_format.cc
     ${PROJECT_SOURCE_DIR}/controller/catalog/src/catalog_model.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/cluster_keys.cc
+    ${PROJECT_SOURCE_DIR}/controller/config/src/config.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/config_reader.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/config_rules.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/config_schema.cc

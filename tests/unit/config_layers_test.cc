@@ -9,6 +9,7 @@
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "exporter/file_io.h"
+#include "support/config_store_files.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
 
@@ -23,17 +24,8 @@ class ConfigLayers : public ::testing::Test {
   std::unique_ptr<ConfigStore> Open(const std::string& operator_yaml,
                                     std::map<std::string, std::string> env = {},
                                     json demo = json::object()) {
-    ConfigSources sources;
-    if (!operator_yaml.empty()) {
-      std::ofstream(dir_ / "operator.yaml") << operator_yaml;
-      sources.operator_file = dir_ / "operator.yaml";
-    }
-    sources.overlay_file = dir_ / "config.yaml";
-    sources.environment = std::move(env);
-    sources.demo = std::move(demo);
-    auto store = ConfigStore::Open(std::move(sources), clock_);
-    EXPECT_TRUE(store.ok()) << store.status().message();
-    return store.ok() ? std::move(store).value() : nullptr;
+    return test::OpenConfigStoreIn(dir_.path(), operator_yaml, clock_, std::move(env),
+                                   std::move(demo));
   }
   test::TempDir dir_;
   test::FakeClock clock_{WallTime(std::chrono::seconds(1795528800))};

@@ -23,15 +23,24 @@ std::vector<Config> ClusterConfigs(const Config& root) {
   all.front().clusters.clear();
   for (const ClusterConfig& entry : root.clusters) {
     Config view = all.front();
-    view.cluster = entry.name;
-    view.sparks = entry.sparks;
-    view.vllm = entry.vllm;
-    view.services = entry.services;
-    view.remote = entry.remote;
-    view.open_webui = entry.open_webui;
+    SetClusterKeys(view, entry);
     all.push_back(std::move(view));
   }
   return all;
+}
+
+ClusterConfig ClusterKeysOf(const Config& config) {
+  return {config.cluster,  config.sparks, config.vllm,
+          config.services, config.remote, config.open_webui};
+}
+
+void SetClusterKeys(Config& config, const ClusterConfig& entry) {
+  config.cluster = entry.name;
+  config.sparks = entry.sparks;
+  config.vllm = entry.vllm;
+  config.services = entry.services;
+  config.remote = entry.remote;
+  config.open_webui = entry.open_webui;
 }
 
 std::optional<std::string> Config::VllmHttpHost() const {

@@ -60,6 +60,38 @@ std::optional<json> PatchedValue(const json& patch, const json::json_pointer& pt
   return std::nullopt;
 }
 
+// Each credential URL key of `object` (the patch, or one `clusters` entry of it) sent back
+// with the mask GET /api/config shows is resolved against `stored`, the same object in the
+// stored config: a match keeps the stored URL (left out of the patch with `erase_kept`, else
+// put back in), anything else masked is refused, naming `prefix` + the key.
+Status ResolveMaskedUrls(json& object, const json& stored, const std::string& prefix,
+                         bool erase_kept) {
+  for (const char* key : kCredentialUrlKeys) {
+    const auto ptr = Pointer(key);
+    if (!object.contains(ptr)) continue;
+    const json& sent = object.at(ptr);
+    if (!sent.is_string() || !HasMaskedCredentials(sent.get_ref<const std::string&>())) continue;
+    const json current = ValueAt(stored, key);
+    if (current.is_string() && MaskUrlCredentials(current.get_ref<const std::string&>()) == sent) {
+      if (erase_kept) {
+        object.at(ptr.parent_pointer()).erase(ptr.back());
+      } else {
+        object.at(ptr) = current;
+      }
+      continue;
+    }
+    const std::string field = prefix + key;
+    return Status::Error(ErrorCode::kInvalidField,
+                         field +
+                             ": holds the mask *** where credentials belong but does not match the "
+                             "stored URL; send the whole URL, or " +
+                             (erase_kept ? "leave the key out to keep it"
+                                         : "the mask of the stored entry of the same name"),
+                         field);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::span<const EnvKey> EnvironmentKeys() { return kEnvKeys; }
@@ -171,21 +203,21 @@ ConfigLayer ConfigStore::LayerOf(const std::string& dotted) const {
 
 Status ConfigStore::ResolveMaskedValues(json& patch, const Config& before) const {
   const json stored = EncodeConfig(before, /*redact=*/false);
-  for (const char* key : kCredentialUrlKeys) {
-    const auto ptr = Pointer(key);
-    if (!patch.contains(ptr)) continue;
-    const json& sent = patch.at(ptr);
-    if (!sent.is_string() || !HasMaskedCredentials(sent.get_ref<const std::string&>())) continue;
-    const json current = ValueAt(stored, key);
-    if (current.is_string() && MaskUrlCredentials(current.get_ref<const std::string&>()) == sent) {
-      patch.at(ptr.parent_pointer()).erase(ptr.back());  // sent back as shown: unchanged
-      continue;
+  if (Status s = ResolveMaskedUrls(patch, stored, "", /*erase_kept=*/true); !s.ok()) return s;
+  json* list = patch.contains("clusters") ? &patch["clusters"] : nullptr;
+  if (list == nullptr || !list->is_array()) return Status::Ok();
+  for (size_t i = 0; i < list->size(); ++i) {
+    json& entry = (*list)[i];
+    if (!entry.is_object() || !entry.contains("name")) continue;
+    json stored_entry = json::object();
+    for (const json& candidate : stored.at("clusters")) {
+      if (candidate.at("name") == entry.at("name")) stored_entry = candidate;
     }
-    return Status::Error(ErrorCode::kInvalidField,
-                         std::string(key) +
-                             ": holds the mask *** where credentials belong but does not match the "
-                             "stored URL; send the whole URL, or leave the key out to keep it",
-                         key);
+    const std::string prefix = "clusters[" + std::to_string(i) + "].";
+    // The list replaces the stored one whole: a kept URL is written back, not left out.
+    if (Status s = ResolveMaskedUrls(entry, stored_entry, prefix, /*erase_kept=*/false); !s.ok()) {
+      return s;
+    }
   }
   return Status::Ok();
 }

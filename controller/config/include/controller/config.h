@@ -73,6 +73,7 @@ struct LimitsConfig {
   long long max_source_bytes = 64;
   int max_sparks = 8;     // entries of `sparks` per cluster (a worker thread each)
   int max_services = 16;  // entries of `services` per cluster (a probe thread each)
+  int max_clusters = 8;   // entries of `clusters` (the default cluster not counted)
 };
 
 struct Config {
@@ -127,6 +128,10 @@ struct Config {
 // `clusters` entry (the root's process-wide keys with that entry's cluster keys and `cluster`
 // set to its name). `clusters` is empty in every element.
 std::vector<Config> ClusterConfigs(const Config& root);
+// The cluster keys of `config` as one entry named `config.cluster`, and the reverse: `config`
+// with its cluster keys and `cluster` taken from `entry`.
+ClusterConfig ClusterKeysOf(const Config& config);
+void SetClusterKeys(Config& config, const ClusterConfig& entry);
 
 // What the poller probes: vLLM plus every configured service, hosts resolved.
 std::vector<ProbeTarget> ProbeTargetsFor(const Config& config);
