@@ -31,6 +31,13 @@ std::pair<int, std::string> RunToExit(std::vector<std::string> args,
   return {code, std::string(std::istreambuf_iterator<char>(in), {})};
 }
 
+// Runs the binary to completion with `yaml` as its operator file, DIR/operator.yaml.
+std::pair<int, std::string> RunWithOperatorFile(const TempDir& dir, const std::string& yaml) {
+  std::ofstream(dir / "operator.yaml") << yaml;
+  return RunToExit(
+      {"--config", (dir / "operator.yaml").string(), "--data-dir", (dir / "data").string()});
+}
+
 TEST(Process, ServesHealthzAndStopsWithinTwoSecondsOnSigterm) {
   TempDir data;
   SparkControl app({"--data-dir", data.path().string()});
@@ -72,17 +79,37 @@ TEST(Process, BadCommandLineExitsTwo) {
 
 TEST(Process, InvalidOperatorConfigExitsTwoNamingFileAndKey) {
   TempDir dir;
-  const auto path = dir / "bad.yaml";
-  std::ofstream(path) << "sparks:\n  spark1: {host: 10.0.0.11, port: 70000}\n";
-  auto [code, err] = RunToExit({"--config", path.string(), "--data-dir", (dir / "data").string()});
+  auto [code, err] =
+      RunWithOperatorFile(dir, "sparks:\n  spark1: {host: 10.0.0.11, port: 70000}\n");
   EXPECT_EQ(code, 2);
-  EXPECT_NE(err.find(path.string()), std::string::npos) << err;
+  EXPECT_NE(err.find((dir / "operator.yaml").string()), std::string::npos) << err;
   EXPECT_NE(err.find("sparks.spark1.port"), std::string::npos) << err;
-  std::ofstream(path) << "sparkz: {}\n";
-  auto [code2, err2] =
-      RunToExit({"--config", path.string(), "--data-dir", (dir / "data").string()});
+  auto [code2, err2] = RunWithOperatorFile(dir, "sparkz: {}\n");
   EXPECT_EQ(code2, 2);
   EXPECT_NE(err2.find("sparkz: unknown key"), std::string::npos) << err2;
+}
+
+TEST(Process, ADuplicateClusterNameExitsTwoFromTheFileAndIs400FromPut) {
+  TempDir dir;
+  auto [code, err] =
+      RunWithOperatorFile(dir, "cluster: lab\nclusters:\n  - {name: prod}\n  - {name: lab}\n");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find((dir / "operator.yaml").string() +
+                     ": clusters[1].name: 'lab' is already the name of the "
+                     "default cluster (`cluster`)"),
+            std::string::npos)
+      << err;
+
+  SparkControl app({"--data-dir", (dir / "b").string()});
+  ASSERT_EQ(SendJson("PUT", app.url() + "/api/config", R"({"clusters":[{"name":"prod"}]})").status,
+            200);
+  const Reply refused = SendJson("PUT", app.url() + "/api/config",
+                                 R"({"clusters":[{"name":"prod"},{"name":"prod"}]})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"]["field"], "clusters[1].name") << refused.body;
+  const json config = json::parse(Get(app.url() + "/api/config").body);
+  ASSERT_EQ(config["clusters"].size(), 1u) << config.dump();
+  EXPECT_EQ(config["clusters"][0]["name"], "prod");
 }
 
 TEST(Process, PortInUseExitsOne) {
