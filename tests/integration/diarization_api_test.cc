@@ -31,8 +31,9 @@ class DiarizationApi : public ::testing::Test {
   std::unique_ptr<SparkControl> app_;
 };
 
-std::string Series(const std::string& family, const std::string& labels) {
-  return "spark_control_diarization_" + family + "{cluster=\"default\"," + labels + "}";
+std::string Series(const std::string& family, const std::string& labels,
+                   const std::string& cluster = "default") {
+  return "spark_control_diarization_" + family + "{cluster=\"" + cluster + "\"," + labels + "}";
 }
 
 TEST_F(DiarizationApi, TheReportFormLabelsSegmentsAndFeedsTheHistograms) {
@@ -236,16 +237,19 @@ TEST(DiarizationDemo, TheDemoPostsSyntheticDiarizationFromStartUp) {
   std::string metrics;
   for (int i = 0; i < 100; ++i) {
     metrics = Get(app.url() + "/metrics").body;
-    if (MetricValue(metrics,
-                    Series("segments_total", "source=\"recap-relay\",confidence=\"known\"")) > 0 &&
-        MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"")) > 0) {
+    if (MetricValue(metrics, Series("segments_total", "source=\"recap-relay\",confidence=\"known\"",
+                                    "lab")) > 0 &&
+        MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"", "lab")) >
+            0) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_GT(MetricValue(metrics, Series("segment_confidence_count", "source=\"recap-relay\"")), 0)
+  EXPECT_GT(
+      MetricValue(metrics, Series("segment_confidence_count", "source=\"recap-relay\"", "lab")), 0)
       << metrics;
-  EXPECT_GT(MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"")), 0);
+  EXPECT_GT(
+      MetricValue(metrics, Series("uncertain_segments_total", "source=\"recap-relay\"", "lab")), 0);
 }
 
 }  // namespace
