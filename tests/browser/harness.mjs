@@ -221,6 +221,26 @@ export const apiStatus = (route, ...codes) => (text, where) =>
 export const filledBeats = (page, service) =>
   page.locator(`.svc[data-service="${service}"] .beats i.ok, .svc[data-service="${service}"] .beats i.fail`).count();
 
+// Browser context options of a phone `width` × `height` px wide (light, touch, 2× pixels).
+export const phone = (width, height) => ({
+  viewport: { width, height },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  colorScheme: "light",
+});
+
+// Nothing scrolls sideways, and every element matching `selector` ends inside the viewport.
+export async function assertFitsWidth(page, selector) {
+  const widths = await page.evaluate((sel) => ({
+    doc: document.documentElement.scrollWidth,
+    view: window.innerWidth,
+    rights: [...document.querySelectorAll(sel)].map((c) => c.getBoundingClientRect().right),
+  }), selector);
+  assert.ok(widths.doc <= widths.view, `page is ${widths.doc}px wide in a ${widths.view}px viewport`);
+  for (const right of widths.rights) assert.ok(right <= widths.view, `${selector} fit the screen`);
+}
+
 export async function waitForCards(page) {
   await page.waitForFunction(() => {
     const cards = [...document.querySelectorAll("#service-cards .svc")];

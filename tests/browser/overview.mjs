@@ -6,7 +6,19 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 
-import { SHOTS, SHOT_DELAY_MS, apiConfigStatus, filledBeats, getJson, moduleGraph, openPage, rawGet, waitForCards } from "./harness.mjs";
+import {
+  SHOTS,
+  SHOT_DELAY_MS,
+  apiConfigStatus,
+  assertFitsWidth,
+  filledBeats,
+  getJson,
+  moduleGraph,
+  openPage,
+  phone,
+  rawGet,
+  waitForCards,
+} from "./harness.mjs";
 
 // The module graph and the desktop page; `server` is a demoServer.
 export function overviewTests(server) {
@@ -50,9 +62,12 @@ export function overviewTests(server) {
       await page.keyboard.press("Enter");
       assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
 
-      // Header: product, cluster, live connection.
+      // Header: product, the default cluster (named, or chosen in the switcher), live connection.
       await assert.doesNotReject(page.locator(".brand-name", { hasText: "spark-control" }).waitFor());
-      await page.locator("#cluster-name", { hasText: "default" }).waitFor();
+      const { clusters } = await getJson(`${server.url}/api/clusters`);
+      if (clusters.length > 1) await page.locator("#cluster-pick").waitFor();
+      else await page.locator("#cluster-name", { hasText: clusters[0].name }).waitFor();
+      assert.equal(await page.locator("#cluster-select").inputValue(), clusters.length > 1 ? clusters[0].name : "");
       await page.locator("#conn[data-conn='live']", { hasText: "Live" }).waitFor();
 
       // Three service cards, each up or down, in a fixed order, with a readable pill.
@@ -171,13 +186,7 @@ export function overviewTests(server) {
 // The phone layout; after the model tests, so the jobs they left are on the page too.
 export function phoneTest(server) {
   test("phone: readable at 375 px, no sideways scrolling", async () => {
-    const { page, context, assertClean } = await openPage(server.url, {
-      viewport: { width: 375, height: 812 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      colorScheme: "light",
-    });
+    const { page, context, assertClean } = await openPage(server.url, phone(375, 812));
     try {
       await waitForCards(page);
       await page.locator("#log-list li").first().waitFor();
@@ -188,13 +197,7 @@ export function phoneTest(server) {
       await page.locator('.model[data-model="qwen3-vl"] .model-adv > summary').click();
       await page.locator("#add-model > summary").click();
       await page.locator("#ssh-fingerprint").waitFor();
-      const widths = await page.evaluate(() => ({
-        doc: document.documentElement.scrollWidth,
-        view: window.innerWidth,
-        cards: [...document.querySelectorAll(".svc, .model, .job, .ssh-spark, #ssh-setup")].map((c) => c.getBoundingClientRect().right),
-      }));
-      assert.ok(widths.doc <= widths.view, `page is ${widths.doc}px wide in a ${widths.view}px viewport`);
-      for (const right of widths.cards) assert.ok(right <= widths.view, "cards fit the screen");
+      await assertFitsWidth(page, ".svc, .model, .job, .ssh-spark, #ssh-setup, .cluster-card");
       // Body text stays at a readable size.
       const fontSize = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector(".log .msg")).fontSize));
       assert.ok(fontSize >= 13, `log text is ${fontSize}px`);

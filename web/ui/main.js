@@ -7,12 +7,16 @@
 // GET /api/status, /api/endpoints, /api/config, /api/jobs and /api/models once at start; then one
 // EventSource on /api/events/stream (lib/live.js): `state` carries the full /api/status (every
 // section re-renders from it, no polling), `event` carries connectivity events. A job's log is
-// its own EventSource (sections/job-log.js). See docs/ui.md.
+// its own EventSource (sections/job-log.js). With several clusters, GET /api/clusters first:
+// the page URL names the cluster shown (lib/cluster.js, sections/clusters.js), and every call
+// above carries it. See docs/ui.md.
+import { pageCluster } from "./lib/cluster.js";
 import { duration, parseTs } from "./lib/format.js";
 import { refreshStatus, startLive } from "./lib/live.js";
 import { initialState, reduce, serverNow } from "./lib/state.js";
 import { createStore } from "./lib/store.js";
 import { mountAddModel } from "./sections/add-model.js";
+import { fetchClusters, mountClusters, settleUrlCluster } from "./sections/clusters.js";
 import { mountEndpoints } from "./sections/endpoints.js";
 import { mountEvents } from "./sections/events.js";
 import { mountJobLog } from "./sections/job-log.js";
@@ -46,9 +50,13 @@ function tick(store) {
   }
 }
 
-function start() {
+async function start() {
   document.body.dataset.conn = "connecting";
-  const store = createStore(reduce, initialState());
+  // Before anything asks for it: a cluster the server does not have leaves the URL.
+  const clusters = await fetchClusters();
+  const note = settleUrlCluster(clusters);
+  const store = createStore(reduce, initialState(pageCluster()));
+  mountClusters(store, clusters, note);
   for (const mount of SECTIONS) mount(store);
   refreshStatus(store);
   startLive(store);

@@ -1,5 +1,7 @@
 // The JSON API: fetch with the admin token, errors as ApiError {status, code, field, message}.
-// Browser globals (fetch, localStorage, location) are read only when called.
+// Every call carries the cluster the page shows (lib/cluster.js). Browser globals (fetch,
+// localStorage, location) are read only when called.
+import { pageCluster, withCluster } from "./cluster.js";
 
 export const TOKEN_KEY = "spark-control.admin-token";
 
@@ -53,15 +55,21 @@ export function storeToken(value) {
   }
 }
 
-// Resolves to the parsed body (null for 204); rejects with an ApiError.
-export async function api(method, path, body) {
+// An answer for a cluster the page no longer shows: callers treat it as a failure, so it never
+// lands in the state of the cluster shown now.
+export const CLUSTER_SWITCHED = "cluster_switched";
+
+// Resolves to the parsed body (null for 204); rejects with an ApiError. `scoped: false` sends
+// the path without the page's cluster (routes about the process, such as /api/clusters).
+export async function api(method, path, body, { scoped = true } = {}) {
+  const cluster = scoped ? pageCluster() : "";
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const t = token();
   if (t && method !== "GET") headers.Authorization = "Bearer " + t;
   let response;
   try {
-    response = await fetch(path, {
+    response = await fetch(withCluster(path, cluster), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -78,6 +86,10 @@ export async function api(method, path, body) {
     } catch {
       data = null;
     }
+  }
+  if (scoped && pageCluster() !== cluster) {
+    const message = "The page switched to another cluster before this answer arrived";
+    throw new ApiError(0, { error: { code: CLUSTER_SWITCHED, message } });
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;

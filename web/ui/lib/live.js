@@ -2,7 +2,9 @@
 // /api/status, `event` frames connectivity events; both are dispatched to the store. EventSource
 // resumes with Last-Event-ID on its own; if it gives up (e.g. 503 at the stream cap), we reopen
 // it with ?since=<last id seen>, backing off. While the stream is down, /api/status is polled.
+// The stream follows the cluster the page shows: a `cluster` action reopens it from the start.
 import { api } from "./api.js";
+import { pageCluster, withCluster } from "./cluster.js";
 import { probeIntervalS } from "./state.js";
 
 const FIRST_RETRY_MS = 1000;
@@ -20,6 +22,15 @@ export async function refreshStatus(store) {
     store.dispatch({ type: "status", status: await api("GET", "/api/status"), source: "fetch", now: Date.now() });
   } catch {
     /* offline: the indicator already says so */
+  }
+}
+
+// The JSON of a frame; null when malformed (the frame is ignored).
+function frameData(e) {
+  try {
+    return JSON.parse(e.data);
+  } catch {
+    return null;
   }
 }
 
@@ -49,30 +60,23 @@ export function startLive(store) {
 
   function open(since) {
     if (es) es.close();
-    const stream = new EventSource("/api/events/stream" + (since ? "?since=" + since : ""));
+    const path = "/api/events/stream" + (since ? "?since=" + since : "");
+    const stream = new EventSource(withCluster(path, pageCluster()));
     es = stream;
     stream.onopen = () => {
       retryMs = FIRST_RETRY_MS;
     };
     stream.addEventListener("state", (e) => {
+      if (stream !== es) return;
       touch();
-      let status;
-      try {
-        status = JSON.parse(e.data);
-      } catch {
-        return;
-      }
-      store.dispatch({ type: "status", status, source: "stream", now: Date.now() });
+      const status = frameData(e);
+      if (status) store.dispatch({ type: "status", status, source: "stream", now: Date.now() });
     });
     stream.addEventListener("event", (e) => {
+      if (stream !== es) return;
       touch();
-      let ev;
-      try {
-        ev = JSON.parse(e.data);
-      } catch {
-        return; // ignore a malformed event
-      }
-      store.dispatch({ type: "events", events: [ev], live: true });
+      const ev = frameData(e);
+      if (ev) store.dispatch({ type: "events", events: [ev], live: true });
     });
     stream.onerror = () => {
       if (stream !== es) return;
@@ -90,6 +94,13 @@ export function startLive(store) {
     };
   }
 
+  store.subscribe((state, prev, action) => {
+    if (action.type !== "cluster" || state.cluster === prev.cluster) return;
+    clearTimeout(retryTimer);
+    retryMs = FIRST_RETRY_MS;
+    open(0);
+    refreshStatus(store);
+  });
   open(0);
   setInterval(() => {
     if (store.getState().conn !== "live" || !es) return;

@@ -1,5 +1,7 @@
 // The shared state of the UI and its reducer (pure: the time of an action travels in the action,
 // so tests replay them). Sections dispatch these actions (facts unless marked as a request):
+//   cluster {cluster}                                   the page switched to this cluster ("" =
+//                                                       the default): its state starts afresh
 //   status {status, source: "stream" | "fetch", now}   a /api/status arrived
 //   conn {conn}                                         connecting | live | reconnecting | offline
 //   config {config, source: "load" | "save"}            GET or PUT /api/config answered
@@ -20,8 +22,9 @@ export const MAX_EVENTS = 1000; // connectivity events kept in memory
 export const RECENT_JOBS = 8; // finished jobs listed
 const STARTED_GRACE_MS = 5000; // a job started here is shown this long before /api/status lists it
 
-export function initialState() {
+export function initialState(cluster = "") {
   return {
+    cluster, // the cluster shown, as the page URL names it ("" = the default)
     status: null,
     skewMs: 0, // server clock minus browser clock
     conn: "connecting",
@@ -47,6 +50,8 @@ export function findJob(state, id) {
 
 export function reduce(state, action) {
   switch (action.type) {
+    case "cluster":
+      return switchCluster(state, action.cluster || "");
     case "status":
       return applyStatus(state, action);
     case "conn":
@@ -79,6 +84,13 @@ export function reduce(state, action) {
     default:
       return state; // requests (open-log) change nothing here
   }
+}
+
+// Everything but the process-wide config and the catalog (reloaded, but shown meanwhile)
+// belongs to the cluster shown.
+function switchCluster(state, cluster) {
+  if (cluster === state.cluster) return state;
+  return { ...initialState(cluster), config: state.config, models: state.models };
 }
 
 const withJobs = (state, jobs) => ({ ...state, jobs: { ...state.jobs, ...jobs } });

@@ -1,7 +1,9 @@
 // Endpoints: what LAN apps get from GET /api/endpoints, with copy buttons, plus the discovery
-// URL itself. Reloaded when a service's address, its up state or the served model changes.
+// URL itself (of the cluster shown). Reloaded when a service's address, its up state or the
+// served model changes, and when the page switches cluster.
 import { api } from "../lib/api.js";
-import { $, copyButton, h } from "../lib/dom.js";
+import { discoveryPath, pageCluster } from "../lib/cluster.js";
+import { $, copyButton, h, setText } from "../lib/dom.js";
 import { KINDS, displayName, orderedNames } from "../lib/format.js";
 
 // What of /api/status shows in /api/endpoints: a change of it means a reload.
@@ -41,7 +43,7 @@ function endpointRow(name, ep) {
 }
 
 function discoveryRow() {
-  const discovery = location.origin + "/api/endpoints";
+  const discovery = location.origin + discoveryPath(pageCluster());
   return h(
     "li",
     { class: "ep", dataset: { service: "_discovery", ready: "none" } },
@@ -64,6 +66,8 @@ function render(endpoints) {
   const eps = endpoints || {};
   const rows = orderedNames(eps).map((name) => endpointRow(name, eps[name] || {}));
   $("endpoint-list").replaceChildren(...rows, discoveryRow());
+  $("endpoints-link").href = discoveryPath(pageCluster());
+  setText($("endpoints-link"), discoveryPath(pageCluster()));
 }
 
 export function mountEndpoints(store) {
@@ -88,6 +92,7 @@ export function mountEndpoints(store) {
   store.subscribe((state, prev, action) => {
     if (state.endpoints !== prev.endpoints) render(state.endpoints);
     if (action.type === "config" && action.source === "save") load();
+    if (action.type === "cluster") loadedKey = ""; // the new cluster's first status loads its own
     if (!state.status || state.status === prev.status) return;
     const key = endpointsKey(state.status);
     if (key === loadedKey) return;

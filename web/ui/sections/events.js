@@ -2,7 +2,7 @@
 // first, live; filters by service, type and failures. The first page is fetched once the stream
 // has delivered its first `state`, so no event can fall between the page and the stream (the
 // store de-duplicates ids).
-import { api } from "../lib/api.js";
+import { CLUSTER_SWITCHED, api } from "../lib/api.js";
 import { $, h, icon, setText } from "../lib/dom.js";
 import { clockTime, displayName, fullTime, latency } from "../lib/format.js";
 
@@ -105,8 +105,9 @@ export function mountEvents(store) {
     let events = [];
     try {
       events = (await api("GET", "/api/events?" + params)).events || [];
-    } catch {
-      /* shown as loaded: the stream still adds what happens next */
+    } catch (e) {
+      if (e.code === CLUSTER_SWITCHED) return; // the new cluster's stream loads its own page
+      /* otherwise shown as loaded: the stream still adds what happens next */
     }
     store.dispatch({ type: "events-loaded" });
     store.dispatch({ type: "events", events, live: false });
@@ -137,6 +138,7 @@ export function mountEvents(store) {
       updateServiceFilter(Object.keys(state.status.services));
       if (action.source === "stream" && !state.events.loaded) load();
     }
+    if (action.type === "cluster" && state.cluster !== prev.cluster) render(); // empty until the stream's first state
     if (action.type !== "events" || state.events === prev.events) return;
     const added = addedEvents(action, prev.events.byId);
     if (!(action.live && state.events.loaded && prependLive(added))) render();

@@ -1,6 +1,7 @@
 // The job log viewer: one job at a time, its own EventSource on /api/jobs/{id}/log (replayed
 // from the start, then live), closed on `event: end`. Keeps the newest 3,000 lines, follows the
 // end until the user scrolls up. Opened by an `open-log` request from any section.
+import { pageCluster, withCluster } from "../lib/cluster.js";
 import { $, h, scrollBehavior, setText } from "../lib/dom.js";
 import { clockTime, fullTime } from "../lib/format.js";
 import { jobTitle, stateText } from "../lib/jobs.js";
@@ -87,7 +88,7 @@ export function mountJobLog(store) {
   }
 
   function listen(id) {
-    const es = new EventSource("/api/jobs/" + encodeURIComponent(id) + "/log");
+    const es = new EventSource(withCluster("/api/jobs/" + encodeURIComponent(id) + "/log", pageCluster()));
     viewer.es = es;
     es.addEventListener("line", (e) => {
       if (es !== viewer.es) return;
@@ -190,5 +191,6 @@ export function mountJobLog(store) {
 
   store.subscribe((state, prev, action) => {
     if (action.type === "open-log") open(action.id, action);
+    if (action.type === "cluster" && state.cluster !== prev.cluster && viewer.id) close(true); // another cluster's job
   });
 }

@@ -204,6 +204,10 @@ export function mountJobs(store) {
       }
     }
     if (action.type === "job-ended") load();
+    if (action.type === "cluster" && state.cluster !== prev.cluster) {
+      runningKey = "";
+      load();
+    }
     if (state.jobs !== prev.jobs || state.models !== prev.models || state.viewing !== prev.viewing || state.status !== prev.status) {
       render(state);
     }

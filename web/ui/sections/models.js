@@ -202,7 +202,8 @@ export function mountModels(store) {
     }
     const job = action.type === "job-ended" ? action.job : null;
     const vllmJob = job && (job.kind === "swap" || (job.kind === "service" && job.target === "vllm"));
-    if (vllmJob || action.type === "model-added" || action.type === "model-deleted") load();
+    const switched = action.type === "cluster" && state.cluster !== prev.cluster; // its launch lines differ
+    if (vllmJob || switched || action.type === "model-added" || action.type === "model-deleted") load();
     if (state.models !== prev.models || state.jobs !== prev.jobs || state.status !== prev.status) render(state);
   });
   load();

@@ -65,8 +65,10 @@ export function buildPatch(fields) {
 }
 
 // Whether the form's config still matches /api/status: the Sparks' hosts and the set of
-// services. Another tab or an API client may have changed it.
+// services. Another tab or an API client may have changed it. The form edits the default
+// cluster (config `cluster`): another cluster's status says nothing about it.
 export function configMatchesStatus(config, status) {
+  if (!isFormCluster(config, status)) return true;
   const sparks = status.sparks || {};
   const cfgSparks = config.sparks || {};
   const sameHosts =
@@ -75,6 +77,16 @@ export function configMatchesStatus(config, status) {
   const cfgServices = ["vllm", ...Object.keys(config.services || {})].sort().join(",");
   return sameHosts && Object.keys(status.services).sort().join(",") === cfgServices;
 }
+
+// Whether `status` is of the cluster the form edits (the default one, config `cluster`).
+export const isFormCluster = (config, status) => !config.cluster || !status.cluster || config.cluster === status.cluster;
+
+// The note over the form while the page shows another cluster than the one it edits.
+export const formClusterNote = (config, status) =>
+  isFormCluster(config, status)
+    ? ""
+    : "This form edits the default cluster, " + config.cluster + ". Cluster " + status.cluster +
+      " is set in the clusters list of the configuration (PUT /api/config, or the operator's config file).";
 
 // The hint under the admin token field.
 export function tokenHint(authRequired, haveToken) {

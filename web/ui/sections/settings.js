@@ -10,6 +10,7 @@ import {
   buildPatch,
   configMatchesStatus,
   fieldText,
+  formClusterNote,
   hostPlaceholder,
   pinNote,
   serviceOfHostField,
@@ -153,7 +154,7 @@ export function mountSettings(store) {
     button.disabled = true;
     setFormStatus("Saving…", "");
     try {
-      const result = await api("PUT", "/api/config", body);
+      const result = await api("PUT", "/api/config", body, { scoped: false });
       authOk();
       const warnings = Array.isArray(result.warnings) ? result.warnings : [];
       delete result.warnings;
@@ -188,7 +189,7 @@ export function mountSettings(store) {
     if (inFlight) return;
     inFlight = true;
     try {
-      const config = await api("GET", "/api/config");
+      const config = await api("GET", "/api/config", undefined, { scoped: false });
       store.dispatch({ type: "config", config, source: "load" });
       if (!isDirty()) populate(config);
     } catch {
@@ -242,6 +243,9 @@ export function mountSettings(store) {
     // Another tab or an API client may change the config: reload it when it no longer matches.
     if (state.config && !isDirty() && !configMatchesStatus(state.config, state.status)) load();
     updateTokenHint();
+    const note = state.config ? formClusterNote(state.config, state.status) : "";
+    setText($("settings-cluster-note"), note);
+    $("settings-cluster-note").hidden = !note;
   });
   load();
 }

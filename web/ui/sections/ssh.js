@@ -20,7 +20,7 @@ export function sshState(spark) {
 async function loadPublicKey(attempt = 0) {
   const box = $("ssh-key");
   try {
-    const key = await api("GET", "/api/ssh/public-key");
+    const key = await api("GET", "/api/ssh/public-key", undefined, { scoped: false });
     const parts = [
       h(
         "div",
