@@ -92,7 +92,7 @@ export function mountEndpoints(store) {
   store.subscribe((state, prev, action) => {
     if (state.endpoints !== prev.endpoints) render(state.endpoints);
     if (action.type === "config" && action.source === "save") load();
-    if (action.type === "cluster") loadedKey = ""; // the new cluster's first status loads its own
+    if (action.type === "cluster" && state.cluster !== prev.cluster) loadedKey = ""; // its first status reloads
     if (!state.status || state.status === prev.status) return;
     const key = endpointsKey(state.status);
     if (key === loadedKey) return;
