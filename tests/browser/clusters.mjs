@@ -24,9 +24,9 @@ async function assertLogOf(page, url, cluster) {
 
 // The services and endpoints of the page are those of `cluster`.
 async function assertSectionsOf(page, url, cluster) {
+  const status = await getJson(`${url}/api/status?cluster=${cluster}`);
+  await page.locator('.svc[data-service="vllm"] .url-row code', { hasText: status.services.vllm.base_url }).waitFor();
   const endpoints = await getJson(`${url}/api/clusters/${cluster}/endpoints`);
-  const vllm = page.locator('.svc[data-service="vllm"] .url-row code', { hasText: endpoints.vllm.base_url });
-  await vllm.waitFor();
   await page.locator('#endpoint-list li[data-service="vllm"] code', { hasText: endpoints.vllm.base_url }).waitFor();
 }
 
