@@ -140,7 +140,7 @@ export function mountClusters(store, first, note) {
 
   $("cluster-select").addEventListener("change", (e) => switchTo(e.currentTarget.value));
   window.addEventListener("popstate", () => {
-    showNote("");
+    showNote(settleUrlCluster(list)); // a cluster removed since that history entry
     store.dispatch({ type: "cluster", cluster: pageCluster() });
     refresh();
   });
