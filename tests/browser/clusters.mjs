@@ -67,6 +67,7 @@ async function switcherTest(server) {
     await assertLogOf(page, server.url, "prod");
     assert.equal(await page.locator('.cluster-card[data-cluster="prod"]').getAttribute("aria-current"), "true");
     assert.match(await page.title(), /spark-control · prod$/);
+    assert.equal(await page.locator("#footer-status").getAttribute("href"), "/api/status?cluster=prod");
     await page.locator("#settings-cluster-note", { hasText: "edits the default cluster, lab" }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, "desktop-clusters-dark.png"), clip: { x: 0, y: 0, width: 1280, height: 420 } });
 

@@ -6,7 +6,15 @@
 // updated in place. A URL naming a cluster the server does not have falls back to the default
 // with a note.
 import { api, oneAtATime } from "../lib/api.js";
-import { clusterFacts, defaultCluster, pageCluster, pageUrlFor, resolveCluster, unknownClusterText } from "../lib/cluster.js";
+import {
+  clusterFacts,
+  defaultCluster,
+  pageCluster,
+  pageUrlFor,
+  resolveCluster,
+  unknownClusterText,
+  withCluster,
+} from "../lib/cluster.js";
 import { $, announce, h, placeAfter, setData, setText } from "../lib/dom.js";
 
 const REFRESH_MS = 5000;
@@ -87,6 +95,7 @@ export function mountClusters(store, first, note) {
 
   function render() {
     const several = list.length > 1;
+    $("footer-status").href = withCluster("/api/status", pageCluster());
     $("cluster-pick").hidden = !several;
     $("cluster-name").hidden = several;
     $("clusters").hidden = !several;
