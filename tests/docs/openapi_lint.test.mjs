@@ -143,7 +143,8 @@ test("every example of a component schema matches its schema", async () => {
 });
 
 // What the HTTP layer answers before a handler runs (web/src/request_admission.cc,
-// request_guard.cc, sse_connections.cc), required of every operation it applies to.
+// request_guard.cc, sse_connections.cc, and the `?cluster=` check of web/src/app.cc), required
+// of every operation it applies to.
 function missingAdmissionResponses(spec) {
   const missing = [];
   for (const [path, item] of Object.entries(spec.paths)) {
@@ -151,7 +152,7 @@ function missingAdmissionResponses(spec) {
       if (typeof op !== "object" || !op.responses) continue;
       const guarded = (op.security ?? []).some((s) => "adminBearer" in s);
       const streams = "text/event-stream" in (op.responses["200"]?.content ?? {});
-      const want = ["403"];
+      const want = ["403", "404"];
       if (guarded) want.push("401", "429");
       if (guarded && (method === "post" || method === "put")) want.push("413", "415");
       if (streams) want.push("503");
@@ -168,6 +169,29 @@ test("every operation lists what the HTTP layer may answer before its handler", 
   assert.deepEqual(missingAdmissionResponses(spec), []);
   delete spec.paths["/api/swap"].post.responses["415"];
   assert.deepEqual(missingAdmissionResponses(spec), ["POST /api/swap 415"]);
+});
+
+// Operations without the `cluster` query parameter (every route takes it: web/src/app.cc).
+function withoutClusterParameter(spec) {
+  const cluster = "#/components/parameters/Cluster";
+  const missing = [];
+  for (const [path, item] of Object.entries(spec.paths)) {
+    const shared = (item.parameters ?? []).some((p) => p.$ref === cluster);
+    for (const [method, op] of Object.entries(item)) {
+      if (typeof op !== "object" || !op.responses) continue;
+      if (!shared && !(op.parameters ?? []).some((p) => p.$ref === cluster)) {
+        missing.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+  }
+  return missing;
+}
+
+test("every operation takes ?cluster=", async () => {
+  const spec = await loadDocument();
+  assert.deepEqual(withoutClusterParameter(spec), []);
+  spec.paths["/api/jobs"].parameters = [];
+  assert.deepEqual(withoutClusterParameter(spec), ["GET /api/jobs"]);
 });
 
 test("info.version is the project's version (CMakeLists.txt)", async () => {
