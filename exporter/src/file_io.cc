@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace spark {
 namespace fs = std::filesystem;
@@ -118,9 +119,11 @@ Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes) {
   if (!opened.ok()) return opened.status();
   const int fd = *opened;
   std::string out;
-  char buffer[64 * 1024];
+  // On the heap: it runs on request threads, whose stacks are ~100 KiB (PITFALLS.md "Stack
+  // depth"); a 64 KiB array there overflowed when PUT /api/config started a cluster.
+  std::vector<char> buffer(64 * 1024);
   while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const Status s = Errno("read", path);
@@ -134,7 +137,7 @@ Result<std::string> ReadFile(const fs::path& path, uint64_t max_bytes) {
                            "cannot read " + path.string() + ": it is larger than the " +
                                std::to_string(max_bytes) + "-byte limit for this file");
     }
-    out.append(buffer, static_cast<size_t>(n));
+    out.append(buffer.data(), static_cast<size_t>(n));
   }
   ::close(fd);
   return out;
