@@ -286,4 +286,34 @@ TEST_F(Clusters, AClusterAddedAndRemovedLiveComesAndGoes) {
 }
 
 }  // namespace
+// Removing a cluster that runs a job would cancel the job as a side effect of a settings change:
+// PUT /api/config refuses it naming the job, and takes it once the job has ended.
+TEST(ClusterRemoval, WaitsForTheClustersRunningJob) {
+  TempDir dir;
+  SparkControl app({"--demo", "--data-dir", dir.path().string()});
+  // The demo's simulated swap streams a start-up log for about 10 s.
+  const Reply swap =
+      SendJson("POST", app.url() + "/api/swap?cluster=prod", R"({"model":"qwen36"})");
+  ASSERT_EQ(swap.status, 202) << swap.body;
+  const std::string id = json::parse(swap.body)["job"]["id"];
+  EXPECT_EQ(json::parse(swap.body)["job"]["cluster"], "prod");
+
+  const Reply refused = SendJson("PUT", app.url() + "/api/config", R"({"clusters":[]})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(ErrorCode(refused), "job_running") << refused.body;
+  EXPECT_NE(refused.body.find(id), std::string::npos) << refused.body;
+  EXPECT_EQ(Get(app.url() + "/api/status?cluster=prod").status, 200) << "prod was removed anyway";
+
+  ASSERT_EQ(Http("DELETE", app.url() + "/api/jobs/" + id + "?cluster=prod").status, 202);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const Reply job = Get(app.url() + "/api/jobs/" + id + "?cluster=prod");
+        return job.status == 200 && json::parse(job.body)["ended_at"].is_string();
+      },
+      std::chrono::seconds(20)));
+  const Reply taken = SendJson("PUT", app.url() + "/api/config", R"({"clusters":[]})");
+  EXPECT_EQ(taken.status, 200) << taken.body;
+  EXPECT_EQ(Get(app.url() + "/api/status?cluster=prod").status, 404);
+}
+
 }  // namespace spark::test

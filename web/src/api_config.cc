@@ -16,6 +16,30 @@ namespace {
 // already overflowed at 30 levels. So a patch gets a much tighter cap than the 64 of any body.
 constexpr size_t kMaxPatchDepth = 8;
 
+// job_running (409) when `next` drops a cluster that runs a job: removing it would cancel the
+// job (and wait for its clean-up) as a side effect of a settings change. The user waits for it
+// or cancels it first. A job started between this check and the change is cancelled then.
+Status AdmitClusterRemoval(App& app, const Config& next) {
+  const std::vector<Config> kept = ClusterConfigs(next);
+  const std::vector<ClusterPtr> running = app.clusters.All();
+  for (size_t i = 1; i < running.size(); ++i) {
+    const std::string name = running[i]->name();
+    const bool stays = std::any_of(kept.begin() + 1, kept.end(),
+                                   [&name](const Config& c) { return c.cluster == name; });
+    if (stays) continue;
+    const std::vector<JobInfo> jobs = running[i]->controller().RunningJobs();
+    if (jobs.empty()) continue;
+    const JobInfo& job = jobs.front();
+    return Status::Error(ErrorCode::kJobRunning,
+                         "cluster " + name + " runs job " + job.id + " (" +
+                             std::string(JobKindName(job.kind)) + " " + job.target +
+                             "): wait for it or cancel it (DELETE /api/jobs/" + job.id +
+                             "?cluster=" + name + ") before removing the cluster",
+                         "clusters");
+  }
+  return Status::Ok();
+}
+
 Response PutConfig(App& app, const Request& request) {
   auto patch = ParseJsonBody(request);
   if (!patch.ok()) return StatusResponse(patch.status());
@@ -30,6 +54,7 @@ Response PutConfig(App& app, const Request& request) {
     const Status admitted =
         AdmitConfigChange(request, *before, *next, app.site, app.max_sse_clients_at_start);
     if (!admitted.ok()) return StatusResponse(admitted);
+    if (Status busy = AdmitClusterRemoval(app, *next); !busy.ok()) return StatusResponse(busy);
   }
   auto applied = app.config.Apply(*patch);
   if (!applied.ok()) return StatusResponse(applied.status());
