@@ -16,10 +16,11 @@ namespace {
 
 TEST(OpenWebUiDeepLink, SelectsTheServedModelAndHidesTheUserInfo) {
   TempDir dir;
-  const auto config = dir.path() / "config.yaml";
-  std::ofstream(config) << "open_webui: {url: 'https://admin:hunter2@chat.lan:3000/?lang=de'}\n";
-  SparkControl app(
-      {"--demo", "--config", config.string(), "--data-dir", (dir.path() / "data").string()});
+  // In the overlay: the demo layer (its own Open WebUI link) sits above the operator file.
+  std::filesystem::create_directories(dir.path() / "data");
+  std::ofstream(dir.path() / "data" / "config.yaml")
+      << "open_webui: {url: 'https://admin:hunter2@chat.lan:3000/?lang=de'}\n";
+  SparkControl app({"--demo", "--data-dir", (dir.path() / "data").string()});
   nlohmann::json vllm;
   ASSERT_TRUE(Eventually(
       [&] {

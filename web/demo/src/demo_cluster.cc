@@ -72,7 +72,10 @@ nlohmann::json DemoCluster::ConfigPatch() const {
             {"spark2", {{"host", spec_.spark2_host}, {"user", "demo"}}}}},
           {"vllm", {{"port", vllm_->port()}}},
           {"services",
-           {{"parakeet", {{"port", parakeet_->port()}}}, {"magpie", {{"port", magpie_->port()}}}}}};
+           {{"parakeet", {{"port", parakeet_->port()}}}, {"magpie", {{"port", magpie_->port()}}}}},
+          // Where Open WebUI would listen next to the cluster (its default port): the overview's
+          // "Open in Open WebUI" link, with the served model selected.
+          {"open_webui", {{"url", "http://" + spec_.spark1_host + ":3000/"}}}};
 }
 
 void DemoCluster::StartClients(std::string server_url,
