@@ -25,6 +25,7 @@
 #include "exporter/log.h"
 #include "exporter/metrics.h"
 #include "exporter/reader_pool.h"
+#include "process_memory.h"
 #include "web/app.h"
 #include "web/audit_log.h"
 #include "web/cli_flags.h"
@@ -278,6 +279,7 @@ int Run(const Flags& flags) {
 }  // namespace spark
 
 int main(int argc, char** argv) {
+  spark::ApplyProcessMemorySettings();
   auto parsed = spark::ParseFlags(argc, argv, spark::kVersion);
   if (const auto* exit = std::get_if<spark::FlagsExit>(&parsed)) {
     std::fputs(exit->out.c_str(), stdout);
