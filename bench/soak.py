@@ -46,20 +46,22 @@ def metric(base, series):
 
 
 class SseClient(threading.Thread):
-    """Follows /api/events/stream from `source_ip`; keeps count, first, last and sum of ids."""
+    """Follows `path` (/api/events/stream) from `source_ip`; keeps count, first, last and sum
+    of ids, and how many ids did not follow the last one by 1 (out_of_order) or did not
+    exceed it (backwards)."""
 
-    def __init__(self, port, source_ip, stop):
+    def __init__(self, port, source_ip, stop, path="/api/events/stream"):
         super().__init__(daemon=True)
-        self.port, self.source_ip, self.stop = port, source_ip, stop
+        self.port, self.source_ip, self.stop, self.path = port, source_ip, stop, path
         self.count = self.first = self.last = self.total = 0
-        self.out_of_order = 0
+        self.out_of_order = self.backwards = 0
         self.error = None
 
     def run(self):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
                                               source_address=(self.source_ip, 0))
-            conn.request("GET", "/api/events/stream")
+            conn.request("GET", self.path)
             resp = conn.getresponse()
             if resp.status != 200:
                 self.error = f"HTTP {resp.status}"
@@ -77,6 +79,8 @@ class SseClient(threading.Thread):
                 for i in ids:
                     if self.count and i != self.last + 1:
                         self.out_of_order += 1
+                    if self.count and i <= self.last:
+                        self.backwards += 1
                     if not self.count:
                         self.first = i
                     self.count += 1

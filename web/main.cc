@@ -25,6 +25,7 @@
 #include "exporter/log.h"
 #include "exporter/metrics.h"
 #include "exporter/reader_pool.h"
+#include "process_memory.h"
 #include "web/app.h"
 #include "web/audit_log.h"
 #include "web/cli_flags.h"
@@ -46,9 +47,10 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-EventLogOptions LogOptions(const fs::path& data_dir, ReaderPool& readers) {
+EventLogOptions LogOptions(const fs::path& data_dir, const Config& config, ReaderPool& readers) {
   EventLogOptions options;
   options.dir = data_dir;
+  options.LimitTotalBytes(static_cast<uint64_t>(config.events.max_bytes));
   options.readers = &readers;
   return options;
 }
@@ -56,8 +58,8 @@ EventLogOptions LogOptions(const fs::path& data_dir, ReaderPool& readers) {
 // What every cluster shares: the connectivity log (with its reader threads) and the feed SSE
 // streams wait on.
 struct SharedLog {
-  SharedLog(const fs::path& data_dir, const Clock& clock)
-      : events(LogOptions(data_dir, event_readers), clock) {
+  SharedLog(const fs::path& data_dir, const Config& initial, const Clock& clock)
+      : events(LogOptions(data_dir, initial, event_readers), clock) {
     events.feed().Forward(&changes);
   }
   ReaderPool event_readers;  // the log's file reads: a few low-priority threads
@@ -188,7 +190,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   WarningSources warning_sources;
   warning_sources.startup_notes = config->startup_notes();
   warning_sources.open_beyond_loopback = !ListensOnLoopbackOnly(flags.listen);
-  SharedLog log(data_dir, clock);
+  SharedLog log(data_dir, *initial, clock);
   auto catalog_opened =
       OpenConfiguredCatalog(*config, data_dir, clock, warning_sources.startup_notes);
   if (!catalog_opened.ok()) {
@@ -278,6 +280,7 @@ int Run(const Flags& flags) {
 }  // namespace spark
 
 int main(int argc, char** argv) {
+  spark::ApplyProcessMemorySettings();
   auto parsed = spark::ParseFlags(argc, argv, spark::kVersion);
   if (const auto* exit = std::get_if<spark::FlagsExit>(&parsed)) {
     std::fputs(exit->out.c_str(), stdout);

@@ -44,6 +44,7 @@ TEST_F(ConfigLayers, DefaultsMatchTheContract) {
   EXPECT_EQ(c.probe.interval_s, 2);
   EXPECT_EQ(c.probe.timeout_s, 1.5);
   EXPECT_EQ(c.limits.max_sse_clients, 64);
+  EXPECT_EQ(c.events.max_bytes, 5 * (8 << 20));  // 8 MiB files: the active one and 4 rotated
   EXPECT_EQ(c.remote.vllm_docker_dir, "~/spark-vllm-docker");
 }
 
@@ -307,6 +308,7 @@ TEST(ConfigFiles, TheExampleFileIsValid) {
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->services.at("magpie").cache_dir, "/srv/magpie-cache");
   EXPECT_EQ(config->http.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(config->events.max_bytes, 1LL << 30);
 }
 
 TEST(ConfigYaml, QuotedScalarsStayStringsAndPlainOnesAreTyped) {

@@ -74,6 +74,22 @@ TEST_F(EventLogPersistence, RotationKeepsOlderEventsQueryableInOrder) {
   EXPECT_EQ(Ids(log.Find({.limit = 3})), (std::vector<uint64_t>{18, 19, 20}));
 }
 
+TEST_F(EventLogPersistence, TheFilesTogetherStayWithinTheTotalCap) {
+  EventLogOptions options = Options(/*ring=*/5);
+  options.LimitTotalBytes(4000);  // events.max_bytes: the active file and 3 rotated ones
+  EXPECT_EQ(options.max_file_bytes, 1000u);
+  {
+    EventLog log(options, clock_);
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(log.Append(Report("vllm", true)).ok());
+  }
+  uint64_t total = 0;
+  for (const auto& entry : fs::directory_iterator(dir_.path())) {
+    if (entry.path().filename().string().rfind("events.", 0) == 0) total += entry.file_size();
+  }
+  EXPECT_LE(total, 4000u);
+  EXPECT_GT(total, 3000u);  // each file fills to within a line of its share
+}
+
 TEST_F(EventLogPersistence, TornAndCorruptLinesAreSkippedNotFatal) {
   {
     EventLog log(Options(), clock_);

@@ -53,8 +53,9 @@ void NameClusters(std::vector<ConnectivityEvent>& events, const std::string& unn
 }
 
 // Sends every event of the cluster after `last_id`, page by page; false when the client is
-// gone. Past the last page, `last_id` moves to the log's end (other clusters' events are
-// not read again).
+// gone. Past the last page, `last_id` moves to just before the log's end (other clusters'
+// events are not read again): the newest id, `end`, may be an append still in progress —
+// EventLog counts an id before its event is readable — so a later call reads that one again.
 bool SendEventsAfter(App& app, Cluster& cluster, uint64_t& last_id, SseStream& stream) {
   while (true) {
     EventQuery query;
@@ -69,7 +70,7 @@ bool SendEventsAfter(App& app, Cluster& cluster, uint64_t& last_id, SseStream& s
       last_id = event.id;
     }
     if (events.size() < kMaxLimit) {
-      last_id = std::max(last_id, end);
+      last_id = std::max(last_id, end > 0 ? end - 1 : 0);
       return true;
     }
   }

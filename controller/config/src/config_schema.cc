@@ -41,6 +41,9 @@ void DecodeSettings(ObjectReader& root, Status& status, Config& c) {
   Section(root, "diarization", status, [&](ObjectReader& r) {
     r.Number("uncertain_below", c.diarization.uncertain_below, 0, 1);
   });
+  Section(root, "events", status, [&](ObjectReader& r) {
+    r.Integer("max_bytes", c.events.max_bytes, 1LL << 20, 1LL << 40);
+  });
   Section(root, "catalog", status, [&](ObjectReader& r) { r.OptString("path", c.catalog.path); });
   Section(root, "auth", status, [&](ObjectReader& r) {
     r.OptString("token", c.auth.token);
@@ -83,6 +86,7 @@ json EncodeConfig(const Config& c, bool redact) {
   t["probe"] = {{"interval_s", c.probe.interval_s}, {"timeout_s", c.probe.timeout_s}};
   t["swap"] = {{"timeout_s", c.swap.timeout_s}, {"silent_log_s", c.swap.silent_log_s}};
   t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
+  t["events"] = {{"max_bytes", c.events.max_bytes}};
   t["catalog"] = {{"path", OptionalJson(c.catalog.path)}};
   if (redact) {
     t["auth"] = {{"token_set", c.auth.token.has_value()},

@@ -1,7 +1,6 @@
 // SparkWorker's channel side: every command is a channel on the one session, advanced by a
 // sweep over all of them until none can progress (PITFALLS.md "libssh2 1.10").
 #include <algorithm>
-#include <array>
 #include <cstdlib>
 
 #include "controller/command_builder.h"
@@ -143,7 +142,8 @@ SparkWorker::Step SparkWorker::Advance(Job& job) {
 }
 
 SparkWorker::Step SparkWorker::ReadOutput(Job& job) {
-  static thread_local std::array<char, kReadChunk> buffer;
+  if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
+  std::vector<char>& buffer = read_buffer_;
   bool progress = false;
   for (int stream : {0, 1}) {
     while (job.phase == Phase::kReading) {

@@ -5,6 +5,7 @@
 // EventFile). Thread-safe: one appender at a time; readers work on an immutable view of
 // chunks and files, so neither waits for the other.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -41,6 +42,11 @@ struct EventLogOptions {
   size_t ring_capacity = 5000;        // at least this many newest events stay in memory
   uint64_t max_file_bytes = 8 << 20;  // rotate when the active file would exceed this
   int keep_rotated = 4;               // events.1.jsonl … events.N.jsonl
+  // Sets max_file_bytes so that the active file and the rotated ones together stay within
+  // `total` bytes (config events.max_bytes); a file rotates before a line would pass its share.
+  void LimitTotalBytes(uint64_t total) {
+    max_file_bytes = total / static_cast<uint64_t>(std::max(keep_rotated, 0) + 1);
+  }
   // Runs the queries that read the files (not owned; outlives the log); nullptr = they run on
   // the caller's thread. Queries served from memory never queue.
   ReaderPool* readers = nullptr;

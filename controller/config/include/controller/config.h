@@ -97,6 +97,10 @@ struct Config {
     double uncertain_below = 0.5;
   } diarization;
   struct {
+    // The connectivity log's files together (events.jsonl and the rotated ones), read at start.
+    long long max_bytes = 40LL << 20;
+  } events;
+  struct {
     std::optional<std::string> path;
   } catalog;
   OpenWebUiConfig open_webui;
