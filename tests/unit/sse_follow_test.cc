@@ -18,6 +18,7 @@
 namespace spark {
 namespace {
 
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(ParseDecimal, TakesDigitsOnlyAndWhatFitsIn64Bits) {
@@ -81,14 +82,14 @@ class RecordingStream final : public SseStream {
 // A follower on its own thread, with a source whose answers the test sets.
 class SseFollow : public ::testing::Test {
  protected:
-  void Follow(std::function<std::optional<SteadyTime>()> due = {}) {
-    thread_ = std::thread([this, due] {
+  void Follow(std::function<std::optional<SteadyTime>()> due = {}, Duration spacing = {}) {
+    thread_ = std::thread([this, due, spacing] {
       FollowOnSse(stream_, clock_, feed_,
                   {[this] {
                      ++publishes_;
                      return next_.load();
                    },
-                   due});
+                   due, spacing});
       ended_ = true;
     });
   }
@@ -161,6 +162,20 @@ TEST_F(SseFollow, PublishesOnEveryChangeOfTheFeed) {
     ASSERT_TRUE(clock_.AwaitWaiters(1));
   }
   EXPECT_EQ(Comments(), std::vector<std::string>{": connected"});
+}
+
+TEST_F(SseFollow, WithSpacingABurstOfChangesIsTakenByOnePublish) {
+  Follow({}, milliseconds(100));
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  for (int i = 0; i < 6; ++i) feed_.Bump();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(publishes_, 1) << "published before the spacing had passed";
+  clock_.Advance(milliseconds(100));
+  ASSERT_TRUE(test::Eventually([&] { return publishes_ >= 2; }));
+  clock_.Advance(milliseconds(100));
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_LE(publishes_, 3) << "six changes, each published on its own";
+  clock_.Advance(seconds(1));  // past any spacing sleep, so TearDown's wake reaches the loop
 }
 
 TEST_F(SseFollow, PublishesAtTheDueTimeWithoutAChange) {

@@ -50,7 +50,7 @@ void StreamJobLog(App& app, const Request& request, SseStream& stream) {
   uint64_t after = ResumeAfter(request, 0);
   if (!controller.Job(id)) return stream.Refuse(NoSuchJob(id));
   FollowOnSse(stream, app.clock, controller.feed(),
-              {[&] { return SendJobLog(controller, id, after, stream); }, {}});
+              {[&] { return SendJobLog(controller, id, after, stream); }, {}, {}});
 }
 
 // Runs `handle(controller)` with the controller of the cluster the request names.

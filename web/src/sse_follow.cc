@@ -1,6 +1,7 @@
 #include "web/sse_follow.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace spark {
 
@@ -12,7 +13,13 @@ void FollowOnSse(SseStream& stream, const Clock& clock, ChangeFeed& feed, const 
   uint64_t seen = feed.version();
   auto last_write = clock.Now();
   if (!stream.Comment("connected")) return;
+  std::optional<SteadyTime> last_publish;
   while (!stream.stopping()) {
+    if (last_publish && source.spacing > Duration::zero()) {
+      clock.SleepUntil(*last_publish + source.spacing);
+      if (stream.stopping()) return;
+    }
+    last_publish = clock.Now();
     const SsePublish published = source.publish();
     if (published == SsePublish::kDone) return;
     if (published == SsePublish::kWrote) last_write = clock.Now();

@@ -34,6 +34,11 @@ struct SseSource {
   std::function<SsePublish()> publish;
   // Optional: a time, earlier than the next ping, to publish again even without a change.
   std::function<std::optional<SteadyTime>()> due;
+  // At most one publish per `spacing`: changes that come sooner are taken together by the
+  // next one. Zero = publish on every change. A stream that follows a busy shared feed (the
+  // events stream: every report of every cluster bumps it) wakes this often at most, instead
+  // of once per change.
+  Duration spacing{};
 };
 
 // Sends ": connected", then calls `source.publish`, sends ": ping" once kSsePingEvery passed
