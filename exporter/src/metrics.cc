@@ -1,9 +1,8 @@
 #include "exporter/metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <map>
-#include <sstream>
+
+#include "exporter/text_format.h"
 
 namespace spark {
 
@@ -107,9 +106,10 @@ std::string Scraper::RenderText(const Versions& versions) const {
                   std::make_move_iterator(family.metric.end()));
     }
   }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, merged);
-  return out.str();
+  std::string out;
+  out.reserve(cached_ ? cached_->size() + cached_->size() / 8 : 64 * 1024);
+  AppendTextFormat(out, merged);
+  return out;
 }
 
 std::shared_ptr<const std::string> Scraper::Render() {
