@@ -195,6 +195,7 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
       if (!status.ok()) {
         if (view_changed) PublishLocked();
         dropped_disk_.fetch_add(1, std::memory_order_relaxed);
+        CountFor(event.cluster, &Counters::dropped_disk);
         return Status::Error(ErrorCode::kStorageFailed,
                              "the connectivity log could not be written: " + status.message());
       }
@@ -204,6 +205,8 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
     if (view_changed) PublishLocked();
     (event.type == EventType::kTransition ? transitions_ : reports_)
         .fetch_add(1, std::memory_order_relaxed);
+    CountFor(event.cluster,
+             event.type == EventType::kTransition ? &Counters::transitions : &Counters::reports);
   }
   feed_.Bump();
   return event;
@@ -266,6 +269,17 @@ std::vector<ConnectivityEvent> EventLog::Find(const EventQuery& query) const {
 
 Result<std::vector<ConnectivityEvent>> EventLog::TryFind(const EventQuery& query) const {
   return Query(query, ReaderPool::WhenFull::kRefuse);
+}
+
+void EventLog::CountFor(const std::string& cluster, uint64_t Counters::*counter) {
+  std::lock_guard lock(counts_mu_);
+  by_cluster_[cluster].*counter += 1;
+}
+
+EventLog::Counters EventLog::counters(const std::string& cluster) const {
+  std::lock_guard lock(counts_mu_);
+  const auto it = by_cluster_.find(cluster);
+  return it == by_cluster_.end() ? Counters{} : it->second;
 }
 
 EventLog::Counters EventLog::counters() const {

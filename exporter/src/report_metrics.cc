@@ -11,19 +11,19 @@ using prometheus::MetricType;
 
 class ReportMetrics final : public MetricsSource {
  public:
-  ReportMetrics(const ReportStats& reports, const EventLog* events)
-      : reports_(reports), events_(events) {}
+  ReportMetrics(const ReportStats& reports, const EventLog& events,
+                std::function<std::string()> cluster)
+      : reports_(reports), events_(events), cluster_(std::move(cluster)) {}
 
   uint64_t version() const override {
     // Every event append and every report changes one of these.
-    if (events_ == nullptr) return reports_.version();
-    return reports_.version() * 1000003u + events_->last_id() * 31u +
-           events_->counters().dropped_disk;
+    return reports_.version() * 1000003u + events_.last_id() * 31u +
+           events_.counters().dropped_disk;
   }
 
   void Collect(Families& out) const override {
     const ReportStats::View view = reports_.Get();
-    const EventLog::Counters counters = events_ ? events_->counters() : EventLog::Counters{};
+    const EventLog::Counters counters = events_.counters(cluster_());
     auto reports = MakeFamily("spark_control_health_reports_total",
                               "Health reports received from client apps (POST /api/health-event).",
                               MetricType::Counter);
@@ -42,22 +42,21 @@ class ReportMetrics final : public MetricsSource {
                               "Connectivity events not written (rate limit or disk failure).",
                               MetricType::Counter);
     AddCounter(dropped, {{"reason", "rate_limit"}}, static_cast<double>(view.rate_limited));
+    AddCounter(dropped, {{"reason", "disk"}}, static_cast<double>(counters.dropped_disk));
+    auto events = MakeFamily("spark_control_events_total", "Connectivity-log events written.",
+                             MetricType::Counter);
+    AddCounter(events, {{"type", "transition"}}, static_cast<double>(counters.transitions));
+    AddCounter(events, {{"type", "report"}}, static_cast<double>(counters.reports));
     out.push_back(std::move(reports));
     out.push_back(std::move(latency));
-    if (events_ != nullptr) {
-      auto events = MakeFamily("spark_control_events_total", "Connectivity-log events written.",
-                               MetricType::Counter);
-      AddCounter(events, {{"type", "transition"}}, static_cast<double>(counters.transitions));
-      AddCounter(events, {{"type", "report"}}, static_cast<double>(counters.reports));
-      AddCounter(dropped, {{"reason", "disk"}}, static_cast<double>(counters.dropped_disk));
-      out.push_back(std::move(events));
-    }
+    out.push_back(std::move(events));
     out.push_back(std::move(dropped));
   }
 
  private:
   const ReportStats& reports_;
-  const EventLog* events_;  // null: the log's counters are shown by another cluster's source
+  const EventLog& events_;
+  std::function<std::string()> cluster_;
 };
 
 class BuildInfoMetrics final : public MetricsSource {
@@ -79,9 +78,9 @@ class BuildInfoMetrics final : public MetricsSource {
 
 }  // namespace
 
-std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
-                                                 const EventLog* events) {
-  return std::make_shared<ReportMetrics>(reports, events);
+std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports, const EventLog& events,
+                                                 std::function<std::string()> cluster) {
+  return std::make_shared<ReportMetrics>(reports, events, std::move(cluster));
 }
 
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision) {

@@ -188,7 +188,12 @@ export async function openPage(url, options = {}, allow = [], setup = null) {
     else if (where.endsWith(".js")) modules.push(where);
   });
   page.on("requestfailed", (request) => {
-    if (isAsset(request.url())) problems.push(`asset failed: ${request.url()} ${request.failure()?.errorText || ""}`);
+    if (!isAsset(request.url())) return;
+    const error = request.failure()?.errorText || "";
+    // Chromium's favicon loader cancels its own request when the page changes its URL
+    // (history.pushState/replaceState, as the cluster switcher does): not a serving failure.
+    if (error === "net::ERR_ABORTED" && new URL(request.url()).pathname === "/assets/favicon.svg") return;
+    problems.push(`asset failed: ${request.url()} ${error}`);
   });
   await page.addInitScript(() => {
     window.__csp = [];

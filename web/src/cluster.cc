@@ -49,7 +49,7 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
         monitored_, [this] { return ConfiguredSparks(*config()); }, env.heartbeat_interval);
   }
   metrics_ = {MakeBuildInfoMetrics(env.version, env.revision), MakeServiceMetrics(poller_),
-              MakeReportMetrics(reports_, is_default ? &env.events : nullptr),
+              MakeReportMetrics(reports_, env.events, [this] { return name(); }),
               MakeDiarizationMetrics(diarization_),
               MakeControllerMetrics(*controller_, ssh_health_, env.catalog, poller_,
                                     [this] { return ConfiguredSparks(*config()); })};

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -94,6 +95,8 @@ class EventLog {
     uint64_t dropped_disk = 0;
   };
   Counters counters() const;
+  // The same, of the events that named `cluster` (appended since this process started).
+  Counters counters(const std::string& cluster) const;
 
  private:
   // What readers see: replaced as a whole (under view_mu_) when a chunk or file comes or goes.
@@ -133,6 +136,9 @@ class EventLog {
   std::atomic<uint64_t> transitions_{0};
   std::atomic<uint64_t> reports_{0};
   std::atomic<uint64_t> dropped_disk_{0};
+  void CountFor(const std::string& cluster, uint64_t Counters::*counter);
+  mutable std::mutex counts_mu_;  // guards by_cluster_
+  std::map<std::string, Counters, std::less<>> by_cluster_;
   ChangeFeed feed_;
 };
 

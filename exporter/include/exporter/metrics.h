@@ -95,10 +95,9 @@ class EventLog;
 class ReportStats;
 class DiarizationStats;
 std::shared_ptr<MetricsSource> MakeServiceMetrics(const Poller& poller);
-// A cluster's reports; `events` (the process-wide log's counters, events_total and disk drops)
-// is given to one cluster's source only, the default one's.
-std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports,
-                                                 const EventLog* events);
+// A cluster's reports, and the events the log wrote (or failed to) naming `cluster()`.
+std::shared_ptr<MetricsSource> MakeReportMetrics(const ReportStats& reports, const EventLog& events,
+                                                 std::function<std::string()> cluster);
 std::shared_ptr<MetricsSource> MakeDiarizationMetrics(const DiarizationStats& stats);
 std::shared_ptr<MetricsSource> MakeBuildInfoMetrics(std::string version, std::string revision);
 // process_* from /proc/self, re-read at most once per second of `clock` (a scrape in between
