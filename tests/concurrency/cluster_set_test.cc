@@ -56,7 +56,7 @@ TEST(ClusterSetConcurrency, ReadersAndScrapesSeeWholeClustersWhileTheyComeAndGo)
   std::vector<std::thread> readers;
   for (int r = 0; r < 3; ++r) {
     readers.emplace_back([&] {
-      for (int i = 0; i < 2000 && !stop; ++i) {
+      for (int i = 0; i < 100000 && !stop; ++i) {
         if (auto prod = set.Find("prod"); prod.ok()) {
           (void)(*prod)->poller().Current();
           (void)(*prod)->controller().RunningJobs();
@@ -72,15 +72,22 @@ TEST(ClusterSetConcurrency, ReadersAndScrapesSeeWholeClustersWhileTheyComeAndGo)
   }
   ClusterConfig prod;
   prod.name = "prod";
-  for (int round = 0; round < 20; ++round) {
+  // prod comes and goes at least 20 times, and until the readers have met it 20 times (bounded:
+  // 2,000 rounds or 10 s).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int round = 0; round < 2000 && std::chrono::steady_clock::now() < give_up; ++round) {
+    if (round >= 20 && round % 2 == 0 && found >= 20) break;
     root.clusters =
         round % 2 == 0 ? std::vector<ClusterConfig>{prod} : std::vector<ClusterConfig>{};
     set.Apply(root);
+    if (round % 2 == 0) std::this_thread::yield();  // let the readers meet it
   }
+  root.clusters.clear();
+  set.Apply(root);
   stop = true;
   for (auto& reader : readers) reader.join();
   EXPECT_EQ(set.All().size(), 1u);
-  EXPECT_GT(found.load(), 0) << "no reader ever saw prod: the test proved nothing";
+  EXPECT_GE(found.load(), 20) << "the readers hardly met prod: the test proved little";
 }
 
 }  // namespace
