@@ -86,14 +86,20 @@ void AppendTail(std::string& out, const ClientMetric& metric) {
   out += '\n';
 }
 
-void AppendHistogram(std::string& out, const MetricFamily& family, const ClientMetric& metric) {
-  const auto& histogram = metric.histogram;
+// The _count and _sum lines that open a histogram or a summary.
+void AppendCountAndSum(std::string& out, const MetricFamily& family, const ClientMetric& metric,
+                       uint64_t count, double sum) {
   AppendHead(out, family, metric, "_count");
-  AppendCount(out, histogram.sample_count);
+  AppendCount(out, count);
   AppendTail(out, metric);
   AppendHead(out, family, metric, "_sum");
-  AppendDouble(out, histogram.sample_sum);
+  AppendDouble(out, sum);
   AppendTail(out, metric);
+}
+
+void AppendHistogram(std::string& out, const MetricFamily& family, const ClientMetric& metric) {
+  const auto& histogram = metric.histogram;
+  AppendCountAndSum(out, family, metric, histogram.sample_count, histogram.sample_sum);
   double last = -std::numeric_limits<double>::infinity();
   std::string bound;
   for (const auto& bucket : histogram.bucket) {
@@ -113,12 +119,7 @@ void AppendHistogram(std::string& out, const MetricFamily& family, const ClientM
 
 void AppendSummary(std::string& out, const MetricFamily& family, const ClientMetric& metric) {
   const auto& summary = metric.summary;
-  AppendHead(out, family, metric, "_count");
-  AppendCount(out, summary.sample_count);
-  AppendTail(out, metric);
-  AppendHead(out, family, metric, "_sum");
-  AppendDouble(out, summary.sample_sum);
-  AppendTail(out, metric);
+  AppendCountAndSum(out, family, metric, summary.sample_count, summary.sample_sum);
   std::string quantile;
   for (const auto& q : summary.quantile) {
     quantile.clear();

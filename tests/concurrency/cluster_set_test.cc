@@ -11,16 +11,10 @@
 
 #include "demo/simulated_executor.h"
 #include "support/process.h"
+#include "support/refusing_http.h"
 
 namespace spark {
 namespace {
-
-class NoPeers final : public HttpClient {
- public:
-  HttpResult Send(const HttpRequest&) override {
-    return HttpFailure{FailureReason::kRefused, "connection refused"};
-  }
-};
 
 TEST(ClusterSetConcurrency, ReadersAndScrapesSeeWholeClustersWhileTheyComeAndGo) {
   const SystemClock clock;
@@ -39,7 +33,7 @@ TEST(ClusterSetConcurrency, ReadersAndScrapesSeeWholeClustersWhileTheyComeAndGo)
                          *catalog,
                          changes,
                          dir.path(),
-                         [] { return std::make_unique<NoPeers>(); },
+                         test::RefusingHttpFactory(),
                          [&clock](const Config&) {
                            auto simulated = std::make_unique<SimulatedExecutor>(clock, 0.0);
                            AddSparkVllmDockerRules(*simulated);

@@ -9,17 +9,10 @@
 #include "support/fake_clock.h"
 #include "support/model_names.h"
 #include "support/process.h"
+#include "support/refusing_http.h"
 
 namespace spark {
 namespace {
-
-// Probes find nothing listening: the tests here are about ownership, not health.
-class NothingListens final : public HttpClient {
- public:
-  HttpResult Send(const HttpRequest&) override {
-    return HttpFailure{FailureReason::kRefused, "connection refused"};
-  }
-};
 
 ClusterConfig Entry(const std::string& name, const std::string& host) {
   ClusterConfig entry;
@@ -41,7 +34,7 @@ class ClusterSetTest : public ::testing::Test {
                            *catalog_,
                            changes_,
                            dir_.path(),
-                           [] { return std::make_unique<NothingListens>(); },
+                           test::RefusingHttpFactory(),
                            [this](const Config&) {
                              // Scripted delays on the fake clock, which never moves: a job
                              // started here stays running until it is cancelled.

@@ -12,6 +12,7 @@
 
 #include "exporter/error_code.h"
 #include "support/in_process_app.h"
+#include "support/refusing_http.h"
 
 namespace spark {
 namespace {
@@ -28,14 +29,6 @@ YAML::Node LoadApiDocument() {
     return YAML::Node();
   }
 }
-
-// Every probe is refused: the route table never probes while it is listed.
-class RefusingHttp final : public HttpClient {
- public:
-  HttpResult Send(const HttpRequest&) override {
-    return HttpFailure{FailureReason::kRefused, "Connection refused"};
-  }
-};
 
 ConfigSources DefaultConfigIn(const std::filesystem::path& dir) {
   ConfigSources sources;
@@ -62,8 +55,7 @@ std::set<std::string> DocumentedOperations(const YAML::Node& document) {
 TEST(OpenApiDocument, ListsExactlyTheRoutesOfTheRouteTable) {
   const YAML::Node document = LoadApiDocument();
   ASSERT_TRUE(document["paths"].IsMap());
-  test::InProcessApp in_process(
-      DefaultConfigIn, [] { return std::make_unique<RefusingHttp>(); }, "test");
+  test::InProcessApp in_process(DefaultConfigIn, test::RefusingHttpFactory(), "test");
   std::set<std::string> routed;
   for (const Route& route : in_process.routes) routed.insert(route.method + " " + route.pattern);
   ASSERT_EQ(routed.size(), in_process.routes.size()) << "a method and pattern routed twice";
