@@ -116,6 +116,7 @@ void DecodeClusterKeys(ObjectReader& r, Status& status, ClusterConfig& c) {
     v.String("vllm_docker_dir", c.remote.vllm_docker_dir);
     v.String("vllm_container", c.remote.vllm_container);
     v.String("hf_endpoint", c.remote.hf_endpoint);
+    v.String("hf_home", c.remote.hf_home);
   });
   Section(r, "open_webui", status, [&](ObjectReader& v) { v.OptString("url", c.open_webui.url); });
 }
@@ -133,7 +134,8 @@ void EncodeClusterKeys(const ClusterConfig& c, bool redact, json& t) {
   EncodeRemovedBuiltIns(DefaultServices(), c.services, t["services"]);
   t["remote"] = {{"vllm_docker_dir", c.remote.vllm_docker_dir},
                  {"vllm_container", c.remote.vllm_container},
-                 {"hf_endpoint", MaskedIf(redact, c.remote.hf_endpoint)}};
+                 {"hf_endpoint", MaskedIf(redact, c.remote.hf_endpoint)},
+                 {"hf_home", c.remote.hf_home}};
   t["open_webui"] = {
       {"url", c.open_webui.url ? json(MaskedIf(redact, *c.open_webui.url)) : json(nullptr)}};
 }

@@ -45,6 +45,8 @@ void CheckRemoteNames(const Config& c, const std::string& prefix, Status& status
   };
   check("remote.vllm_container", ValidateContainerName(c.remote.vllm_container));
   check("remote.vllm_docker_dir", ValidateRemoteDir(c.remote.vllm_docker_dir));
+  check("remote.hf_home", ValidateRemoteDir(c.remote.hf_home));
+  check("remote.hf_endpoint", ValidateHubEndpoint(c.remote.hf_endpoint));
   for (const auto& [name, s] : c.services) {
     check("services." + name + ".container", ValidateContainerName(s.container));
     if (s.cache_dir) check("services." + name + ".cache_dir", ValidateChownDir(*s.cache_dir));

@@ -66,6 +66,35 @@ Status ValidateHfRepo(std::string_view repo) {
   return Status::Ok();
 }
 
+Status ValidateRevision(std::string_view revision) {
+  const bool shaped = !revision.empty() && revision.size() <= 128 && revision.front() != '-' &&
+                      revision.front() != '/' && revision.find("..") == std::string_view::npos &&
+                      std::all_of(revision.begin(), revision.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                               c == '_' || c == '/' || c == '-';
+                      });
+  if (shaped) return Status::Ok();
+  return Status::Error(ErrorCode::kInvalidField,
+                       "a revision is a branch, tag or commit: 1–128 letters, digits, '.', '_', "
+                       "'/' or '-', not starting with '-' or '/', without \"..\"",
+                       "revision");
+}
+
+Status ValidateHubEndpoint(std::string_view url) {
+  const bool scheme = url.starts_with("https://") || url.starts_with("http://");
+  const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f || c == '"' || c == '\'' || c == '\\' || c == '`';
+  });
+  if (scheme && clean && url.size() <= 2048 && url.find("://", 4) + 3 < url.size()) {
+    return Status::Ok();
+  }
+  return Status::Error(ErrorCode::kInvalidField,
+                       "the Hub endpoint must be an http:// or https:// URL without spaces, "
+                       "quotes or backslashes, at most 2048 bytes",
+                       "hf_endpoint");
+}
+
 Status ValidateContainerName(std::string_view name) {
   const bool ok =
       !name.empty() && name.size() <= 128 && std::isalnum(static_cast<unsigned char>(name[0])) &&

@@ -41,6 +41,7 @@ struct RemoteConfig {
   std::string vllm_docker_dir = "~/spark-vllm-docker";
   std::string vllm_container = "vllm_node";
   std::string hf_endpoint = "https://huggingface.co";
+  std::string hf_home = "~/.cache/huggingface";  // the HF cache the containers mount
 };
 
 struct OpenWebUiConfig {

@@ -20,6 +20,15 @@ bool HasControlChar(std::string_view s);
 // with a sentence naming the rule otherwise.
 Status ValidateHfRepo(std::string_view repo);
 
+// A Hub revision (branch, tag or commit) as users type it: [A-Za-z0-9._/-]{1,128}, not
+// starting with '-' or '/', without ".." anywhere. invalid_field (field "revision") otherwise.
+Status ValidateRevision(std::string_view revision);
+
+// remote.hf_endpoint: an http:// or https:// URL of at most 2048 printable bytes without
+// spaces, quotes or backslashes (it reaches curl and HF_ENDPOINT on the Spark). invalid_field
+// (field "hf_endpoint") otherwise.
+Status ValidateHubEndpoint(std::string_view url);
+
 // A container name from config (docker's own rule, [A-Za-z0-9][A-Za-z0-9_.-]*, ≤ 128).
 // Upstream scripts put it unquoted into remote shells, so quoting alone is not enough.
 // invalid_field (field "container") otherwise.

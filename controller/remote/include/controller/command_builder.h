@@ -91,8 +91,11 @@ class CommandBuilder {
   static std::string_view SessionMarker() { return "spark-control-session="; }
   static Result<RemoteCommandLine> KillSession(long session_id);
 
- private:
+  // "timeout -s KILL N " for a command whose local deadline is `timeout` (N is
+  // kRemoteGraceSeconds longer).
   static std::string TimeoutPrefix(Duration timeout);
+
+ private:
   std::string Bounded(Duration timeout, const std::vector<std::string>& words) const;
   std::string CdCheckout() const;
   std::vector<std::string> LaunchScript() const;
