@@ -67,11 +67,30 @@ TEST(JobLog, JobsRoundTripThroughJson) {
   job.target = "qwen36";
   job.started_at = At(1);
   job.ended_at = At(9);
-  job.progress = {"loading", 41.5};
+  job.progress.phase = "loading";
+  job.progress.percent = 41.5;
   job.error = JobError{"host_key_unknown", "confirm it", {"a", "b"}, "SHA256:abc"};
   const auto back = DecodeJob(EncodeJob(job));
   ASSERT_TRUE(back);
   EXPECT_EQ(EncodeJob(*back), EncodeJob(job));
+  // A download's measured progress, its request and its detached work come back too (what a
+  // restarted spark-control needs to follow it again).
+  job.kind = JobKind::kDownload;
+  job.progress = {"copying", 12.5, 1000, 8000, 250.5, 28.0, true, 61.0};
+  job.request = {{"hf_repo", "org/name"}, {"mode", "cluster"}, {"revision", nullptr}};
+  job.remote = RemoteWork{"spark1", "~/.cache/spark-control/jobs/default/j7", 4242};
+  const auto download = DecodeJob(EncodeJob(job));
+  ASSERT_TRUE(download);
+  EXPECT_EQ(EncodeJob(*download), EncodeJob(job));
+  ASSERT_TRUE(download->remote);
+  EXPECT_EQ(download->remote->pid, 4242);
+  auto bad = EncodeJob(job);
+  bad["progress"]["bytes_done"] = -5;
+  bad["remote"]["spark"] = nullptr;
+  const auto odd_download = DecodeJob(bad);
+  ASSERT_TRUE(odd_download);
+  EXPECT_FALSE(odd_download->progress.bytes_done);
+  EXPECT_FALSE(odd_download->remote);
   EXPECT_FALSE(DecodeJob(nlohmann::json{{"id", "j1"}, {"kind", "dance"}}));
   // A null (or a number) where a string belongs is read as empty, never thrown.
   auto odd = EncodeJob(job);

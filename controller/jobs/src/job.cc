@@ -61,9 +61,61 @@ bool IsFinished(JobState state) {
          state == JobState::kCancelled;
 }
 
+namespace {
+
+template <typename T>
+json OrNull(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json EncodeProgress(const JobProgress& p) {
+  return {{"phase", p.phase},
+          {"percent", OrNull(p.percent)},
+          {"bytes_done", OrNull(p.bytes_done)},
+          {"bytes_total", OrNull(p.bytes_total)},
+          {"rate_bps", OrNull(p.rate_bps)},
+          {"eta_s", OrNull(p.eta_s)},
+          {"stalled", p.stalled},
+          {"stalled_s", OrNull(p.stalled_s)}};
+}
+
+template <typename T>
+std::optional<T> NumberMember(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return std::nullopt;
+  if constexpr (std::is_integral_v<T>) {
+    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
+      return std::nullopt;
+    }
+  }
+  return it->get<T>();
+}
+
+JobProgress DecodeProgress(const json& p) {
+  JobProgress progress;
+  progress.phase = StringMember(p, "phase");
+  progress.percent = NumberMember<double>(p, "percent");
+  progress.bytes_done = NumberMember<uint64_t>(p, "bytes_done");
+  progress.bytes_total = NumberMember<uint64_t>(p, "bytes_total");
+  progress.rate_bps = NumberMember<double>(p, "rate_bps");
+  progress.eta_s = NumberMember<double>(p, "eta_s");
+  progress.stalled = p.value("stalled", json()).is_boolean() && p["stalled"].get<bool>();
+  progress.stalled_s = NumberMember<double>(p, "stalled_s");
+  return progress;
+}
+
+std::optional<RemoteWork> DecodeRemote(const json& r) {
+  if (!r.is_object()) return std::nullopt;
+  RemoteWork work{StringMember(r, "spark"), StringMember(r, "dir"),
+                  NumberMember<long>(r, "pid").value_or(0)};
+  if (work.spark.empty() || work.dir.empty()) return std::nullopt;
+  return work;
+}
+
+}  // namespace
+
 json EncodeJob(const JobInfo& job) {
-  json progress = {{"phase", job.progress.phase}, {"percent", nullptr}};
-  if (job.progress.percent) progress["percent"] = *job.progress.percent;
+  const json progress = EncodeProgress(job.progress);
   json out = {{"id", job.id},
               {"kind", JobKindName(job.kind)},
               {"state", JobStateName(job.state)},
@@ -72,7 +124,13 @@ json EncodeJob(const JobInfo& job) {
               {"ended_at", job.ended_at ? json(FormatRfc3339(*job.ended_at)) : json(nullptr)},
               {"progress", progress},
               {"error", nullptr},
-              {"result", job.result}};
+              {"result", job.result},
+              {"request", job.request},
+              {"remote", nullptr}};
+  if (job.remote) {
+    out["remote"] = {
+        {"spark", job.remote->spark}, {"dir", job.remote->dir}, {"pid", job.remote->pid}};
+  }
   if (!job.action.empty()) out["action"] = job.action;
   if (!job.cluster.empty()) out["cluster"] = job.cluster;
   if (job.error) {
@@ -105,11 +163,12 @@ std::optional<JobInfo> DecodeJob(const json& record) {
     job.ended_at = ParseRfc3339(ended.get<std::string>());
   }
   if (const auto progress = record.value("progress", json()); progress.is_object()) {
-    job.progress.phase = StringMember(progress, "phase");
-    if (progress.value("percent", json()).is_number()) {
-      job.progress.percent = progress["percent"].get<double>();
-    }
+    job.progress = DecodeProgress(progress);
   }
+  if (const auto request = record.value("request", json()); request.is_object()) {
+    job.request = request;
+  }
+  job.remote = DecodeRemote(record.value("remote", json()));
   if (const auto error = record.value("error", json()); error.is_object()) {
     JobError e;
     e.code = StringMember(error, "code");

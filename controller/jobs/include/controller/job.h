@@ -22,8 +22,26 @@ std::string_view JobStateName(JobState state);
 bool IsFinished(JobState state);
 
 struct JobProgress {
-  std::string phase;  // swap: reconciling|stopping|launching|loading|ready; service: running
+  // swap: reconciling|stopping|launching|loading|ready; download: downloading|copying (a cache
+  // delete: deleting); service: running
+  std::string phase;
   std::optional<double> percent;  // 0–100 when known
+  // Downloads (measured on disk): bytes so far and in all, rate over ~5 s, time left, and
+  // whether no new byte came for a minute (with the seconds since the last one).
+  std::optional<uint64_t> bytes_done;
+  std::optional<uint64_t> bytes_total;
+  std::optional<double> rate_bps;
+  std::optional<double> eta_s;
+  bool stalled = false;
+  std::optional<double> stalled_s;
+};
+
+// Work that runs detached on a Spark (DetachedCommands): where, so that a restarted
+// spark-control can follow it again.
+struct RemoteWork {
+  std::string spark;
+  std::string dir;
+  long pid = 0;
 };
 
 struct JobError {
@@ -44,7 +62,9 @@ struct JobInfo {
   std::optional<WallTime> ended_at;
   JobProgress progress;
   std::optional<JobError> error;
-  nlohmann::json result;  // null until a job has one
+  nlohmann::json result;   // null until a job has one
+  nlohmann::json request;  // null, or what the job was asked (downloads: hf_repo, mode, revision)
+  std::optional<RemoteWork> remote;  // detached work, once started
 };
 
 nlohmann::json EncodeJob(const JobInfo& job);
