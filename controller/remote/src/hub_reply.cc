@@ -33,7 +33,7 @@ HubOutput SplitHubOutput(const std::vector<std::string>& lines) {
   return out;
 }
 
-bool Refused(std::optional<uint64_t> code) { return code == 401u || code == 403u; }
+bool HubRefused(std::optional<uint64_t> code) { return code == 401u || code == 403u; }
 
 Status HubFailed(std::string message) {
   return Status::Error(ErrorCode::kRemoteCommandFailed, std::move(message));
@@ -100,7 +100,7 @@ Result<HubModel> ParseHubReply(const std::vector<std::string>& stdout_lines,
   const HubOutput out = SplitHubOutput(stdout_lines);
   const std::string token_advice =
       "set HF_TOKEN for the Spark user (or put the token in $HF_HOME/token)";
-  if (Refused(out.http)) {
+  if (HubRefused(out.http)) {
     // The Hub answers 401 alike for a private repo and for one that does not exist.
     return Status::Error(ErrorCode::kAuthRequired,
                          name +
@@ -108,7 +108,7 @@ Result<HubModel> ParseHubReply(const std::vector<std::string>& stdout_lines,
                              "gated or private repo accept the licence on Hugging Face and " +
                              token_advice);
   }
-  if (Refused(out.access)) {
+  if (HubRefused(out.access)) {
     return Status::Error(
         ErrorCode::kAuthRequired,
         name + " is gated: accept the licence on Hugging Face and " + token_advice);
