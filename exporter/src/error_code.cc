@@ -37,6 +37,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(kInternal) + 1> kTable =
     {kRemoteCommandFailed, "remote_command_failed", 502},
     {kEngineFailed, "engine_failed", 502},
     {kSshAuthFailed, "ssh_auth_failed", 502},
+    {kAuthRequired, "auth_required", 502},
     {kNotConfigured, "not_configured", 503},
     {kOverloaded, "overloaded", 503},
     {kStorageFailed, "storage_failed", 503},

@@ -37,6 +37,9 @@ constexpr TargetRow kTargets[] = {
     {"shell_words", FuzzShellWords, false},
     {"jobs_line", FuzzJobsLine, false},
     {"events_line", FuzzEventsLine, false},
+    {"detached_poll", FuzzDetachedPoll, false},
+    {"hub_reply", FuzzHubReply, false},
+    {"cache_scan", FuzzCacheScan, false},
 };
 
 // CivetWeb's request threads get about 100 KiB; ASan's redzones make our frames about 2.5

@@ -21,5 +21,9 @@ void FuzzVllmLog(std::string_view input);
 void FuzzShellWords(std::string_view input);
 void FuzzJobsLine(std::string_view input);
 void FuzzEventsLine(std::string_view input);
+// What the Sparks answer about downloads (issue 14).
+void FuzzDetachedPoll(std::string_view input);
+void FuzzHubReply(std::string_view input);
+void FuzzCacheScan(std::string_view input);
 
 }  // namespace spark::fuzz

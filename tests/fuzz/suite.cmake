@@ -34,6 +34,11 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/controller/config/src/url_credentials.cc
     ${PROJECT_SOURCE_DIR}/controller/config/src/remote_names.cc
     ${PROJECT_SOURCE_DIR}/controller/jobs/src/job.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/cache_listing.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/detached_poll.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/hub_reply.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/remote_executor.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/remote_words.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/shell_quote.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_args.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_log.cc
@@ -54,12 +59,15 @@ if(SPARK_FUZZ)
 
   add_executable(spark_fuzz
     ${CMAKE_CURRENT_LIST_DIR}/fuzz_main.cc
+    ${CMAKE_CURRENT_LIST_DIR}/cache_scan_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/catalog_yaml_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/config_patch_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/config_yaml_fuzz.cc
+    ${CMAKE_CURRENT_LIST_DIR}/detached_poll_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/diarization_request_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/events_line_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/health_event_fuzz.cc
+    ${CMAKE_CURRENT_LIST_DIR}/hub_reply_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/jobs_line_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/known_hosts_body_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/model_body_fuzz.cc
@@ -69,7 +77,7 @@ if(SPARK_FUZZ)
     ${CMAKE_CURRENT_LIST_DIR}/vllm_log_fuzz.cc)
   # The target files are compiled in two batches: each instantiates nlohmann's parser and
   # serializer once instead of once per file.
-  set_target_properties(spark_fuzz PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 7)
+  set_target_properties(spark_fuzz PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 9)
   target_link_libraries(spark_fuzz PRIVATE spark_fuzz_parsers spark_warnings Threads::Threads)
   target_link_options(spark_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
   foreach(target IN LISTS SPARK_FUZZ_TARGETS)

@@ -41,6 +41,7 @@ enum class ErrorCode {
   kRemoteCommandFailed,   // 502: a Spark answered, the work failed
   kEngineFailed,
   kSshAuthFailed,
+  kAuthRequired,
   kNotConfigured,  // 503: cannot be served now; a retry (or a setting) may help
   kOverloaded,
   kStorageFailed,
