@@ -156,6 +156,10 @@ TEST(HubReply, RefusesABodyOverEightMibUnread) {
   const Status status = HubError(HubOutput(huge, "200", "200"));
   EXPECT_EQ(status.code(), ErrorCode::kRemoteCommandFailed);
   EXPECT_NE(status.message().find("8 MiB"), std::string::npos);
+  // Cut by the command past 8 MiB: no status line, curl ended by the closed pipe.
+  Lines cut = HubOutput(huge, "200", "200");
+  cut.resize(cut.size() - 2);
+  EXPECT_NE(HubError(cut, 23).message().find("larger than 8 MiB"), std::string::npos);
 }
 
 TEST(HubReply, AStatusLineInsideTheBodyIsNotTheStatus) {

@@ -14,14 +14,17 @@ using nlohmann::json;
 struct HubOutput {
   std::optional<uint64_t> http;  // set when the line is there and readable
   std::optional<uint64_t> access;
-  size_t body_lines = 0;  // the lines before the http line
+  size_t body_lines = 0;  // the lines before the http line (all of them without one)
 };
 
 HubOutput SplitHubOutput(const std::vector<std::string>& lines) {
   HubOutput out;
   size_t at = lines.size();
   while (at > 0 && !AfterKey(lines[at - 1], "spark-control-http")) --at;
-  if (at == 0) return out;
+  if (at == 0) {
+    out.body_lines = lines.size();
+    return out;
+  }
   out.body_lines = at - 1;
   out.http = ParseCount(*AfterKey(lines[at - 1], "spark-control-http"));
   for (size_t i = lines.size(); i > at; --i) {
@@ -118,6 +121,12 @@ Result<HubModel> ParseHubReply(const std::vector<std::string>& stdout_lines,
         ErrorCode::kNotFound,
         name + " at revision " + rev + " is not on the Hub: check the repo id and the revision");
   }
+  // The command cuts the output a little past 8 MiB: a longer body loses its status line.
+  size_t body_bytes = 0;
+  for (size_t i = 0; i < out.body_lines; ++i) body_bytes += stdout_lines[i].size();
+  if (body_bytes > kMaxHubBodyBytes && (!out.http || (*out.http >= 200 && *out.http <= 299))) {
+    return HubFailed("the Hub's answer for " + name + " is larger than 8 MiB");
+  }
   if (out.http == 0u || (exit_code && *exit_code != 0)) {
     return HubFailed("the Spark could not reach the Hub" +
                      (exit_code && *exit_code != 0
@@ -127,11 +136,6 @@ Result<HubModel> ParseHubReply(const std::vector<std::string>& stdout_lines,
   if (!out.http) return HubFailed("the Spark's Hub query gave no HTTP status");
   if (*out.http < 200 || *out.http > 299) {
     return HubFailed("the Hub answered HTTP " + std::to_string(*out.http) + " for " + name);
-  }
-  size_t body_bytes = 0;
-  for (size_t i = 0; i < out.body_lines; ++i) body_bytes += stdout_lines[i].size();
-  if (body_bytes > kMaxHubBodyBytes) {
-    return HubFailed("the Hub's answer for " + name + " is larger than 8 MiB");
   }
   std::string body;
   body.reserve(body_bytes);
