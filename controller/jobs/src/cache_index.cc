@@ -1,0 +1,105 @@
+#include "controller/cache_index.h"
+
+#include "controller/hf_commands.h"
+
+namespace spark {
+CacheIndex::CacheIndex(CacheIndexDeps deps, Duration interval)
+    : deps_(std::move(deps)), interval_(interval), thread_([this] { Loop(); }) {}
+
+CacheIndex::~CacheIndex() {
+  std::vector<std::shared_ptr<RemoteRun>> running;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    running = running_;
+  }
+  for (const auto& run : running) run->Cancel();
+  cv_.notify_all();
+  thread_.join();
+}
+
+void CacheIndex::RefreshSoon() {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::map<std::string, SparkCache> CacheIndex::Snapshot() const {
+  const ConfigPtr config = deps_.config();
+  std::map<std::string, SparkCache> snapshot;
+  if (!config) return snapshot;
+  std::lock_guard lock(mu_);
+  for (const std::string& spark : ConfiguredSparks(*config)) {
+    const auto it = caches_.find(spark);
+    snapshot[spark] = it == caches_.end() ? SparkCache{} : it->second;
+  }
+  return snapshot;
+}
+
+void CacheIndex::Loop() {
+  SteadyTime next = deps_.clock.Now();
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    deps_.clock.WaitUntil(lock, cv_, next, [&] { return stop_ || pending_; });
+    if (stop_) break;
+    if (!pending_ && deps_.clock.Now() < next) continue;
+    pending_ = false;
+    lock.unlock();
+    const bool finished = ScanAll();
+    lock.lock();
+    if (!finished) break;
+    next = deps_.clock.Now() + interval_;
+  }
+}
+
+std::shared_ptr<RemoteRun> CacheIndex::StartScan(RemoteCommand command) {
+  auto run = deps_.executor.Start(std::move(command));
+  std::lock_guard lock(mu_);
+  if (stop_) {
+    run->Cancel();
+  } else {
+    running_.push_back(run);
+  }
+  return run;
+}
+
+bool CacheIndex::ScanAll() {
+  ConfigPtr config = deps_.config();
+  if (!config) config = std::make_shared<const Config>();
+  const std::vector<std::string> sparks = ConfiguredSparks(*config);
+  const RemoteCommandLine scan = HfCommands(HfSettings::FromConfig(*config)).CacheScan();
+  // Side by side: a Spark that does not answer holds up no other (at most limits.max_sparks).
+  std::vector<CollectedOutput> outputs(sparks.size());
+  std::vector<std::thread> scans;
+  for (size_t i = 0; i < sparks.size(); ++i) {
+    scans.emplace_back([this, &outputs, &sparks, &scan, i] {
+      outputs[i] = RunCollecting({sparks[i], scan.line, scan.timeout, {}}, [this](RemoteCommand c) {
+        return StartScan(std::move(c))->Wait();
+      });
+    });
+  }
+  for (std::thread& t : scans) t.join();
+  const WallTime now = deps_.clock.WallNow();
+  std::lock_guard lock(mu_);
+  running_.clear();
+  if (stop_) return false;
+  std::map<std::string, SparkCache> caches;
+  for (size_t i = 0; i < sparks.size(); ++i) {
+    SparkCache cache = caches_[sparks[i]];  // a failed rescan keeps the last good listing
+    Result<CacheScan> parsed = outputs[i].outcome.status.ok()
+                                   ? ParseCacheScan(outputs[i].stdout_lines)
+                                   : Result<CacheScan>(outputs[i].outcome.status);
+    if (parsed.ok()) {
+      cache = SparkCache{std::move(parsed).value(), now, ""};
+    } else {
+      cache.error = parsed.status().message();
+    }
+    caches[sparks[i]] = std::move(cache);
+  }
+  caches_ = std::move(caches);  // a Spark no longer configured is dropped
+  return true;
+}
+
+}  // namespace spark
