@@ -5,39 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "controller/cache_index.h"
 #include "demo/simulated_executor.h"
 #include "support/fake_clock.h"
+#include "support/spark_configs.h"
 
 namespace spark {
 namespace {
 
 using std::chrono::seconds;
-
-class SwitchingConfig {
- public:
-  explicit SwitchingConfig(bool both) { Set(both); }
-  void Set(bool both) {
-    auto config = std::make_shared<Config>();
-    config->sparks["spark1"].host = "one.lan";
-    config->sparks["spark2"].host.reset();
-    if (both) config->sparks["spark2"].host = "two.lan";
-    std::lock_guard lock(mu_);
-    config_ = std::move(config);
-  }
-  ConfigPtr Get() const {
-    std::lock_guard lock(mu_);
-    return config_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  ConfigPtr config_;
-};
 
 TEST(CacheIndexContention, ReadersSeeConfiguredSparksAndListingsThatOnlyMoveForward) {
   test::FakeClock clock;
@@ -48,7 +27,7 @@ TEST(CacheIndexContention, ReadersSeeConfiguredSparksAndListingsThatOnlyMoveForw
     script.lines.front().delay = seconds(1);
     return script;
   });
-  SwitchingConfig config(true);
+  test::SparkConfigs config({"spark1", "spark2"});
   auto index = std::make_unique<CacheIndex>(
       CacheIndexDeps{executor, [&config] { return config.Get(); }, clock}, seconds(30));
   std::atomic<bool> stop{false};
@@ -77,7 +56,10 @@ TEST(CacheIndexContention, ReadersSeeConfiguredSparksAndListingsThatOnlyMoveForw
     for (int i = 0; i < 200000 && !stop; ++i) index->RefreshSoon();
   });
   threads.emplace_back([&] {
-    for (int i = 0; i < 200000 && !stop; ++i) config.Set(i % 2 == 0);
+    for (int i = 0; i < 200000 && !stop; ++i) {
+      config.SetSparks(i % 2 == 0 ? std::vector<std::string>{"spark1", "spark2"}
+                                  : std::vector<std::string>{"spark1"});
+    }
   });
   // Moves the clock, each time once something sleeps on it, until spark1 has been scanned 20
   // times (bounded: 5,000 steps or 20 s).

@@ -15,6 +15,7 @@
 #include "demo/simulated_executor.h"
 #include "support/eventually.h"
 #include "support/fake_clock.h"
+#include "support/spark_configs.h"
 
 namespace spark {
 namespace {
@@ -23,27 +24,6 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 constexpr char kScanMarker[] = "spark-control-cache-scan";
-
-// The configuration the index reads, changed by the test while the index runs.
-class ConfigHolder {
- public:
-  ConfigHolder() { SetSparks({"spark1", "spark2"}); }
-  void SetSparks(const std::vector<std::string>& with_host) {
-    auto config = std::make_shared<Config>();
-    for (auto& entry : config->sparks) entry.second.host.reset();
-    for (const std::string& name : with_host) config->sparks[name].host = name + ".lan";
-    std::lock_guard lock(mu_);
-    config_ = std::move(config);
-  }
-  ConfigPtr Get() const {
-    std::lock_guard lock(mu_);
-    return config_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  ConfigPtr config_;
-};
 
 class CacheIndexTest : public ::testing::Test {
  protected:
@@ -89,7 +69,7 @@ class CacheIndexTest : public ::testing::Test {
 
   test::FakeClock clock_;
   SimulatedExecutor executor_{clock_};
-  ConfigHolder config_;
+  test::SparkConfigs config_{{"spark1", "spark2"}};
   struct BrokenSpark {  // the Spark whose scans fail ("" = none); set by the test
     std::mutex mu;
     std::string spark;
