@@ -41,6 +41,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(kInternal) + 1> kTable =
     {kNotConfigured, "not_configured", 503},
     {kOverloaded, "overloaded", 503},
     {kStorageFailed, "storage_failed", 503},
+    {kDiskFull, "disk_full", 503},
     {kSshUnreachable, "ssh_unreachable", 503},
     {kIoError, "io_error", 503},
     {kInvalidFile, "invalid_file", 503},

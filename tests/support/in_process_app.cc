@@ -23,6 +23,7 @@ InProcessApp::InProcessApp(const ConfigFor& config_for, HttpClientFactory http,
                          version,
                          "0000000"};
   env.heartbeat_interval = Duration::zero();
+  env.cache_scan_interval = Duration::zero();
   clusters = std::make_unique<ClusterSet>(std::move(env), scraper);
   clusters->Apply(*config->Current());
   config->OnChange([this](const Config& changed) { clusters->Apply(changed); });

@@ -10,11 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-Response Accepted(const Result<JobInfo>& job) {
-  if (!job.ok()) return StatusResponse(job.status());
-  return JsonResponse(202, {{"job", EncodeJob(*job)}});
-}
-
 Response NoSuchJob(const std::string& id) {
   return ErrorResponse(ErrorCode::kNotFound, "no job " + id);
 }
@@ -62,6 +57,11 @@ Response OnController(App& app, const Request& request, Handle handle) {
 }
 
 }  // namespace
+
+Response Accepted(const Result<JobInfo>& job) {
+  if (!job.ok()) return StatusResponse(job.status());
+  return JsonResponse(202, {{"job", EncodeJob(*job)}});
+}
 
 void AddJobRoutes(App& app, std::vector<Route>& routes) {
   routes.push_back({"POST",

@@ -33,6 +33,8 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
   poller_.feed().Forward(&env.changes);
   ssh_health_.feed().Forward(&env.changes);
   reports_.EnsureServices(ServiceNames(*view_));
+  cache_ = std::make_unique<CacheIndex>(
+      CacheIndexDeps{monitored_, [this] { return config(); }, env.clock}, env.cache_scan_interval);
   ControllerDeps deps{monitored_,
                       env.catalog,
                       [this] { return config(); },
@@ -40,6 +42,10 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
                       env.http,
                       [this](const std::string& service) { poller_.ProbeNow(service); },
                       [this] { return ServedModel(*poller_.Current()); }};
+  // The cache listing follows what downloads and deletes change.
+  deps.on_finished = [this](const JobInfo& job) {
+    if (job.kind == JobKind::kDownload) cache_->RefreshSoon();
+  };
   controller_ = std::make_unique<Controller>(
       std::move(deps), PreparedJobsFile(env.data_dir, view_->cluster, is_default));
   for (const std::string& note : controller_->notes()) Log(LogLevel::kWarn, note);
@@ -59,6 +65,7 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
 Cluster::~Cluster() {
   Retire();
   controller_.reset();
+  cache_.reset();
   chosen_.executor.reset();
 }
 

@@ -96,6 +96,36 @@ Result<std::string> ParseSwapRequest(const json& body) {
   return model->get<std::string>();
 }
 
+Result<DownloadRequest> ParseDownloadRequest(const json& body) {
+  DownloadRequest out;
+  const auto repo = body.find("hf_repo");
+  if (repo == body.end() || repo->is_null()) {
+    return Status::Error(ErrorCode::kMissingField, "hf_repo is required (ORG/NAME)", "hf_repo");
+  }
+  if (!repo->is_string()) {
+    return Status::Error(ErrorCode::kInvalidField, "hf_repo must be a repo id (ORG/NAME)",
+                         "hf_repo");
+  }
+  out.hf_repo = repo->get<std::string>();
+  const auto mode = body.find("mode");
+  if (mode == body.end() || mode->is_null()) {
+    return Status::Error(ErrorCode::kMissingField, "mode is required: solo or cluster", "mode");
+  }
+  if (!mode->is_string() || (*mode != "solo" && *mode != "cluster")) {
+    return Status::Error(ErrorCode::kInvalidField,
+                         "mode must be solo (Spark 1) or cluster (both Sparks)", "mode");
+  }
+  out.cluster = *mode == "cluster";
+  if (const auto revision = body.find("revision"); revision != body.end() && !revision->is_null()) {
+    if (!revision->is_string()) {
+      return Status::Error(ErrorCode::kInvalidField,
+                           "revision must be a branch, tag or commit (text)", "revision");
+    }
+    out.revision = revision->get<std::string>();
+  }
+  return out;
+}
+
 Result<std::string> ParseKnownHostsRequest(const json& body) {
   const auto fingerprint = body.find("fingerprint");
   if (fingerprint == body.end() || fingerprint->is_null()) {

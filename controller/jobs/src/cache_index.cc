@@ -4,7 +4,10 @@
 
 namespace spark {
 CacheIndex::CacheIndex(CacheIndexDeps deps, Duration interval)
-    : deps_(std::move(deps)), interval_(interval), thread_([this] { Loop(); }) {}
+    : deps_(std::move(deps)),
+      interval_(interval),
+      pending_(interval > Duration::zero()),
+      thread_([this] { Loop(); }) {}
 
 CacheIndex::~CacheIndex() {
   std::vector<std::shared_ptr<RemoteRun>> running;
@@ -39,7 +42,9 @@ std::map<std::string, SparkCache> CacheIndex::Snapshot() const {
 }
 
 void CacheIndex::Loop() {
-  SteadyTime next = deps_.clock.Now();
+  // Without an interval the index scans only when asked: wait "forever" between requests.
+  const Duration period = interval_ > Duration::zero() ? interval_ : std::chrono::hours(24 * 365);
+  SteadyTime next = deps_.clock.Now() + (interval_ > Duration::zero() ? Duration::zero() : period);
   std::unique_lock lock(mu_);
   while (!stop_) {
     deps_.clock.WaitUntil(lock, cv_, next, [&] { return stop_ || pending_; });
@@ -50,7 +55,7 @@ void CacheIndex::Loop() {
     const bool finished = ScanAll();
     lock.lock();
     if (!finished) break;
-    next = deps_.clock.Now() + interval_;
+    next = deps_.clock.Now() + period;
   }
 }
 

@@ -26,21 +26,10 @@ Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_fi
     jobs_.push_back(std::move(record));
   }
   while (jobs_.size() > kHistory) jobs_.erase(jobs_.begin());
-}
-
-Controller::~Controller() {
-  std::map<std::string, std::thread> threads;
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    for (auto& record : jobs_) {
-      if (IsFinished(record->info.state)) continue;
-      record->cancel = true;
-      if (record->remote) record->remote->Cancel();
-    }
-    threads.swap(threads_);
+  std::lock_guard lock(mu_);
+  for (const auto& record : jobs_) {
+    if (!IsFinished(record->info.state)) ResumeDetachedLocked(record);
   }
-  for (auto& [id, thread] : threads) thread.join();
 }
 
 Result<JobInfo> Controller::Swap(const std::string& model_id) {
@@ -232,7 +221,7 @@ std::optional<std::string> Controller::LastModelLocked() const {
 }
 
 Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::string action,
-                                        Procedure procedure) {
+                                        Procedure procedure, nlohmann::json request) {
   if (stopping_) return Status::Error(ErrorCode::kOverloaded, "spark-control is shutting down");
   ReapLocked();
   auto record = std::make_shared<Record>();
@@ -243,7 +232,11 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   record->info.target = std::move(target);
   record->info.action = std::move(action);
   record->info.started_at = deps_.clock.WallNow();
-  record->info.progress.phase = kind == JobKind::kSwap ? "reconciling" : "running";
+  record->info.request = std::move(request);
+  record->info.progress.phase = kind == JobKind::kSwap            ? "reconciling"
+                                : kind != JobKind::kDownload      ? "running"
+                                : record->info.action == "delete" ? "deleting"
+                                                                  : "downloading";
   // Recorded before anything runs: a job the journal cannot hold would vanish on a restart
   // and its id could come again. Its id is not handed out again either way.
   if (Status s = journal_.Record(record->info); !s.ok()) {
@@ -259,6 +252,14 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
 }
 
 void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure) {
+  const std::optional<JobInfo> ended = EndJob(record, procedure);
+  if (ended && deps_.on_finished) deps_.on_finished(*ended);
+  std::lock_guard lock(mu_);
+  finished_threads_.push_back(record->info.id);
+}
+
+std::optional<JobInfo> Controller::EndJob(const std::shared_ptr<Record>& record,
+                                          const Procedure& procedure) {
   Context ctx(*this, record, deps_.config());
   Status result = Status::Error(ErrorCode::kEngineFailed, "the job stopped unexpectedly");
   try {
@@ -268,6 +269,12 @@ void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& 
   }
   std::lock_guard lock(mu_);
   JobInfo& info = record->info;
+  if (stopping_ && info.remote && !result.ok()) {
+    // Detached work goes on without us: the journal keeps the job running, and the next start
+    // follows it again.
+    Log(LogLevel::kInfo, "job " + info.id + " left running on " + info.remote->spark);
+    return std::nullopt;
+  }
   if (stopping_ && !result.ok()) {
     // Shutting down is not the user's cancel: the remote side may still be working.
     result = Status::Error(ErrorCode::kInterrupted,
@@ -285,6 +292,9 @@ void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& 
     info.error = JobError{std::string(result.code_name()), result.message(),
                           record->log.Tail(kLogTail), record->fingerprint};
   }
+  if (info.kind == JobKind::kDownload && info.action.empty()) {
+    ++stats_.downloads[std::string(JobStateName(info.state))];
+  }
   if (info.kind == JobKind::kSwap) {
     ++stats_.swaps[std::string(JobStateName(info.state))];
     if (result.ok()) {
@@ -296,7 +306,7 @@ void Controller::RunJob(const std::shared_ptr<Record>& record, const Procedure& 
       "job " + info.id + " (" + std::string(JobKindName(info.kind)) + " " + info.target + ") " +
           std::string(JobStateName(info.state)) + (result.ok() ? "" : ": " + result.message()));
   Publish(*record);
-  finished_threads_.push_back(info.id);
+  return info;
 }
 
 void Controller::ReapLocked() {

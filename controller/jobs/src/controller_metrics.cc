@@ -44,6 +44,7 @@ class ControllerMetrics final : public MetricsSource {
     out.push_back(std::move(swaps));
     out.push_back(std::move(duration));
     out.push_back(std::move(running));
+    CollectDownloads(stats, out);
     CollectSsh(out);
   }
 
@@ -62,6 +63,33 @@ class ControllerMetrics final : public MetricsSource {
                1);
     }
     out.push_back(std::move(info));
+  }
+
+  // downloads_total from the start; the per-repo gauges only while a download runs.
+  void CollectDownloads(const ControllerStats& stats, Families& out) const {
+    auto total = MakeFamily("spark_control_downloads_total", "Model downloads by how they ended.",
+                            MetricType::Counter);
+    for (const char* outcome : {"succeeded", "failed", "cancelled"}) {
+      const auto it = stats.downloads.find(outcome);
+      AddCounter(total, {{"outcome", outcome}},
+                 it == stats.downloads.end() ? 0.0 : static_cast<double>(it->second));
+    }
+    auto done = MakeFamily("spark_control_download_done_bytes",
+                           "Bytes on disk of a running download (its phase: download or copy).",
+                           MetricType::Gauge);
+    auto size = MakeFamily("spark_control_download_size_bytes",
+                           "The Hub's total size of a running download.", MetricType::Gauge);
+    for (const auto& job : controller_.RunningJobs()) {
+      if (job.kind != JobKind::kDownload || !job.action.empty()) continue;
+      AddGauge(done, {{"repo", job.target}},
+               static_cast<double>(job.progress.bytes_done.value_or(0)));
+      if (job.progress.bytes_total) {
+        AddGauge(size, {{"repo", job.target}}, static_cast<double>(*job.progress.bytes_total));
+      }
+    }
+    out.push_back(std::move(total));
+    out.push_back(std::move(done));
+    out.push_back(std::move(size));
   }
 
   void CollectSsh(Families& out) const {

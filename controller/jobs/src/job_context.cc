@@ -24,6 +24,73 @@ void Controller::Context::Phase(std::string_view phase, std::optional<double> pe
   }
 }
 
+void Controller::Context::Measured(const JobProgress& progress) {
+  std::lock_guard lock(owner_.mu_);
+  JobProgress& now = record_->info.progress;
+  const bool new_phase = now.phase != progress.phase;
+  now = progress;
+  if (new_phase) {
+    owner_.Publish(*record_);
+  } else {
+    owner_.feed_.Bump();
+  }
+}
+
+void Controller::Context::SetRemote(RemoteWork work) {
+  std::lock_guard lock(owner_.mu_);
+  record_->info.remote = std::move(work);
+  owner_.Publish(*record_);
+}
+
+std::optional<RemoteWork> Controller::Context::remote() const {
+  std::lock_guard lock(owner_.mu_);
+  return record_->info.remote;
+}
+
+void Controller::Context::SetRequest(nlohmann::json request) {
+  std::lock_guard lock(owner_.mu_);
+  record_->info.request = std::move(request);
+  owner_.Publish(*record_);
+}
+
+nlohmann::json Controller::Context::request() const {
+  std::lock_guard lock(owner_.mu_);
+  return record_->info.request;
+}
+
+void Controller::Context::SetResult(nlohmann::json result) {
+  std::lock_guard lock(owner_.mu_);
+  record_->info.result = std::move(result);
+}
+
+std::map<std::string, uint64_t> Controller::Context::BytesComingElsewhere() const {
+  std::lock_guard lock(owner_.mu_);
+  std::map<std::string, uint64_t> coming;
+  for (const auto& other : owner_.jobs_) {
+    const JobInfo& job = other->info;
+    if (other == record_ || job.kind != JobKind::kDownload || IsFinished(job.state)) continue;
+    if (!job.request.is_object() || !job.progress.bytes_total) continue;
+    const uint64_t total = *job.progress.bytes_total;
+    const uint64_t done = std::min(total, job.progress.bytes_done.value_or(0));
+    // A download still on Spark 1 will also fill Spark 2 when it copies there.
+    const std::string head = job.request.value("spark", "");
+    const std::string copy = job.request.value("copy_spark", "");
+    if (job.progress.phase == "downloading" && !head.empty()) coming[head] += total - done;
+    if (!copy.empty()) coming[copy] += job.progress.phase == "copying" ? total - done : total;
+  }
+  return coming;
+}
+
+JobInfo Controller::Context::info() const {
+  std::lock_guard lock(owner_.mu_);
+  return record_->info;
+}
+
+bool Controller::Context::stopping() const {
+  std::lock_guard lock(owner_.mu_);
+  return owner_.stopping_;
+}
+
 bool Controller::Context::cancelled() const {
   std::lock_guard lock(owner_.mu_);
   return record_->cancel;

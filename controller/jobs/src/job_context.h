@@ -2,11 +2,13 @@
 // Private to the controller: what a job's procedure sees while it runs on its own thread.
 // Every method is thread-safe (it takes the controller's lock for the shared record).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "controller/controller.h"
+#include "controller/hf_commands.h"
 
 namespace spark {
 
@@ -33,6 +35,21 @@ class Controller::Context {
   // A new phase (recorded in jobs.jsonl) or a new percent within it (published only).
   void Phase(std::string_view phase, std::optional<double> percent = std::nullopt);
   bool cancelled() const;
+  JobInfo info() const;  // the job as it is now
+  // spark-control is shutting down (cancelled() is true too): detached work is left running.
+  bool stopping() const;
+  // Measured progress within the current phase (published, not journaled: a phase change is).
+  void Measured(const JobProgress& progress);
+  // Detached work started (journaled at once: a restart follows it from there).
+  void SetRemote(RemoteWork work);
+  std::optional<RemoteWork> remote() const;
+  // The job's request (journaled: downloads keep the Hub's answer there for a restart).
+  void SetRequest(nlohmann::json request);
+  nlohmann::json request() const;
+  void SetResult(nlohmann::json result);
+  // The bytes other running downloads of this cluster still have to bring, by Spark (for the
+  // disk check: what they will take is not free).
+  std::map<std::string, uint64_t> BytesComingElsewhere() const;
 
   // Starts `command` with its lines going to the log (then to `command.on_line`; with
   // `log_lines` false only there: the callback logs what it keeps). It is cancelled with the
@@ -73,5 +90,18 @@ struct ServicePlan {
 Status RunServiceAction(Controller::Context& ctx, const ServicePlan& plan);
 // vLLM's stop: `launch-cluster.sh stop` on the head.
 Status RunClusterStop(Controller::Context& ctx, const std::string& head);
+
+struct DownloadPlan {
+  std::string repo;
+  std::optional<std::string> revision;  // null: main
+  bool cluster = false;                 // then copied to `copy` after the download
+  std::string head;                     // the Spark that downloads (vllm.spark)
+  std::optional<CopyTarget> copy;
+};
+// POST /api/downloads; with the job's remote work already set (a restart), it follows that.
+Status RunDownload(Controller::Context& ctx, const DownloadPlan& plan);
+
+// DELETE /api/cache/{spark}: removes one repo from one Spark's HF cache.
+Status RunCacheDelete(Controller::Context& ctx, const std::string& spark, const std::string& repo);
 
 }  // namespace spark

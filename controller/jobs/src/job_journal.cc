@@ -64,7 +64,8 @@ Status JobJournal::Open(const std::filesystem::path& path, WallTime now) {
 
   std::vector<JobInfo> interrupted;
   for (auto& [number, job] : latest) {
-    if (IsFinished(job.state)) continue;
+    // Detached work (JobInfo.remote) may still run on its Spark: its owner follows it again.
+    if (IsFinished(job.state) || job.remote) continue;
     job.state = JobState::kFailed;
     job.ended_at = now;
     job.error = JobError{std::string(ErrorCodeName(ErrorCode::kInterrupted)),

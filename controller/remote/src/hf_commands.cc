@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "controller/cache_listing.h"
 #include "controller/detached_commands.h"
 #include "controller/remote_names.h"
 #include "controller/shell_quote.h"
@@ -22,9 +23,6 @@ std::string ReplaceSlashes(std::string_view text, std::string_view slash) {
   }
   return out;
 }
-
-// "ORG/NAME" → "models--ORG--NAME"; the repo passed ValidateHfRepo (no "--" of its own).
-std::string ModelDirName(std::string_view repo) { return "models--" + ReplaceSlashes(repo, "--"); }
 
 // A login name for `user@host` in rsync's destination: [a-z_][a-z0-9_.-]*, ≤ 32 bytes.
 Status CheckLoginName(std::string_view user) {
@@ -63,7 +61,7 @@ std::string RevisionPathSegment(std::string_view revision) {
 }
 
 std::string HfCommands::ModelVars(std::string_view repo) const {
-  return "H=" + ShellQuotePath(settings_.hf_home) + "; m=\"$H/hub/" + ModelDirName(repo) + "\"; ";
+  return "H=" + ShellQuotePath(settings_.hf_home) + "; m=\"$H/hub/" + CacheDirName(repo) + "\"; ";
 }
 
 Result<RemoteCommandLine> HfCommands::Space(std::string_view repo) const {
@@ -145,7 +143,7 @@ Result<std::string> HfCommands::DownloadScript(std::string_view repo,
        "\" >&2; exit 3; fi\n";
   if (copy) {
     const std::string dest = (copy->user ? *copy->user + "@" : "") + copy->host + ":" +
-                             RsyncPath(settings_.hf_home) + "/hub/" + ModelDirName(repo) + "/";
+                             RsyncPath(settings_.hf_home) + "/hub/" + CacheDirName(repo) + "/";
     s += "echo spark-control-phase copying\n";
     s += "rsync -a --partial --mkpath -e 'ssh -o BatchMode=yes' \"$m/\" " + ShellQuote(dest) +
          " || exit $?\n";
@@ -160,7 +158,7 @@ Result<std::string> HfCommands::BlobsDir(std::string_view repo) const {
 }
 
 std::string HfCommands::BlobsDirOf(std::string_view repo) const {
-  return settings_.hf_home + "/hub/" + ModelDirName(repo) + "/blobs";
+  return settings_.hf_home + "/hub/" + CacheDirName(repo) + "/blobs";
 }
 
 RemoteCommandLine HfCommands::CacheScan() const {
@@ -181,7 +179,7 @@ RemoteCommandLine HfCommands::CacheScan() const {
 Result<RemoteCommandLine> HfCommands::CacheDelete(std::string_view repo) const {
   if (Status s = ValidateHfRepo(repo); !s.ok()) return s;
   const std::string line = ModelVars(repo) + "rm -rf -- \"$m\" \"$H/hub/.locks/" +
-                           ModelDirName(repo) + "\" && echo deleted";
+                           CacheDirName(repo) + "\" && echo deleted";
   const Duration timeout = std::chrono::seconds(600);
   return RemoteCommandLine{
       MarkedBashLine("spark-control-cache-delete repo=" + std::string(repo), timeout, line),

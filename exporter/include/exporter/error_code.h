@@ -45,6 +45,7 @@ enum class ErrorCode {
   kNotConfigured,  // 503: cannot be served now; a retry (or a setting) may help
   kOverloaded,
   kStorageFailed,
+  kDiskFull,
   kSshUnreachable,
   kIoError,
   kInvalidFile,

@@ -50,6 +50,9 @@ Result<ClusterPtr> ClusterOf(App& app, const Request& request);
 nlohmann::json StatusDocument(App& app, Cluster& cluster);
 uint64_t StatusVersion(App& app, Cluster& cluster);
 
+// 202 {"job"} for a started job, or the error that refused it.
+Response Accepted(const Result<JobInfo>& job);
+
 // The whole route table, in one place.
 std::vector<Route> AppRoutes(App& app);
 
@@ -63,6 +66,7 @@ void AddConfigRoutes(App& app, std::vector<Route>& routes);       // GET/PUT /ap
 void AddUiRoutes(App& app, std::vector<Route>& routes);           // GET / and static files
 void AddModelRoutes(App& app, std::vector<Route>& routes);        // /api/models…
 void AddJobRoutes(App& app, std::vector<Route>& routes);          // swap, services, /api/jobs…
+void AddDownloadRoutes(App& app, std::vector<Route>& routes);     // /api/downloads, /api/cache…
 void AddSshRoutes(App& app, std::vector<Route>& routes);          // /api/ssh/…
 void AddClusterRoutes(App& app, std::vector<Route>& routes);      // /api/clusters…
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/cache_index.h"
 #include "controller/catalog.h"
 #include "controller/config_store.h"
 #include "controller/controller.h"
@@ -48,6 +49,9 @@ struct ClusterEnvironment {
   // How often each cluster checks its Sparks' SSH; zero = never (tests that drive SSH health
   // themselves).
   Duration heartbeat_interval = std::chrono::seconds(30);
+  // How often each cluster rescans its Sparks' HF caches (also at start); zero = only when
+  // asked (after download jobs, POST /api/cache/refresh).
+  Duration cache_scan_interval = std::chrono::minutes(10);
 };
 
 class Cluster {
@@ -77,6 +81,7 @@ class Cluster {
   SourceLabels& sources() { return sources_; }
   DiarizationStats& diarization() { return diarization_; }
   Controller& controller() { return *controller_; }
+  CacheIndex& cache() { return *cache_; }
   RemoteExecutor& executor() { return monitored_; }
   SshHealth& ssh() { return ssh_health_; }
   // Checks the Sparks' SSH now (after a confirmed host key).
@@ -95,6 +100,7 @@ class Cluster {
   ExecutorChoice chosen_;
   SshHealth ssh_health_;
   MonitoredExecutor monitored_;
+  std::unique_ptr<CacheIndex> cache_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<SshHeartbeat> heartbeat_;
   std::vector<std::shared_ptr<const MetricsSource>> metrics_;

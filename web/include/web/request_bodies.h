@@ -30,6 +30,15 @@ ConnectivityEvent ReportEvent(const HealthReport& report);
 // POST /api/swap: the catalog id to swap to (not looked up here).
 Result<std::string> ParseSwapRequest(const nlohmann::json& body);
 
+// POST /api/downloads: {"hf_repo", "mode": "solo"|"cluster", "revision"?}. Shapes only
+// (missing_field / invalid_field naming the key); the controller checks the allow-lists.
+struct DownloadRequest {
+  std::string hf_repo;
+  bool cluster = false;
+  std::optional<std::string> revision;
+};
+Result<DownloadRequest> ParseDownloadRequest(const nlohmann::json& body);
+
 // POST /api/ssh/known-hosts/{spark}: the "SHA256:…" fingerprint the user confirms.
 Result<std::string> ParseKnownHostsRequest(const nlohmann::json& body);
 

@@ -40,6 +40,7 @@ struct SparkCache {
 
 class CacheIndex {
  public:
+  // `interval` zero: no scan of its own, only those RefreshSoon asks for.
   explicit CacheIndex(CacheIndexDeps deps, Duration interval = std::chrono::minutes(10));
   // Stops the thread, cancels the scans under way and joins.
   ~CacheIndex();
@@ -65,7 +66,7 @@ class CacheIndex {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable_any cv_;
   bool stop_ = false;
-  bool pending_ = true;  // the first scan runs at once
+  bool pending_;  // a scan is due at once (the first one, unless interval_ is zero)
   std::map<std::string, SparkCache> caches_;
   std::vector<std::shared_ptr<RemoteRun>> running_;
   std::thread thread_;  // last: starts once the members above exist

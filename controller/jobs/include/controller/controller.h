@@ -40,11 +40,18 @@ struct ControllerDeps {
   // under the controller's lock: it reads a snapshot and never calls back into the Controller.
   std::function<std::optional<std::string>()> served_model;
   Duration ready_check_interval = std::chrono::seconds(1);
+  // How often a job polls its detached work on a Spark (its log, state and bytes on disk).
+  Duration detached_poll_interval = std::chrono::seconds(1);
+  // How long a detached job waits out a lost SSH link before it ends `interrupted`.
+  Duration detached_link_grace = std::chrono::minutes(10);
+  // Called (on the job's thread, without the controller's lock) after a job has ended.
+  std::function<void(const JobInfo& job)> on_finished = {};
 };
 
 // Counters and gauges for /metrics, copied under the lock.
 struct ControllerStats {
-  std::map<std::string, uint64_t> swaps;  // succeeded, failed, cancelled
+  std::map<std::string, uint64_t> swaps;      // succeeded, failed, cancelled
+  std::map<std::string, uint64_t> downloads;  // succeeded, failed, cancelled (not cache deletes)
   HistogramData swap_duration{SwapDurationBuckets()};
   std::map<JobKind, int> running;
 };
@@ -74,6 +81,14 @@ class Controller {
   // the last model served, stop stops the cluster. unknown_service, invalid_field (action),
   // job_running when that service already has a job, swap_running for vLLM during a swap.
   Result<JobInfo> ServiceAction(const std::string& service, const std::string& action);
+  // POST /api/downloads: `hf_repo` and `revision` pass their allow-lists (invalid_field naming
+  // them) before anything runs; job_running while the same repo downloads (or is deleted);
+  // not_configured when the head (or, in cluster mode, the other Spark) has no host.
+  Result<JobInfo> Download(const std::string& hf_repo, bool cluster,
+                           const std::optional<std::string>& revision);
+  // DELETE /api/cache/{spark}?repo=: not_found for an unknown Spark; invalid_field (repo);
+  // model_in_use when vLLM serves that repo; job_running while it downloads or is deleted.
+  Result<JobInfo> DeleteCached(const std::string& spark, const std::string& hf_repo);
   // DELETE /api/jobs/{id}: not_found; conflict when it has finished.
   Status Cancel(const std::string& id);
 
@@ -96,9 +111,14 @@ class Controller {
   using Procedure = std::function<Status(Context&)>;
 
   Result<JobInfo> StartLocked(JobKind kind, std::string target, std::string action,
-                              Procedure procedure);
+                              Procedure procedure, nlohmann::json request = nullptr);
+  // A download's procedure from its request (also for one followed again after a restart).
+  Result<Procedure> DownloadProcedure(const nlohmann::json& request) const;
+  void ResumeDetachedLocked(const std::shared_ptr<Record>& record);
   Result<JobInfo> SwapLocked(const CatalogEntry& entry);
   void RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure);
+  // Runs the procedure and records its end; the job as it ended (nullopt: left running).
+  std::optional<JobInfo> EndJob(const std::shared_ptr<Record>& record, const Procedure& procedure);
   void Publish(Record& record);  // journal + feed; mu_ held
   bool BusyLocked(JobKind kind, const std::string& target) const;
   void ReapLocked();

@@ -1,6 +1,8 @@
 #pragma once
 // The controller's families of METRICS.md: spark_control_model_info, _swaps_total,
-// _swap_duration_seconds, _jobs_running, _ssh_up, _ssh_command_duration_seconds.
+// _swap_duration_seconds, _jobs_running, _downloads_total, _download_done_bytes,
+// _download_size_bytes (these two only while a download runs), _ssh_up,
+// _ssh_command_duration_seconds.
 
 #include <functional>
 #include <memory>

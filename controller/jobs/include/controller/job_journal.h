@@ -2,7 +2,8 @@
 // DATA/jobs.jsonl: every job state change as one JSON line (API.md "Data dir"), appended with
 // one write(2) before the change is published. On open, the last record of each job is
 // the job's history; a job that was queued or running when the process stopped is recorded
-// as failed with code `interrupted` (never shown as running forever), and ids continue
+// as failed with code `interrupted` (never shown as running forever) unless it has detached
+// remote work (its owner follows that again and ends it either way), and ids continue
 // after the highest one seen (records this version cannot decode count too). A file past
 // kCompactBytes is rewritten atomically with the newest kKeep jobs. Not thread-safe: its owner
 // (the Controller) serialises calls.
