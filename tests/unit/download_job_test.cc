@@ -113,6 +113,18 @@ class DownloadJobTest : public test::ControllerFixture<SystemClock> {
                                          "spark-control-access " + std::to_string(access)}));
   }
 
+  // A download that brings one byte per poll, once its detached script runs; its id.
+  std::string StartSlowDownload() {
+    {
+      std::lock_guard lock(remote_.mu);
+      remote_.step = 1;
+    }
+    auto job = controller_->Download("org/name", false, std::nullopt);
+    if (!job.ok()) return "";
+    const std::string id = job->id;
+    return test::Eventually([&] { return controller_->Job(id)->remote.has_value(); }) ? id : "";
+  }
+
   bool Ran(const std::string& marker) {
     for (const auto& c : executor_.commands()) {
       if (c.line.find(marker) != std::string::npos) return true;
@@ -197,15 +209,10 @@ TEST_F(DownloadJobTest, HostileReposAndRevisionsAreRefusedAndTheSameRepoTwiceCon
 }
 
 TEST_F(DownloadJobTest, CancelKillsTheRemoteSession) {
-  {
-    std::lock_guard lock(remote_.mu);
-    remote_.step = 1;
-  }
-  auto job = controller_->Download("org/name", false, std::nullopt);
-  ASSERT_TRUE(job.ok());
-  ASSERT_TRUE(test::Eventually([&] { return controller_->Job(job->id)->remote.has_value(); }));
-  ASSERT_TRUE(controller_->Cancel(job->id).ok());
-  const JobInfo done = Wait(job->id);
+  const std::string id = StartSlowDownload();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(controller_->Cancel(id).ok());
+  const JobInfo done = Wait(id);
   EXPECT_EQ(done.state, JobState::kCancelled);
   EXPECT_TRUE(killed_);
   EXPECT_EQ(controller_->Stats().downloads.at("cancelled"), 1u);
@@ -230,13 +237,8 @@ TEST_F(DownloadJobTest, ALostLinkIsWaitedOutAndTheJobGoesOn) {
 }
 
 TEST_F(DownloadJobTest, AStoppedControllerLeavesTheDownloadRunningAndTheNextOneFollowsIt) {
-  {
-    std::lock_guard lock(remote_.mu);
-    remote_.step = 1;
-  }
-  auto job = controller_->Download("org/name", false, std::nullopt);
-  ASSERT_TRUE(job.ok());
-  ASSERT_TRUE(test::Eventually([&] { return controller_->Job(job->id)->remote.has_value(); }));
+  const std::string id = StartSlowDownload();
+  ASSERT_FALSE(id.empty());
   controller_.reset();  // spark-control stops: nothing is killed remotely
   EXPECT_FALSE(killed_);
   {
@@ -244,7 +246,7 @@ TEST_F(DownloadJobTest, AStoppedControllerLeavesTheDownloadRunningAndTheNextOneF
     remote_.step = 400;
   }
   Restart();
-  const JobInfo done = Wait(job->id);
+  const JobInfo done = Wait(id);
   ASSERT_EQ(done.state, JobState::kSucceeded) << (done.error ? done.error->message : "");
   EXPECT_EQ(done.result["catalog_entry"]["hf_repo"], "org/name");
   EXPECT_EQ(done.progress.bytes_done, 1000u);
