@@ -53,7 +53,13 @@ Status StartDetached(Controller::Context& ctx, const std::string& spark, std::st
   const JobInfo job = ctx.info();
   const auto dir = DetachedCommands::JobDir(job.cluster, job.id);
   if (!dir.ok()) return dir.status();
-  const auto started = RunQuietly(ctx, spark, DetachedCommands::Start(*dir, body));
+  if (ctx.cancelled()) return Status::Error(ErrorCode::kCancelled, "cancelled by the user");
+  // Not cancelled with the job: a cancel that cut this command short would leave the script
+  // running with no record of it. Once recorded, the follow sees the cancel and kills it.
+  const auto command = DetachedCommands::Start(*dir, body);
+  const auto started = RunCollecting(
+      {spark, command.line, command.timeout, {}},
+      [&](RemoteCommand c) { return ctx.deps().executor.Start(std::move(c))->Wait(); });
   if (!started.outcome.status.ok()) {
     return ctx.Failure(started.outcome, "starting the job on " + spark);
   }
