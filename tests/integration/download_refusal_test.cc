@@ -81,6 +81,20 @@ TEST_F(DownloadTest, ADownloaderFailingMidwayEndsTheJobPlainlyWithItsLastLines) 
   EXPECT_NE(filled["error"].dump().find("No space left on device"), std::string::npos);
 }
 
+TEST_F(DownloadTest, TheDownloadersOwnRefusalsReadAsAuthRequiredAndNotFound) {
+  // The Hub's answers passed the checks, then hf (the 1.x CLI) refuses: told by its own words.
+  AddRepo("TestOrg/Revoked", Weights(1, kRefusedSha));
+  AddRepo("TestOrg/Vanished", Weights(1, kRefusedSha));
+  StartApp();
+  TrustHosts();
+  spark1_.SetFake("hf_mode", "gated");
+  const json revoked = WaitJob(Download("TestOrg/Revoked"), seconds(20));
+  EXPECT_EQ(revoked["error"]["code"], "auth_required") << revoked.dump();
+  spark1_.SetFake("hf_mode", "not_found");
+  const json vanished = WaitJob(Download("TestOrg/Vanished"), seconds(20));
+  EXPECT_EQ(vanished["error"]["code"], "not_found") << vanished.dump();
+}
+
 TEST_F(DownloadTest, HostileReposAndRevisionsAre400AndNothingRunsRemotely) {
   std::filesystem::remove("/tmp/p");
   StartApp();
