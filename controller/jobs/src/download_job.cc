@@ -126,12 +126,15 @@ Status DownloaderFailed(int status, const std::deque<std::string>& tail) {
                          "the disk filled up during the download (No space left on device): "
                          "free space or delete cached models, then download again to resume");
   }
-  if (seen({"GatedRepoError", "401 Client Error", "403 Client Error", "gated repo"})) {
+  // The 0.x CLI's exception names and the 1.x CLI's own sentences ("Error: Access denied. …").
+  if (seen({"GatedRepoError", "401 Client Error", "403 Client Error", "gated repo",
+            "This repository requires approval"})) {
     return Status::Error(ErrorCode::kAuthRequired,
                          "the Hub refused the download: accept the licence on Hugging Face and "
                          "set HF_TOKEN for the Spark user (or put it in $HF_HOME/token)");
   }
-  if (seen({"RepositoryNotFoundError", "RevisionNotFoundError", "404 Client Error"})) {
+  if (seen({"RepositoryNotFoundError", "RevisionNotFoundError", "404 Client Error",
+            "Repository not found.", "Revision not found."})) {
     return Status::Error(ErrorCode::kNotFound, "the Hub has no such repo or revision" + last);
   }
   return Status::Error(ErrorCode::kRemoteCommandFailed,
