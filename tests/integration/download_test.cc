@@ -193,5 +193,25 @@ TEST_F(MidDownloadTest, SparkControlKilledAndRestartedMidDownloadReattachesAndSu
   Finish(id, true);
 }
 
+TEST_F(MidDownloadTest, ADownloadThatEndedWhileSparkControlWasDownIsFinishedFromItsStatus) {
+  const std::string id = StartAndPause(5);
+  app_->process().Stop(SIGKILL, 5000);
+  SetRate(8 << 20);  // it ends while nobody follows it
+  ASSERT_TRUE(Eventually([&] { return DownloadProcesses().empty(); }, seconds(20)));
+  StartApp();
+  Finish(id, true);
+}
+
+TEST_F(MidDownloadTest, ADownloadWhoseWorkIsGoneAfterARestartEndsInterrupted) {
+  const std::string id = StartAndPause(5);
+  app_->process().Stop(SIGKILL, 5000);
+  for (pid_t pid : DownloadProcesses()) kill(pid, SIGKILL);  // the Spark rebooted, say
+  std::filesystem::remove_all(spark1_.home() / ".cache/spark-control/jobs");
+  StartApp();
+  const json job = WaitJob(id, seconds(20));
+  EXPECT_EQ(job["state"], "failed") << job.dump();
+  EXPECT_EQ(job["error"]["code"], "interrupted") << job.dump();
+}
+
 }  // namespace
 }  // namespace spark::test
