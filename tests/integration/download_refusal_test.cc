@@ -1,6 +1,8 @@
 // Downloads refused before any byte (a full disk, a gated or missing repo, hostile input), a
 // downloader failing mid-way, and the cache view with its delete, end to end on the loopback
 // Sparks of download_fixture.h.
+#include <sys/statvfs.h>
+
 #include <algorithm>
 
 #include "download_fixture.h"
@@ -93,6 +95,31 @@ TEST_F(DownloadTest, TheDownloadersOwnRefusalsReadAsAuthRequiredAndNotFound) {
   spark1_.SetFake("hf_mode", "not_found");
   const json vanished = WaitJob(Download("TestOrg/Vanished"), seconds(20));
   EXPECT_EQ(vanished["error"]["code"], "not_found") << vanished.dump();
+}
+
+TEST_F(DownloadTest, TheDiskCheckCountsTheBytesStillToComeOfADownloadUnderWay) {
+  // Two repos the Hub says each take 70 % of the free space: the first fits, the second does
+  // not while the first is still to come (its hf writes nothing: paused, and its files small).
+  struct statvfs fs {};
+  ASSERT_EQ(statvfs(spark1_.home().c_str(), &fs), 0);
+  const auto share = static_cast<int64_t>(static_cast<double>(fs.f_bavail) * fs.f_frsize * 0.7);
+  for (const char* repo : {"TestOrg/First", "TestOrg/Second"}) {
+    HubRepo spec = Weights(1, kRefusedSha);
+    spec.files.push_back({"model-big.safetensors", share});
+    AddRepo(repo, spec);
+  }
+  spark1_.SetFake("hf_files.TestOrg--First", "config.json 100\n");
+  SetRate(0);
+  StartApp();
+  TrustHosts();
+  const std::string first = Download("TestOrg/First");
+  ASSERT_TRUE(
+      Eventually([&] { return Job(first).value("remote", json()).is_object(); }, seconds(20)))
+      << Job(first).dump();
+  const json second = WaitJob(Download("TestOrg/Second"), seconds(20));
+  EXPECT_EQ(second["error"]["code"], "disk_full") << second.dump();
+  EXPECT_EQ(Job(first)["state"], "running");
+  EXPECT_EQ(Http("DELETE", Url("/api/jobs/" + first)).status, 202);
 }
 
 TEST_F(DownloadTest, HostileReposAndRevisionsAre400AndNothingRunsRemotely) {
