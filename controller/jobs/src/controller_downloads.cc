@@ -54,7 +54,7 @@ Result<Controller::Procedure> Controller::DownloadProcedure(const nlohmann::json
   if (const auto revision = request.value("revision", nlohmann::json()); revision.is_string()) {
     plan.revision = revision.get<std::string>();
   }
-  plan.cluster = request.value("mode", "") == "cluster";
+  plan.cluster = request.value("mode", nlohmann::json()) == "cluster";
   plan.head = config->vllm.spark;
   const auto head = config->sparks.find(plan.head);
   if (head == config->sparks.end() || !head->second.host) {
@@ -86,6 +86,7 @@ Result<JobInfo> Controller::Download(const std::string& hf_repo, bool cluster,
   if (!procedure.ok()) return procedure.status();
   const ConfigPtr config = deps_.config();
   request["spark"] = config->vllm.spark;
+  request["copy_spark"] = nullptr;
   for (const auto& [name, spark] : config->sparks) {
     if (cluster && name != config->vllm.spark && spark.host) request["copy_spark"] = name;
   }

@@ -141,6 +141,12 @@ Status DownloaderFailed(int status, const std::deque<std::string>& tail) {
                        "the download ended with exit status " + std::to_string(status) + last);
 }
 
+// The commit the Hub named (Preflight wrote it); "" when the request holds none.
+std::string ShaOf(const json& request) {
+  const auto sha = request.value("sha", json());
+  return sha.is_string() ? sha.get<std::string>() : std::string();
+}
+
 json CatalogEntryJson(const DownloadPlan& plan, const json& request) {
   const auto size = request.value("size_bytes", json());
   const auto memory = request.value("memory_bytes", json());
@@ -164,8 +170,7 @@ Status RunDownload(Controller::Context& ctx, const DownloadPlan& plan) {
   if (!ctx.remote()) {
     if (Status s = Preflight(ctx, plan, hf); !s.ok()) return s;
     const json request = ctx.request();
-    const auto body =
-        hf.DownloadScript(plan.repo, plan.revision, request.value("sha", ""), plan.copy);
+    const auto body = hf.DownloadScript(plan.repo, plan.revision, ShaOf(request), plan.copy);
     if (!body.ok()) return body.status();
     if (Status s = StartDetached(ctx, plan.head, *body); !s.ok()) return s;
   } else {

@@ -73,8 +73,12 @@ std::map<std::string, uint64_t> Controller::Context::BytesComingElsewhere() cons
     const uint64_t total = *job.progress.bytes_total;
     const uint64_t done = std::min(total, job.progress.bytes_done.value_or(0));
     // A download still on Spark 1 will also fill Spark 2 when it copies there.
-    const std::string head = job.request.value("spark", "");
-    const std::string copy = job.request.value("copy_spark", "");
+    auto text = [&](const char* key) {
+      const auto it = job.request.find(key);
+      return it != job.request.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string head = text("spark");
+    const std::string copy = text("copy_spark");
     if (job.progress.phase == "downloading" && !head.empty()) coming[head] += total - done;
     if (!copy.empty()) coming[copy] += job.progress.phase == "copying" ? total - done : total;
   }
