@@ -1,5 +1,6 @@
-// Downloads refused before any byte (a full disk, a gated or missing repo, hostile input) and
-// the cache view with its delete, end to end on the loopback Sparks of download_fixture.h.
+// Downloads refused before any byte (a full disk, a gated or missing repo, hostile input), a
+// downloader failing mid-way, and the cache view with its delete, end to end on the loopback
+// Sparks of download_fixture.h.
 #include <algorithm>
 
 #include "download_fixture.h"
@@ -58,6 +59,26 @@ TEST_F(DownloadTest, AFullDiskAGatedRepoAndAMissingOneAreRefusedBeforeAnyByte) {
   EXPECT_EQ(no_revision["code"], "not_found") << no_revision.dump();
   ExpectNothingDownloaded(spark1_, "TestOrg--Present");
   EXPECT_EQ(Metric("spark_control_downloads_total{cluster=\"default\",outcome=\"failed\"}"), 5);
+}
+
+TEST_F(DownloadTest, ADownloaderFailingMidwayEndsTheJobPlainlyWithItsLastLines) {
+  AddRepo("TestOrg/Dropped", Weights(2, kRefusedSha));
+  AddRepo("TestOrg/Filled", Weights(2, kRefusedSha));
+  StartApp();
+  TrustHosts();
+  spark1_.SetFake("hf_mode", "drop");  // the link to the Hub drops halfway through
+  const json dropped = WaitJob(Download("TestOrg/Dropped"), seconds(20));
+  EXPECT_EQ(dropped["state"], "failed") << dropped.dump();
+  EXPECT_NE(dropped["error"].dump().find("RemoteProtocolError: peer closed connection"),
+            std::string::npos)
+      << dropped.dump();
+  EXPECT_GT(BlobBytes(spark1_, "TestOrg--Dropped"), 0);  // kept for the next attempt
+
+  spark1_.SetFake("hf_mode", "disk_full");  // the disk fills up under the download
+  const json filled = WaitJob(Download("TestOrg/Filled"), seconds(20));
+  EXPECT_EQ(filled["state"], "failed") << filled.dump();
+  EXPECT_EQ(filled["error"]["code"], "disk_full") << filled.dump();
+  EXPECT_NE(filled["error"].dump().find("No space left on device"), std::string::npos);
 }
 
 TEST_F(DownloadTest, HostileReposAndRevisionsAre400AndNothingRunsRemotely) {
