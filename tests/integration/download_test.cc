@@ -108,6 +108,7 @@ TEST_F(DownloadTest, ASoloDownloadShowsMovingProgressAndEndsWithACatalogEntry) {
 TEST_F(DownloadTest, AClusterDownloadCopiesToSpark2WithRealRsync) {
   AddRepo(kTinyRepo, Weights(3, kTinySha));
   SetRate(1 << 20);
+  spark1_.SetFake("ssh_delay", "1.5");  // the copy lasts long enough to be seen
   StartApp();
   TrustHosts();
   const std::string id = Download(kTinyRepo, "cluster");
@@ -146,6 +147,23 @@ TEST_F(MidDownloadTest, CancelKillsTheRemoteProcessesAndTheSameRepoThenResumes) 
   const std::string resumed = ReadText(spark1_.state() / "hf_resumed");
   ASSERT_FALSE(resumed.empty()) << "the second download started over";
   EXPECT_GT(std::stoll(resumed.substr(resumed.find(' ') + 1)), 0);
+}
+
+TEST_F(DownloadTest, CancelDuringTheCopyKillsRsyncAndTheSshUnderIt) {
+  AddRepo(kTinyRepo, Weights(1, kTinySha));
+  spark1_.SetFake("ssh_delay", "60");  // the link to Spark 2 hangs: the copy never ends alone
+  StartApp();
+  TrustHosts();
+  const std::string id = Download(kTinyRepo, "cluster");
+  ASSERT_TRUE(Eventually(
+      [&] { return Job(id).value("progress", json::object()).value("phase", "") == "copying"; },
+      seconds(20)))
+      << Job(id).dump();
+  ASSERT_TRUE(Eventually([&] { return !PidsMentioning(spark1_.fakebin() / "ssh").empty(); }));
+  EXPECT_EQ(Http("DELETE", Url("/api/jobs/" + id)).status, 202);
+  EXPECT_EQ(WaitJob(id, seconds(15))["state"], "cancelled");
+  EXPECT_TRUE(Eventually([&] { return DownloadProcesses().empty(); }, seconds(5)))
+      << DownloadProcesses().size() << " processes left";
 }
 
 TEST_F(MidDownloadTest, SshdDownForFiveSecondsMidDownloadTheJobReattachesAndSucceeds) {
