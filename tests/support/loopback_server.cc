@@ -13,6 +13,15 @@ namespace spark::test {
 
 LoopbackServer::LoopbackServer(Behaviour behaviour, std::string body)
     : behaviour_(behaviour), body_(std::move(body)) {
+  Listen();
+}
+
+LoopbackServer::LoopbackServer(LoopbackHandler handler)
+    : behaviour_(Behaviour::kOk), handler_(std::move(handler)) {
+  Listen();
+}
+
+void LoopbackServer::Listen() {
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -72,8 +81,13 @@ void LoopbackServer::Answer(int fd) {
     if (n <= 0) break;
     request.append(buf, static_cast<size_t>(n));
     if (request.find("\r\n\r\n") == std::string::npos) continue;
+    const std::string head = request.substr(0, request.find("\r\n\r\n"));
     request.clear();
     ++requests_;
+    if (handler_) {
+      AnswerWithHandler(fd, head);
+      continue;
+    }
     Behaviour behaviour;
     std::string body;
     int delay;
@@ -132,6 +146,21 @@ void LoopbackServer::Answer(int fd) {
     }
   }
   close(fd);
+}
+
+void LoopbackServer::AnswerWithHandler(int fd, const std::string& head) {
+  const LoopbackReply reply = handler_(head);
+  if (!SleepUnlessStopped(stop_, reply.delay_ms)) return;
+  const char* reason = reply.status == 200   ? "OK"
+                       : reply.status == 401 ? "Unauthorized"
+                       : reply.status == 403 ? "Forbidden"
+                       : reply.status == 404 ? "Not Found"
+                                             : "Error";
+  std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason + "\r\n";
+  for (const auto& header : reply.headers) out += header + "\r\n";
+  out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
+  if (!head.starts_with("HEAD ")) out += reply.body;
+  (void)!send(fd, out.data(), out.size(), MSG_NOSIGNAL);
 }
 
 std::string VllmModelsBody(const std::string& model) {

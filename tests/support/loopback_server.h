@@ -4,6 +4,7 @@
 // resets the connection, or never answers. The behaviour can be switched while it runs.
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,9 +23,21 @@ enum class Behaviour {
   kTrickle,    // a valid 200 with `body`, one byte every `delay_ms`
 };
 
+// What a handler answers to one request (a service with routes, such as tests' fake Hub).
+struct LoopbackReply {
+  int status = 200;
+  std::string body;
+  std::vector<std::string> headers;  // "Name: value"
+  int delay_ms = 0;                  // waited before answering (cut short when the server stops)
+};
+// Called on a server thread with the request's line and headers; must be thread-safe.
+using LoopbackHandler = std::function<LoopbackReply(const std::string& head)>;
+
 class LoopbackServer {
  public:
   explicit LoopbackServer(Behaviour behaviour = Behaviour::kOk, std::string body = "{}");
+  // Every request is answered by `handler` (a HEAD without the body); Set() has no effect.
+  explicit LoopbackServer(LoopbackHandler handler);
   ~LoopbackServer();
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;
@@ -34,8 +47,10 @@ class LoopbackServer {
   int requests() const { return requests_; }
 
  private:
+  void Listen();
   void Serve();
   void Answer(int fd);
+  void AnswerWithHandler(int fd, const std::string& head);
 
   int listen_fd_ = -1;
   int port_ = 0;
@@ -45,6 +60,7 @@ class LoopbackServer {
   Behaviour behaviour_;
   std::string body_;
   int delay_ms_ = 3000;
+  LoopbackHandler handler_;
   std::thread thread_;
   std::vector<std::thread> handlers_;
 };

@@ -100,13 +100,14 @@ Sshd::Sshd() : dir_(temp_.path()), port_(FreeLoopbackPort()) {
     std::filesystem::create_directories("/run/sshd");
     chmod("/run/sshd", 0755);
   }
-  for (const char* sub : {"fakebin", "spark-vllm-docker", "state", "scratch"}) {
+  for (const char* sub : {"fakebin", "spark-vllm-docker", "state", "scratch", "home"}) {
     std::filesystem::create_directories(dir_ / sub);
   }
   const std::filesystem::path fakes =
       std::filesystem::path(SPARK_SOURCE_DIR) / "tests/testdata/fakes";
   std::filesystem::copy_file(fakes / "docker", dir_ / "fakebin/docker");
   std::filesystem::copy_file(fakes / "hf", dir_ / "fakebin/hf");
+  std::filesystem::copy_file(fakes / "ssh", dir_ / "fakebin/ssh");
   std::filesystem::copy_file(fakes / "launch-cluster.sh", checkout() / "launch-cluster.sh");
   SetFake("log_delay", "0.02");
 
@@ -137,7 +138,7 @@ Sshd::Sshd() : dir_(temp_.path()), port_(FreeLoopbackPort()) {
                                       "SetEnv PATH=" +
                                       (dir_ / "fakebin").string() +
                                       ":/usr/bin:/bin SPARK_FAKE_STATE=" + state().string() +
-                                      " HF_HOME=" + (dir_ / "hf-home").string() + "\n");
+                                      " HOME=" + home().string() + "\n" + SessionWrapper());
   Start();
 }
 
@@ -158,6 +159,26 @@ std::string Sshd::SparkConfig(int vllm_port) const {
 
 void Sshd::SetFake(const std::string& name, const std::string& contents) const {
   WriteText(state() / name, contents);
+}
+
+void Sshd::RouteSshTo(const Sshd& peer) const {
+  SetFake("ssh_home", peer.home().string() + "\n");
+  SetFake("ssh_env", "PATH=" + peer.fakebin().string() +
+                         ":/usr/bin:/bin\nSPARK_FAKE_STATE=" + peer.state().string() + "\n");
+}
+
+std::string Sshd::SessionWrapper() const {
+  // sshd runs it as `bash -c LINE` with the client's command in SSH_ORIGINAL_COMMAND; `eval`
+  // keeps that command's exit status and stdin. Records end in NUL (commands span lines).
+  return "ForceCommand printf '%s\\0' \"$SSH_ORIGINAL_COMMAND\" >> " +
+         (dir_ / "commands").string() + "; cd ~ && eval \"$SSH_ORIGINAL_COMMAND\"\n";
+}
+
+std::vector<std::string> Sshd::Commands() const {
+  std::vector<std::string> commands;
+  std::istringstream in(ReadText(dir_ / "commands"));
+  for (std::string command; std::getline(in, command, '\0');) commands.push_back(command);
+  return commands;
 }
 
 void Sshd::Authorize(const std::filesystem::path& public_key) const {

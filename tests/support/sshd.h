@@ -2,7 +2,10 @@
 // Debian's real OpenSSH server for integration tests: /usr/sbin/sshd -D -e on a free
 // 127.0.0.1 port as the current user (root in CI), with a throwaway ed25519 host key and
 // client key in a TempDir, absolute paths only, and the fake spark-vllm-docker tools of
-// tests/testdata/fakes first on every session's PATH (sshd SetEnv). Stopped by PID.
+// tests/testdata/fakes first on every session's PATH (sshd SetEnv). Each instance is a Spark of
+// its own: its sessions get their own HOME (home(), also their working directory), so two
+// instances have separate ~/.cache/huggingface. Every command a session runs is recorded
+// (Commands()). Stopped by PID.
 
 #include <sys/types.h>
 
@@ -37,6 +40,8 @@ class Sshd {
   std::filesystem::path checkout() const { return dir_ / "spark-vllm-docker"; }
   std::filesystem::path state() const { return dir_ / "state"; }
   std::filesystem::path scratch() const { return dir_ / "scratch"; }  // free for tests
+  // The sessions' HOME and working directory (the Spark user's home).
+  std::filesystem::path home() const { return dir_ / "home"; }
   // The fakes' bin dir, first on every session's PATH (a test may wrap a fake there).
   std::filesystem::path fakebin() const { return dir_ / "fakebin"; }
   std::string HostKeyFingerprint() const { return SshKeygenFingerprint(host_public_key()); }
@@ -45,6 +50,11 @@ class Sshd {
   std::string SparkConfig(int vllm_port) const;
   // Writes `contents` to state()/name (steers a fake).
   void SetFake(const std::string& name, const std::string& contents) const;
+  // Points this Spark's fake ssh (tests/testdata/fakes/ssh) at `peer`: a remote command runs
+  // with the peer's HOME, working directory, PATH and SPARK_FAKE_STATE, as over the Sparks' link.
+  void RouteSshTo(const Sshd& peer) const;
+  // Every command the sessions ran so far (SSH_ORIGINAL_COMMAND), oldest first.
+  std::vector<std::string> Commands() const;
 
   // Stops the listener and every sshd session under it (connections drop; commands they ran
   // end on their own).
@@ -69,6 +79,8 @@ class Sshd {
  private:
   // The per-connection sshd processes under the listener.
   std::vector<pid_t> SessionPids() const;
+  // sshd_config's ForceCommand: records the command, then runs it from HOME like a login shell.
+  std::string SessionWrapper() const;
 
   TempDir temp_;
   std::filesystem::path dir_;
