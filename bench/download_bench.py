@@ -11,6 +11,7 @@ the real spark-control binary.
   4. cancel: DELETE the job: time until no process of the download is left vs the poll interval
 Usage: bench/download_bench.py BIN"""
 
+import collections
 import getpass
 import hashlib
 import http.client
@@ -19,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,7 +169,8 @@ class World:
             return 0
 
     def commands(self):
-        return self.record.read_bytes().count(b"\0")
+        """The commands sshd ran so far, in order."""
+        return self.record.read_bytes().split(b"\0")[:-1]
 
     def download_processes(self):
         """Pids of the fake hf and the detached script (its path holds the jobs dir)."""
@@ -196,6 +197,13 @@ def wait_moving(world, job_id, above, max_s=20):
     raise SystemExit(f"bench: job {job_id} did not move past {above} bytes in {max_s} s")
 
 
+def marker_of(command):
+    """VERB of the ": spark-control-VERB key=value…;" statement the command line holds (after
+    the session echo spark-control puts first), else "other"."""
+    at = command.find(b": spark-control-")
+    return command[at + 16:].split(b";")[0].split(b" ")[0].decode() if at >= 0 else "other"
+
+
 def disk_time_at(samples, target):
     """When the disk held `target` bytes, interpolated between the samples (t, disk)."""
     for (t0, d0), (t1, d1) in zip(samples, samples[1:]):
@@ -206,7 +214,7 @@ def disk_time_at(samples, target):
 
 def progress_and_cost(world):
     """1 and 2: one download of MAIN_SIZE sampled every 200 ms; its CPU and SSH commands."""
-    cpu0, cmd0, t0 = cpu_seconds(world.app.pid), world.commands(), time.monotonic()
+    cpu0, cmd0, t0 = cpu_seconds(world.app.pid), len(world.commands()), time.monotonic()
     job_id = world.download(MAIN_REPO)
     disk, api_samples, job = [], [], None
     deadline = t0 + 4 * MAIN_SIZE / RATE + 30
@@ -220,7 +228,9 @@ def progress_and_cost(world):
         time.sleep(max(0.0, SAMPLE_S - (time.monotonic() - now)))
     assert job["state"] == "succeeded", job
     busy_s = time.monotonic() - t0
-    busy = (cpu_seconds(world.app.pid) - cpu0, world.commands() - cmd0, busy_s)
+    ran = world.commands()[cmd0:]
+    busy = (cpu_seconds(world.app.pid) - cpu0, len(ran), busy_s)
+    markers = collections.Counter(marker_of(line) for line in ran)
 
     writing = [(t, d) for t, d in disk if 0 < d < MAIN_SIZE]
     real_rate = (writing[-1][1] - writing[0][1]) / (writing[-1][0] - writing[0][0])
@@ -238,12 +248,13 @@ def progress_and_cost(world):
 
     # The same process idle as long, answering the same 5 GETs a second (the finished job).
     time.sleep(2)  # the cache scan after the job
-    cpu0, cmd0, t0 = cpu_seconds(world.app.pid), world.commands(), time.monotonic()
+    cpu0, cmd0, t0 = cpu_seconds(world.app.pid), len(world.commands()), time.monotonic()
     while time.monotonic() - t0 < busy_s:
         world.job(job_id)
         time.sleep(SAMPLE_S)
-    idle = (cpu_seconds(world.app.pid) - cpu0, world.commands() - cmd0, time.monotonic() - t0)
-    return real_rate, lags, rate_errors, busy, idle
+    idle = (cpu_seconds(world.app.pid) - cpu0, len(world.commands()) - cmd0,
+            time.monotonic() - t0)
+    return real_rate, lags, rate_errors, busy, idle, markers
 
 
 def reattach(world):
@@ -285,11 +296,12 @@ def cancel(world, job_id):
 
 
 def ms(values):
-    return (f"p50 {percentile(values, 50) * 1000:6.0f} ms  p99 {percentile(values, 99) * 1000:6.0f} ms"
-            f"  max {max(values) * 1000:6.0f} ms  n={len(values)}")
+    p50, p99 = percentile(values, 50) * 1000, percentile(values, 99) * 1000
+    top = max(values) * 1000
+    return f"p50 {p50:6.0f} ms  p99 {p99:6.0f} ms  max {top:6.0f} ms  n={len(values)}"
 
 
-def report(real_rate, lags, rate_errors, busy, idle, runs, cancels):
+def report(real_rate, lags, rate_errors, busy, idle, markers, runs, cancels):
     print(f"downloads on loopback (one Spark; fake hf steered to {RATE / MIB:.0f} MiB/s, "
           f"{MAIN_SIZE / MIB:.0f} MiB; job sampled every {SAMPLE_S * 1000:.0f} ms)")
     print(f"  real rate on disk: {real_rate / MIB:.1f} MiB/s (the anchor for the figures below)")
@@ -300,8 +312,10 @@ def report(real_rate, lags, rate_errors, busy, idle, runs, cancels):
               f"{percentile(rate_errors, 50):.1f} %  p99 {percentile(rate_errors, 99):.1f} %  "
               f"n={len(rate_errors)}")
     for name, (cpu, commands, wall) in (("downloading", busy), ("idle (anchor)", idle)):
-        print(f"  {name:14} CPU {100 * cpu / wall:5.2f} %  SSH commands {commands / wall:5.2f}/s "
-              f"over {wall:.1f} s (5 GETs/s of the job in both)")
+        print(f"  {name:14} CPU {100 * cpu / wall:5.2f} % ({cpu * 1000:.0f} ms)  SSH commands "
+              f"{commands / wall:5.2f}/s over {wall:.1f} s (5 GETs/s of the job in both)")
+    print("  SSH commands while downloading: " +
+          ", ".join(f"{verb} {n}" for verb, n in markers.most_common()))
     healthz = [h for h, _ in runs]
     moving = [m for _, m in runs]
     print(f"  re-attach after SIGKILL: restart → bytes_done moving  {ms(moving)}")
@@ -314,6 +328,7 @@ def report(real_rate, lags, rate_errors, busy, idle, runs, cancels):
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
+    began, load = time.monotonic(), os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="spark-download-bench-"))
     world = None
     try:
@@ -324,7 +339,7 @@ def main():
         status, body = api(world.base, "POST", "/api/ssh/known-hosts/spark1",
                            {"fingerprint": fingerprint})
         assert status == 200, body
-        real_rate, lags, rate_errors, busy, idle = progress_and_cost(world)
+        real_rate, lags, rate_errors, busy, idle, markers = progress_and_cost(world)
         job_id, runs = reattach(world)
         cancels = [cancel(world, job_id)]
         for _ in range(CANCEL_RUNS - 1):
@@ -332,7 +347,13 @@ def main():
             job_id = world.download(LONG_REPO)  # resumes the partial files
             wait_moving(world, job_id, partial)
             cancels.append(cancel(world, job_id))
-        report(real_rate, lags, rate_errors, busy, idle, runs, cancels)
+        report(real_rate, lags, rate_errors, busy, idle, markers, runs, cancels)
+        runs_of_hf = len((work / "state/hf_pids").read_text().split())
+        same = runs_of_hf == 1 + CANCEL_RUNS
+        print(f"  hf started {runs_of_hf} times for {1 + CANCEL_RUNS} downloads "
+              f"({'no re-attach started another' if same else 'MISMATCH'})")
+        print(f"  ({os.cpu_count()} cores, load average {load:.1f} at the start; "
+              f"the run took {time.monotonic() - began:.0f} s)")
     finally:
         if world is not None:
             for pid in world.download_processes():
