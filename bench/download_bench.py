@@ -27,7 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-from log_latency import api, cpu_seconds, free_port, percentile, start_sshd
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the checkout from the import below
+from log_latency import api, cpu_seconds, free_port, percentile, start_sshd  # noqa: E402
 
 MIB = 1 << 20
 RATE = 20 * MIB                    # what the fake hf is steered to write per second
