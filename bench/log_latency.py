@@ -45,10 +45,14 @@ def summary(ms):
     return f"p50 {percentile(ms, 50):6.2f} ms   p99 {percentile(ms, 99):6.2f} ms   max {max(ms):6.2f} ms   n={len(ms)}"
 
 
-def start_sshd(work):
+def start_sshd(work, home=None, record=None):
+    """Debian's sshd on a free loopback port with the fakes of tests/testdata/fakes on PATH.
+    `home`: the sessions' HOME (so ~/.cache lands in the temp dir); `record`: a file every
+    command run is appended to, NUL-terminated (as tests/support/sshd.cc records them)."""
     for sub in ("fakebin", "spark-vllm-docker", "state/containers", "hf-home"):
         (work / sub).mkdir(parents=True, exist_ok=True)
     shutil.copy(FAKES / "docker", work / "fakebin/docker")
+    shutil.copy(FAKES / "hf", work / "fakebin/hf")
     shutil.copy(FAKES / "launch-cluster.sh", work / "spark-vllm-docker/launch-cluster.sh")
     for key in ("host", "client"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / key)], check=True)
@@ -59,7 +63,10 @@ def start_sshd(work):
         f"AuthorizedKeysFile {work / 'authorized_keys'}\nStrictModes no\nUsePAM no\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
         "PermitRootLogin prohibit-password\nUseDNS no\nMaxStartups 100\n"
-        f"SetEnv PATH={work / 'fakebin'}:/usr/bin:/bin SPARK_FAKE_STATE={work / 'state'}\n")
+        f"SetEnv PATH={work / 'fakebin'}:/usr/bin:/bin SPARK_FAKE_STATE={work / 'state'}"
+        + (f" HOME={home}" if home else "") + "\n"
+        + (f"ForceCommand printf '%s\\0' \"$SSH_ORIGINAL_COMMAND\" >> {record}; "
+           "cd ~ && eval \"$SSH_ORIGINAL_COMMAND\"\n" if record else ""))
     Path("/run/sshd").mkdir(exist_ok=True)
     proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(work / "sshd_config")],
                             stderr=open(work / "sshd.log", "w"))
