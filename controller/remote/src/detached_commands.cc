@@ -51,9 +51,16 @@ RemoteCommandLine DetachedCommands::Start(std::string_view dir, std::string_view
   // half-written number). The body runs in a subshell, so its `exit N` still reaches the end.
   const std::string script = "echo $$ > pid\n(\n" + std::string(body) +
                              "\n)\necho $? > status.tmp && mv -f status.tmp status\n";
+  // Finished jobs' dirs (they hold a status) of the same cluster older than a week go first:
+  // their logs are kept for a look after a failure, but do not pile up.
+  const std::string prune =
+      "for o in " + d +
+      "/../*/; do if [ -f \"$o/status\" ] && [ -n \"$(find \"$o/status\" "
+      "-mtime +7 2>/dev/null)\" ]; then rm -rf -- \"$o\"; fi; done 2>/dev/null; ";
   const std::string line =
-      "mkdir -p " + d + " && cd " + d + " && rm -f pid status status.tmp log && printf '%s' " +
-      ShellQuote(script) + " > script && setsid -f nohup bash " + d +
+      "mkdir -p " + d + " && " + prune + "cd " + d +
+      " && rm -f pid status status.tmp log && printf '%s' " + ShellQuote(script) +
+      " > script && setsid -f nohup bash " + d +
       "/script > log 2>&1 < /dev/null; i=0; while [ ! -s pid ] && [ $i -lt 100 ]; do sleep 0.05; "
       "i=$((i + 1)); done; echo \"spark-control-detached pid=$(cat pid 2>/dev/null)\"";
   const Duration timeout = std::chrono::seconds(30);

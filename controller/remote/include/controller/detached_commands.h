@@ -25,7 +25,8 @@ class DetachedCommands {
   // `: spark-control-detach dir=D;` — writes `body` to D/script wrapped so that it records its
   // pid first and its exit status last, starts it under `setsid -f nohup bash` with its output
   // in D/log, and prints `spark-control-detached pid=P`. The body runs in a subshell: `exit N`
-  // in it ends the body with status N.
+  // in it ends the body with status N. Directories of finished jobs of the same cluster that
+  // ended more than 7 days ago are removed first (their logs stay a week for a look).
   static RemoteCommandLine Start(std::string_view dir, std::string_view body);
   // `: spark-control-poll dir=D offset=N[ measure=1];` — the state line, the log bytes
   // [offset, offset + kChunkBytes) with \r turned into \n, the carry line and the end line
