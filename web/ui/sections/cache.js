@@ -107,7 +107,7 @@ export function mountCache(store) {
         "div",
         { class: "cache-main" },
         h("div", { class: "model-title" }, h("code", { class: "cache-repo", text: model.hf_repo }), h("span", { class: "badges" }, cacheBadges(model))),
-        h("div", { class: "model-meta" }, meta.join(" · "), changed ? " · " : "", changed),
+        h("div", { class: "model-meta" }, h("span", {}, meta.join(" · "), changed ? " · " : "", changed)),
         blocked ? h("p", { class: "note", id: reasonId, text: blocked }) : null,
         note ? h("p", { class: "note", dataset: { tone: note[0] } }, note[1]) : null
       ),

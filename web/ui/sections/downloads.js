@@ -7,6 +7,7 @@ import { api } from "../lib/api.js";
 import { authOk } from "../lib/auth-prompt.js";
 import { $, announce, h, placeAfter, setData, setNoteTone, setText } from "../lib/dom.js";
 import {
+  ADVICE,
   adviceFor,
   catalogModelFor,
   downloadBody,
@@ -177,6 +178,7 @@ export function mountDownloads(store) {
       }
     } catch (e) {
       showFailure(status, e, errors, { failed: "Not started", again: "start it again" });
+      if (ADVICE[e.code]) status.append(" " + ADVICE[e.code]);
     } finally {
       button.disabled = false;
     }
