@@ -189,6 +189,19 @@ TEST_F(HfRulesTest, KillKeepsThePartialBytesAndTheNextDownloadResumes) {
   EXPECT_EQ(Run(": spark-control-kill dir=/nowhere;").outcome.exit_code, 1);
 }
 
+TEST_F(HfRulesTest, ARepoNamedStallStopsGettingBytesAndWaits) {
+  Detach("acme/stall-forever", "none");
+  clock_.Advance(seconds(20));
+  const int64_t stuck = std::stoll(Value(Poll(), "spark-control-poll", "bytes"));
+  EXPECT_GT(stuck, 0);
+  clock_.Advance(seconds(600));
+  const auto later = Poll();
+  EXPECT_EQ(Value(later, "spark-control-poll", "alive"), "1") << "it keeps waiting";
+  EXPECT_EQ(std::stoll(Value(later, "spark-control-poll", "bytes")), stuck);
+  Run(": spark-control-kill dir=" + kJobDir + ";");
+  EXPECT_EQ(Value(Poll(), "spark-control-poll", "alive"), "0");
+}
+
 TEST_F(HfRulesTest, TheScanListsTheBundledModelsAndForgetsDeletedOnes) {
   const std::string qwen = ScanLine("models--RedHatAI--Qwen3.6-35B-A3B-NVFP4");
   ASSERT_NE(qwen, "");

@@ -40,7 +40,8 @@ struct DetachedJob {
   int64_t start_copy = 0;  // bytes already on the copy's target
   std::vector<std::pair<Duration, std::string>> log;  // each line at its time from the start
   std::optional<SteadyTime> killed;
-  bool settled = false;  // its final bytes are in the caches
+  std::optional<Duration> stalls_after;  // a repo named *stall*: no byte after this, ever
+  bool settled = false;                  // its final bytes are in the caches
 };
 
 int64_t Lerp(int64_t from, int64_t to, Duration at, Duration span) {
@@ -131,8 +132,10 @@ class HfWorld {
     return std::chrono::duration_cast<seconds>(clock_.WallNow().time_since_epoch()).count();
   }
 
+  // How far the job got: its clock stops at a kill, or where it stalls.
   Duration Elapsed(const DetachedJob& job) const {
-    return (job.killed ? *job.killed : clock_.Now()) - job.started;
+    const Duration at = (job.killed ? *job.killed : clock_.Now()) - job.started;
+    return job.stalls_after ? std::min(at, *job.stalls_after) : at;
   }
   bool Finished(const DetachedJob& job) const {
     return !job.killed && Elapsed(job) >= job.download + job.copying;
@@ -199,6 +202,9 @@ class HfWorld {
       job.download = std::max<Duration>(
           seconds(1), std::chrono::duration_cast<Duration>(job.hub.download * rest));
       job.copying = job.copy ? kCopyTime : Duration{};
+      if (job.repo.find("stall") != std::string::npos) {
+        job.stalls_after = std::chrono::duration_cast<Duration>(job.download * 0.6);
+      }
       job.log = DownloadLog(job, hub_.hf_hub);
     }
     const int pid = job.pid;

@@ -4,8 +4,9 @@
 // Hub would. The Hub answers per repo name: `gated` → 401, `missing` → 404, `huge` → 5 TB of
 // files; otherwise 2–40 GB derived from the name (the bundled models their real sizes). A
 // detached download grows its bytes linearly over 5–20 s (from the name; a resumed one only the
-// rest), then copies to Spark 2 for a few seconds in cluster mode; a kill stops it where it is
-// and keeps the partial bytes. The caches start with the bundled models (solo ones on Spark 1,
+// rest), then copies to Spark 2 for a few seconds in cluster mode (a repo named `stall` stops
+// getting bytes at 60 % and waits forever); a kill stops it where it is and keeps the partial
+// bytes. The caches start with the bundled models (solo ones on Spark 1,
 // cluster ones on both) and follow what is downloaded and deleted. Thread-safe (the executor's
 // rules run on any thread); time comes from `clock`.
 
