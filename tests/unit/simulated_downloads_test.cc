@@ -8,7 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controller/cache_listing.h"
 #include "controller/catalog.h"
+#include "controller/detached_commands.h"
+#include "controller/detached_poll.h"
+#include "controller/hf_commands.h"
+#include "controller/hub_reply.h"
 #include "support/fake_clock.h"
 
 namespace spark {
@@ -186,7 +191,8 @@ TEST_F(HfRulesTest, KillKeepsThePartialBytesAndTheNextDownloadResumes) {
   EXPECT_EQ(line.substr(line.size() - 2), " 1") << "its .incomplete file stays";
   Detach("acme/resumable", "none");
   EXPECT_EQ(std::stoll(Value(Poll(), "spark-control-poll", "bytes")), partial);
-  EXPECT_EQ(Run(": spark-control-kill dir=/nowhere;").outcome.exit_code, 1);
+  EXPECT_EQ(Run(": spark-control-kill dir=/nowhere;").stdout_lines,
+            std::vector<std::string>{"spark-control-killed pid=none"});
 }
 
 TEST_F(HfRulesTest, ARepoNamedStallStopsGettingBytesAndWaits) {
@@ -216,6 +222,54 @@ TEST_F(HfRulesTest, TheScanListsTheBundledModelsAndForgetsDeletedOnes) {
   EXPECT_EQ(deleted.stdout_lines, std::vector<std::string>{"deleted"});
   EXPECT_EQ(ScanLine("models--RedHatAI--Qwen3.6-35B-A3B-NVFP4"), "");
   EXPECT_EQ(Space("free", "x", "spark1"), free + 22'317'809'664);
+}
+
+// The controller's own command lines, read back by its own parsers: what --demo plays.
+TEST_F(HfRulesTest, PlaysTheControllersCommandLines) {
+  const HfCommands hf{HfSettings{}};
+  const std::string repo = "acme/demo-model";
+  const auto hub = Run(hf.HubQuery(repo, "main")->line);
+  const auto model = ParseHubReply(hub.stdout_lines, hub.outcome.exit_code, repo, "main");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const auto space = ParseCacheSpace(Run(hf.Space(repo)->line).stdout_lines);
+  EXPECT_GT(space.free_bytes.value_or(0), *model->total_bytes);
+  EXPECT_EQ(space.have_bytes, 0u);
+  EXPECT_EQ(space.mem_total, 128 * kGB);
+
+  const std::string dir = *DetachedCommands::JobDir("lab", "j9");
+  const CopyTarget copy{"spark2", "192.168.100.11", "demo"};
+  const auto script = hf.DownloadScript(repo, std::nullopt, model->sha, copy);
+  ASSERT_TRUE(script.ok()) << script.status().message();
+  const auto start = Run(DetachedCommands::Start(dir, *script).line);
+  EXPECT_TRUE(ParseDetachedStart(start.stdout_lines).ok());
+  DetachedLog log;
+  std::vector<std::string> lines;
+  std::optional<DetachedPoll> last;
+  for (int second = 0; second <= 30 && !(last && !last->alive); ++second) {
+    const auto out = Run(DetachedCommands::Poll(dir, log.offset(), *hf.BlobsDir(repo)).line);
+    const auto poll = ParseDetachedPoll(out.stdout_lines, log.offset());
+    ASSERT_TRUE(poll.ok()) << poll.status().message();
+    for (auto& line : log.Apply(*poll)) lines.push_back(line);
+    last = *poll;
+    clock_.Advance(seconds(1));
+  }
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->status, 0);
+  EXPECT_EQ(last->bytes, model->total_bytes);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "spark-control-phase copying"), lines.end());
+  EXPECT_EQ(ParseCacheSpace(Run(hf.Space(repo)->line, "spark2").stdout_lines).have_bytes,
+            model->total_bytes);
+
+  const auto scan = ParseCacheScan(Run(hf.CacheScan().line).stdout_lines);
+  ASSERT_TRUE(scan.ok());
+  const auto listed = std::find_if(scan->models.begin(), scan->models.end(),
+                                   [&](const CachedModel& m) { return m.hf_repo == repo; });
+  ASSERT_NE(listed, scan->models.end());
+  EXPECT_TRUE(listed->complete);
+  EXPECT_EQ(listed->revision, model->sha);
+  EXPECT_EQ(scan->models.size(), 6u) << "the five bundled models and this one";
+  EXPECT_EQ(Run(hf.CacheDelete(repo)->line).stdout_lines, std::vector<std::string>{"deleted"});
+  EXPECT_EQ(Run(DetachedCommands::Kill(dir).line).stdout_lines.size(), 1u);
 }
 
 TEST(BundledCacheRepos, AreTheBundledCatalogsModels) {

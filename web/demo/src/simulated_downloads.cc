@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "controller/cache_listing.h"
 #include "simulated_hub.h"
 
 namespace spark {
@@ -118,7 +119,7 @@ class HfWorld {
     }
     if (verb == "detach") return Reply(Detach(command, key("dir")), hub_.latency);
     if (verb == "poll") return Reply(Poll(key("dir"), key("offset"), key("measure")), hub_.latency);
-    if (verb == "kill") return Kill(key("dir"));
+    if (verb == "kill") return Reply(Kill(key("dir")), hub_.latency);
     if (verb == "cache-scan") return Reply(Scan(command.spark), hub_.latency * 2);
     if (verb == "cache-delete") {
       caches_[command.spark].erase(key("repo"));
@@ -243,20 +244,13 @@ class HfWorld {
     return lines;
   }
 
-  SimulatedScript Kill(const std::string& dir) {
+  std::vector<std::string> Kill(const std::string& dir) {
     const auto it = jobs_.find(dir);
-    if (it == jobs_.end()) {
-      SimulatedScript script = Reply({}, hub_.latency, 1);
-      script.lines.push_back({hub_.latency,
-                              RemoteStream::kStderr,
-                              "cat: " + dir + "/pid: No such file or directory",
-                              {}});
-      return script;
-    }
+    if (it == jobs_.end()) return {"spark-control-killed pid=none"};
     DetachedJob& job = it->second;
     if (!Finished(job) && !job.killed) job.killed = clock_.Now();
     Settle();
-    return Reply({"spark-control-killed pid=" + std::to_string(job.pid)}, hub_.latency);
+    return {"spark-control-killed pid=" + std::to_string(job.pid)};
   }
 
   std::vector<std::string> Scan(const std::string& spark) const {

@@ -74,7 +74,7 @@ std::optional<MarkerStatement> FindMarker(std::string_view line, std::string_vie
   for (size_t at = line.find(kMarker); at != std::string_view::npos;
        at = line.find(kMarker, at + 1)) {
     const size_t start = at + kMarker.size();
-    const size_t end = std::min(line.find(';', start), line.size());
+    const size_t end = std::min(line.find_first_of(";\n", start), line.size());
     std::string_view words = line.substr(start, end - start);
     const size_t space = std::min(words.find(' '), words.size());
     MarkerStatement marker{std::string(words.substr(0, space)), {}};
@@ -148,13 +148,6 @@ std::vector<std::string> HubAnswerLines(const std::string& repo, const HubRepo& 
   lines.push_back("spark-control-http " + std::to_string(hub.http));
   lines.push_back("spark-control-access " + std::to_string(hub.access));
   return lines;
-}
-
-std::string CacheDirName(const std::string& repo) {
-  std::string name = "models--" + repo;
-  const size_t slash = name.find('/');
-  if (slash != std::string::npos) name.replace(slash, 1, "--");
-  return name;
 }
 
 }  // namespace spark

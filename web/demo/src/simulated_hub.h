@@ -13,7 +13,7 @@
 
 namespace spark {
 
-// `: spark-control-VERB key=value …;` as the simulator reads it.
+// `: spark-control-VERB key=value …;` (or up to the end of the line) as the simulator reads it.
 struct MarkerStatement {
   std::string verb;
   std::map<std::string, std::string> keys;
@@ -42,7 +42,5 @@ HubRepo DescribeHubRepo(const std::string& repo, const std::string& revision,
 // The stdout of `: spark-control-hub …;`: the API body (in 16 KiB pieces), then the
 // `spark-control-http` and `spark-control-access` lines.
 std::vector<std::string> HubAnswerLines(const std::string& repo, const HubRepo& hub);
-// models--ORG--NAME (models--NAME without an org).
-std::string CacheDirName(const std::string& repo);
 
 }  // namespace spark
