@@ -66,8 +66,9 @@ export function downloadTests(server) {
       // A gated repo: the job fails with auth_required and says what to do.
       await startDownload(page, GATED);
       const gated = row(page, GATED);
-      await gated.locator('.dl-advice', { hasText: "HF_TOKEN" }).waitFor({ timeout: 20_000 });
+      await gated.locator(".dl-outcome").waitFor({ timeout: 20_000 });
       assert.equal(await gated.getAttribute("data-state"), "failed");
+      assert.match(await gated.innerText(), /accept the licence[\s\S]*HF_TOKEN/i, "the error says what to do");
 
       // A pasted URL becomes the repo id; the download shows moving progress, bytes and a rate.
       await page.locator("#dl-repo").fill(`https://huggingface.co/${WANTED}/tree/main`);

@@ -93,6 +93,8 @@ describe("outcomes", () => {
     assert.match(failed("disk_full"), /delete models/);
     assert.equal(failed("remote_command_failed"), "");
     assert.match(adviceFor({ state: "cancelled", error: null }), /resumes/);
+    const told = { state: "failed", error: { code: "auth_required", message: "gated: set HF_TOKEN for the Spark user" } };
+    assert.equal(adviceFor(told), "", "no advice that repeats the message");
   });
 
   test("the list: running first, then finished downloads; cache deletes are not downloads", () => {

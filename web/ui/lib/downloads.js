@@ -122,7 +122,15 @@ export const ADVICE = {
   ssh_unreachable: "A Spark did not answer over SSH. Check it is on, then start again: it resumes.",
 };
 
-export const adviceFor = (job) => (job && job.error ? ADVICE[job.error.code] || "" : job && job.state === "cancelled" ? ADVICE.cancelled : "");
+// What the server's message already says, per code: then the advice would only repeat it.
+const SAID = { auth_required: /HF_TOKEN/, disk_full: /delete|free up/i };
+
+export function adviceFor(job) {
+  if (!job) return "";
+  if (!job.error) return job.state === "cancelled" ? ADVICE.cancelled : "";
+  const { code, message } = job.error;
+  return SAID[code] && SAID[code].test(message || "") ? "" : ADVICE[code] || "";
+}
 
 // The repo a download (or cache delete) job is about.
 export const jobRepo = (job) => (job && job.request && job.request.hf_repo) || (job && job.target) || "";

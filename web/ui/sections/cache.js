@@ -2,7 +2,8 @@
 // last scan: reads never wait on SSH) with size, revision, last change and whether the catalog
 // uses it or vLLM serves it; Delete (confirmed) frees the disk as a job, refused with the reason
 // for the served model. The server rescans after every download or delete job, and on Refresh
-// (POST /api/cache/refresh): the view reloads until the scan time changes.
+// (POST /api/cache/refresh): the view reloads until the scan time changes; it reloads at once
+// when the served model or the catalog changes (the badges are computed on each read).
 import { api, oneAtATime } from "../lib/api.js";
 import { actionError, authOk } from "../lib/auth-prompt.js";
 import { $, announce, confirmAction, h, icon, setNote, setText } from "../lib/dom.js";
@@ -177,6 +178,9 @@ export function mountCache(store) {
       for (const job of ended) if (isDeleteJob(job)) notes.clear();
       reloadWhenRescanned();
     }
+    // Serving and In catalog are computed when the cache is read: follow the model and catalog.
+    const served = (s) => (s.status && s.status.model && s.status.model.id) || null;
+    if (served(state) !== served(prev) || action.type === "model-added" || action.type === "model-deleted") load();
     if (state.jobs !== prev.jobs || state.status !== prev.status) render();
   });
   load();
