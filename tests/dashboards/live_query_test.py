@@ -5,14 +5,15 @@ Starts two spark-control --demo (the second named cluster SECOND_SITE, so that t
 several clusters) and Debian's Prometheus (1 s scrapes of both and of each demo cluster's fake vLLM
 with that cluster's `cluster` target label, under job names nothing may depend on, with
 dashboards/alerts.yml loaded), waits until every target has a few samples, starts a demo model
-download in each spark-control (its download series exist only while it runs) and waits until
-Prometheus has them, then runs every panel's queries through /api/v1/query the way Grafana would:
-each variable resolved by its own label_values query and substituted twice (its first value, then
-"All"), $__rate_interval and $__range replaced. Fails when a query is invalid, when one returns no
-series (or only NaN) by the deadline unless it reads a family of NO_DATA_EXPECTED, when one whose
-legend names {{cluster}} gives series of a single cluster with All (it adds the clusters up), when
-a family of NO_DATA_EXPECTED is exported after all (delete its line then), or when an alert rule
-does not evaluate. Every process is stopped by its PID at the end, whatever happens.
+download in every cluster of each spark-control (its download series exist only while it runs) and
+waits until Prometheus has those of two clusters, then runs every panel's queries through
+/api/v1/query the way Grafana would: each variable resolved by its own label_values query and
+substituted twice (its first value, then "All"), $__rate_interval and $__range replaced. Fails when
+a query is invalid, when one returns no series (or only NaN) by the deadline unless it reads a
+family of NO_DATA_EXPECTED, when one whose legend names {{cluster}} gives series of a single
+cluster with All (it adds the clusters up), when a family of NO_DATA_EXPECTED is exported after all
+(delete its line then), or when an alert rule does not evaluate. Every process is stopped by its
+PID at the end, whatever happens.
 
 Usage: live_query_test.py --spark-control BIN [--prometheus BIN]"""
 
@@ -184,10 +185,11 @@ def vllm_targets(url):
     return targets
 
 
-def start_download(netloc):
-    """POST /api/downloads of DOWNLOAD_REPO to a spark-control --demo (its default cluster)."""
+def start_download(netloc, cluster):
+    """POST /api/downloads of DOWNLOAD_REPO to one cluster of a spark-control --demo."""
     body = json.dumps({"hf_repo": DOWNLOAD_REPO, "mode": "solo"}).encode()
-    request = urllib.request.Request(f"http://{netloc}/api/downloads", data=body, method="POST",
+    url = f"http://{netloc}/api/downloads?cluster={urllib.parse.quote(cluster)}"
+    request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -357,10 +359,12 @@ def main():
         wait_for("every target to be up with 3 samples", SAMPLES_S, lambda: len(
             prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == 2 + len(vllms))
         print(f"targets up with samples after {time.monotonic() - started:.1f} s")
-        for netloc in (first, second):
-            start_download(netloc)
-        wait_for("both demo downloads in Prometheus", SAMPLES_S, lambda: len(
-            prometheus.query("spark_control_download_size_bytes")) >= 2)
+        for netloc, clusters in ((first, first_vllms), (second, second_vllms)):
+            for cluster, _ in clusters:
+                start_download(netloc, cluster)
+        wait_for("the demo downloads of two clusters in Prometheus", SAMPLES_S, lambda: len(
+            {labels["cluster"] for labels, _ in prometheus.query("spark_control_download_size_bytes")})
+            >= 2)
         print(f"demo downloads running after {time.monotonic() - started:.1f} s")
         problems += run_panel_queries(prometheus, dashboards)
         problems += stale_exceptions(prometheus)
