@@ -225,23 +225,13 @@ class HfWorld {
     }
     const size_t from = std::min<size_t>(std::strtoull(offset.c_str(), nullptr, 10), log.size());
     const size_t next = std::min(log.size(), from + kPollChunk);
-    std::string chunk = log.substr(from, next - from);
-    std::replace(chunk.begin(), chunk.end(), '\r', '\n');
     const bool ended = job.killed || Finished(job) || job.repo.empty();
-    const std::string bytes =
-        measure == "1" && !job.repo.empty() ? std::to_string(Held(job.spark, job.repo)) : "";
-    std::vector<std::string> lines = {"spark-control-poll alive=" + std::string(ended ? "0" : "1") +
-                                      " status=" + (ended && !job.killed ? "0" : "") +
-                                      " size=" + std::to_string(log.size()) +
-                                      " next=" + std::to_string(next) + " bytes=" + bytes};
-    size_t start = 0;
-    for (size_t nl = chunk.find('\n'); nl != std::string::npos; nl = chunk.find('\n', start)) {
-      lines.push_back(chunk.substr(start, nl - start));
-      start = nl + 1;
-    }
-    lines.push_back(chunk.substr(start));  // the carry
-    lines.push_back("spark-control-poll-end");
-    return lines;
+    std::optional<uint64_t> bytes;
+    if (measure == "1" && !job.repo.empty())
+      bytes = static_cast<uint64_t>(Held(job.spark, job.repo));
+    return PollReplyLines({!ended, ended && !job.killed ? std::optional<int>(0) : std::nullopt,
+                           log.size(), next, bytes},
+                          log.substr(from, next - from));
   }
 
   std::vector<std::string> Kill(const std::string& dir) {
@@ -276,6 +266,25 @@ class HfWorld {
 };
 
 }  // namespace
+
+std::vector<std::string> PollReplyLines(const PollState& state, std::string chunk) {
+  std::replace(chunk.begin(), chunk.end(), '\r', '\n');
+  const auto number = [](const auto& value) {
+    return value ? std::to_string(*value) : std::string();
+  };
+  std::vector<std::string> lines = {
+      "spark-control-poll alive=" + std::string(state.alive ? "1" : "0") +
+      " status=" + number(state.status) + " size=" + std::to_string(state.size) +
+      " next=" + std::to_string(state.next) + " bytes=" + number(state.bytes)};
+  size_t start = 0;
+  for (size_t nl = chunk.find('\n'); nl != std::string::npos; nl = chunk.find('\n', start)) {
+    lines.push_back(chunk.substr(start, nl - start));
+    start = nl + 1;
+  }
+  lines.push_back(chunk.substr(start));  // the carry
+  lines.push_back("spark-control-poll-end");
+  return lines;
+}
 
 std::vector<CachedRepo> BundledCacheRepos() {
   return {{"Qwen/Qwen3-VL-30B-A3B-Instruct-FP8", 31'874'512'896, false},

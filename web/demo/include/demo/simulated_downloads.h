@@ -11,6 +11,7 @@
 // rules run on any thread); time comes from `clock`.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,18 @@ struct SimulatedHub {
   Duration latency = std::chrono::milliseconds(40);          // before each answer (0 in unit tests)
   std::vector<CachedRepo> cached = BundledCacheRepos();      // in the caches from the start
 };
+
+// What a poll of a detached job's directory finds (`: spark-control-poll …;`).
+struct PollState {
+  bool alive = false;
+  std::optional<int> status;      // the script's exit code, once written
+  uint64_t size = 0;              // the log's size
+  uint64_t next = 0;              // the end of this chunk
+  std::optional<uint64_t> bytes;  // under the repo's blobs/ (polls with measure=1)
+};
+// The poll's stdout as the real command prints it: the state line, the chunk's lines (`\r`
+// made `\n`), the carry (its unterminated end, "" after a newline) and the end line.
+std::vector<std::string> PollReplyLines(const PollState& state, std::string chunk);
 
 // Adds the rules: call after AddSparkVllmDockerRules (the rule added last wins).
 void AddHfRules(SimulatedExecutor& executor, const Clock& clock, SimulatedHub hub = {});
