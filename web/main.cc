@@ -20,6 +20,7 @@
 #include "controller/ssh_executor.h"
 #include "controller/ssh_identity_source.h"
 #include "demo/demo_cluster.h"
+#include "demo/simulated_downloads.h"
 #include "demo/simulated_executor.h"
 #include "exporter/event_log.h"
 #include "exporter/log.h"
@@ -83,6 +84,7 @@ std::function<ExecutorChoice(const Config&)> ExecutorFactory(const DemoClusters*
         };
       }
       AddSparkVllmDockerRules(*simulated, std::move(cluster));
+      AddHfRules(*simulated, clock);
       return ExecutorChoice{std::move(simulated), {}};
     };
   }

@@ -19,5 +19,5 @@ else()
 endif()
 set_tests_properties(browser_ui PROPERTIES
   LABELS browser
-  TIMEOUT 240
+  TIMEOUT 360
   ENVIRONMENT "${_browser_env}")

@@ -2,16 +2,18 @@
 """Every dashboard panel has data in a real Prometheus, one series per cluster.
 
 Starts two spark-control --demo (the second named cluster SECOND_SITE, so that there are always
-several clusters) and Debian's Prometheus (1 s scrapes of both and of each demo cluster's fake
-vLLM with that cluster's `cluster` target label, under job names nothing may depend on, with
-dashboards/alerts.yml loaded), waits until every target has a few samples, then runs every
-panel's queries through /api/v1/query the way Grafana would: each variable resolved by its own
-label_values query and substituted twice (its first value, then "All"), $__rate_interval and
-$__range replaced. Fails when a query is invalid, when one returns no series (or only NaN) by the
-deadline unless it reads a family of NO_DATA_EXPECTED, when one whose legend names {{cluster}}
-gives series of a single cluster with All (it adds the clusters up), when a family of
-NO_DATA_EXPECTED is exported after all (delete its line then), or when an alert rule does not
-evaluate. Every process is stopped by its PID at the end, whatever happens.
+several clusters) and Debian's Prometheus (1 s scrapes of both and of each demo cluster's fake vLLM
+with that cluster's `cluster` target label, under job names nothing may depend on, with
+dashboards/alerts.yml loaded), waits until every target has a few samples, starts a demo model
+download in every cluster of each spark-control (its download series exist only while it runs) and
+waits until Prometheus has those of two clusters, then runs every panel's queries through
+/api/v1/query the way Grafana would: each variable resolved by its own label_values query and
+substituted twice (its first value, then "All"), $__rate_interval and $__range replaced. Fails when
+a query is invalid, when one returns no series (or only NaN) by the deadline unless it reads a
+family of NO_DATA_EXPECTED, when one whose legend names {{cluster}} gives series of a single
+cluster with All (it adds the clusters up), when a family of NO_DATA_EXPECTED is exported after all
+(delete its line then), or when an alert rule does not evaluate. Every process is stopped by its
+PID at the end, whatever happens.
 
 Usage: live_query_test.py --spark-control BIN [--prometheus BIN]"""
 
@@ -37,8 +39,6 @@ import promql
 # fails while a listed family is exported, so delete a line as soon as its family lands.
 NO_DATA_EXPECTED = {
     "spark_control_update_commits_behind": "not exported yet: the spark-vllm-docker update capability",
-    "spark_control_download_done_bytes": "exists only while a download runs; the test starts none",
-    "spark_control_download_size_bytes": "exists only while a download runs; the test starts none",
 }
 
 # What Grafana puts in for its own variables with the provisioned datasource (scrape interval
@@ -46,6 +46,7 @@ NO_DATA_EXPECTED = {
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "5m", "$__interval": "15s"}
 SCRAPE_JOBS = ("any-name-spark-control", "any-name-vllm")  # the dashboards must not care
 SECOND_SITE = "site-b"  # the `cluster` of the second spark-control
+DOWNLOAD_REPO = "spark-control/dashboards-demo-34"  # the demo downloads it in 20 s, its longest
 STARTUP_S = 15      # each process to answer
 SAMPLES_S = 30      # every target up with a few samples
 DATA_S = 30         # then every panel query has data
@@ -182,6 +183,20 @@ def vllm_targets(url):
         endpoints = json.loads(http_get(f"{url}/api/endpoints?cluster={urllib.parse.quote(name)}"))
         targets.append((name, urllib.parse.urlsplit(endpoints["vllm"]["base_url"]).netloc))
     return targets
+
+
+def start_download(netloc, cluster):
+    """POST /api/downloads of DOWNLOAD_REPO to one cluster of a spark-control --demo."""
+    body = json.dumps({"hf_repo": DOWNLOAD_REPO, "mode": "solo"}).encode()
+    url = f"http://{netloc}/api/downloads?cluster={urllib.parse.quote(cluster)}"
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            if response.status != 202:
+                raise Failure(f"POST /api/downloads to {netloc} answered {response.status}")
+    except urllib.error.HTTPError as error:
+        raise Failure(f"POST /api/downloads to {netloc} answered {error.code}: {error.read().decode()}")
 
 
 def start_prometheus(processes, binary, workdir, spark_controls, vllms):
@@ -344,6 +359,13 @@ def main():
         wait_for("every target to be up with 3 samples", SAMPLES_S, lambda: len(
             prometheus.query("count_over_time(up[1m]) >= 3 and up == 1")) == 2 + len(vllms))
         print(f"targets up with samples after {time.monotonic() - started:.1f} s")
+        for netloc, clusters in ((first, first_vllms), (second, second_vllms)):
+            for cluster, _ in clusters:
+                start_download(netloc, cluster)
+        wait_for("the demo downloads of two clusters in Prometheus", SAMPLES_S, lambda: len(
+            {labels["cluster"] for labels, _ in prometheus.query("spark_control_download_size_bytes")})
+            >= 2)
+        print(f"demo downloads running after {time.monotonic() - started:.1f} s")
         problems += run_panel_queries(prometheus, dashboards)
         problems += stale_exceptions(prometheus)
         problems += rule_problems(prometheus)

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "demo/simulated_downloads.h"
 #include "support/eventually.h"
 #include "support/simulated_controller.h"
 
@@ -55,18 +56,8 @@ struct FakeRemote {
     const size_t at = line.find("offset=");
     const uint64_t offset = std::stoull(line.substr(at + 7));
     const std::string chunk = log.substr(std::min<size_t>(offset, log.size()));
-    std::vector<std::string> out = {"spark-control-poll alive=" + std::string(alive ? "1" : "0") +
-                                    " status=" + (status ? std::to_string(*status) : "") +
-                                    " size=" + std::to_string(log.size()) + " next=" +
-                                    std::to_string(log.size()) + " bytes=" + std::to_string(bytes)};
-    size_t start = 0;
-    for (size_t nl = chunk.find('\n'); nl != std::string::npos; nl = chunk.find('\n', start)) {
-      out.push_back(chunk.substr(start, nl - start));
-      start = nl + 1;
-    }
-    out.push_back(chunk.substr(start));  // the carry
-    out.push_back("spark-control-poll-end");
-    return SimulatedScript::Print(out);
+    return SimulatedScript::Print(
+        PollReplyLines({alive, status, log.size(), log.size(), bytes}, chunk));
   }
 };
 

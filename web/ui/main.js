@@ -4,7 +4,7 @@
 //
 // Data flow: one store (lib/store.js, reducer in lib/state.js) owns the shared state; sections
 // (sections/*.js) subscribe to it and render, and change it only by dispatching actions.
-// GET /api/status, /api/endpoints, /api/config, /api/jobs and /api/models once at start; then one
+// GET /api/status, /api/endpoints, /api/config, /api/jobs, /api/models and /api/cache once at start; then one
 // EventSource on /api/events/stream (lib/live.js): `state` carries the full /api/status (every
 // section re-renders from it, no polling), `event` carries connectivity events. A job's log is
 // its own EventSource (sections/job-log.js). With several clusters, GET /api/clusters first:
@@ -16,7 +16,9 @@ import { refreshStatus, startLive } from "./lib/live.js";
 import { initialState, reduce, serverNow } from "./lib/state.js";
 import { createStore } from "./lib/store.js";
 import { mountAddModel } from "./sections/add-model.js";
+import { mountCache } from "./sections/cache.js";
 import { fetchClusters, mountClusters, settleUrlCluster } from "./sections/clusters.js";
+import { mountDownloads } from "./sections/downloads.js";
 import { mountEndpoints } from "./sections/endpoints.js";
 import { mountEvents } from "./sections/events.js";
 import { mountJobLog } from "./sections/job-log.js";
@@ -38,6 +40,8 @@ const SECTIONS = [
   mountJobLog,
   mountModels,
   mountAddModel,
+  mountDownloads,
+  mountCache,
   mountSsh,
 ];
 

@@ -18,6 +18,7 @@ const PHASES = {
   ready: "Ready",
   downloading: "Downloading",
   copying: "Copying to Spark 2",
+  deleting: "Deleting from the cache",
   pulling: "Pulling",
   building: "Building",
   running: "Running",
@@ -38,14 +39,22 @@ export function jobTitle(job, models = []) {
       ? action + " · " + displayName(job.target)
       : action + " " + displayName(job.target);
   }
-  if (job.kind === "download") return "Download " + job.target;
+  const repo = (job.request && job.request.hf_repo) || job.target;
+  if (job.kind === "download" && job.action === "delete") return "Delete " + repo + " from the cache";
+  if (job.kind === "download") return "Download " + repo;
   if (job.kind === "update") return "Update the vLLM image";
   return (job.kind || "job") + " " + (job.target || "");
 }
 
+// "Downloading", "Waiting to start", …: the phase alone.
+export function phaseName(job) {
+  const p = job.progress || {};
+  return PHASES[p.phase] || (p.phase ? capitalize(p.phase) : job.state === "queued" ? "Waiting to start" : "Working");
+}
+
 export function phaseText(job) {
   const p = job.progress || {};
-  const phase = PHASES[p.phase] || (p.phase ? capitalize(p.phase) : job.state === "queued" ? "Waiting to start" : "Working");
+  const phase = phaseName(job);
   return typeof p.percent === "number" ? phase + " · " + Math.round(p.percent) + "%" : phase;
 }
 

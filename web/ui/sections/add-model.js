@@ -2,7 +2,7 @@
 // (args[2] belongs to the args field) are shown at their fields.
 import { api } from "../lib/api.js";
 import { authOk } from "../lib/auth-prompt.js";
-import { $, setNoteTone } from "../lib/dom.js";
+import { $, scrollBehavior, setNoteTone } from "../lib/dom.js";
 import { fieldErrors, showFailure } from "../lib/form-errors.js";
 
 export const ADD_FIELDS = ["name", "hf_repo", "mode", "served_name", "args", "id", "swap_timeout_s"];
@@ -54,6 +54,27 @@ export function addModelBody(values) {
     body.args = words;
   }
   return { body };
+}
+
+// Args as the form's text: words with spaces or quotes in double quotes (splitArgs reads it back).
+export const argsText = (args) =>
+  (Array.isArray(args) ? args : []).map((w) => (/[\s'"\\]/.test(w) || w === "" ? '"' + w.replace(/["\\]/g, "\\$&") + '"' : w)).join(" ");
+
+// Opens the form filled from a download's result.catalog_entry (`from` names the download).
+export function prefillAddModel(entry, from) {
+  $("add-model-form").reset();
+  const values = { ...entry, mode: entry.mode === "cluster" ? "cluster" : "solo", args: argsText(entry.args) };
+  for (const name of ["name", "hf_repo", "mode", "id", "args"]) {
+    const input = $("am-" + name);
+    input.value = values[name] || "";
+    input.removeAttribute("aria-invalid");
+    $("am-" + name + "-error").hidden = true;
+  }
+  const details = $("add-model");
+  details.open = true;
+  setNoteTone($("add-model-status"), "", "Filled in from the download of " + from + ": check the name, then add it to the catalog.");
+  details.scrollIntoView({ behavior: scrollBehavior(), block: "start" });
+  $("am-name").focus({ preventScroll: true });
 }
 
 export function mountAddModel(store) {

@@ -71,7 +71,8 @@ function updateRow(refs, job, state) {
   refs.logBtn.setAttribute("aria-label", "Show the log of " + title);
 }
 
-async function cancelJob(store, refs) {
+// Asks, then cancels the job of `refs` (its id, cancel button and note); shared with Downloads.
+export async function cancelJob(store, refs) {
   const state = store.getState();
   const job = findJob(state, refs.id) || { id: refs.id };
   const ok = await confirmAction({
@@ -79,7 +80,9 @@ async function cancelJob(store, refs) {
     text:
       job.kind === "swap"
         ? "The remote process is killed. vLLM may be left without a model until you swap again."
-        : "The remote process is killed; what it did so far stays done.",
+        : job.kind === "download"
+          ? "The download stops on the Sparks. Partial files stay: starting it again resumes."
+          : "The remote process is killed; what it did so far stays done.",
     ok: "Cancel job",
   });
   if (!ok) return;
