@@ -140,17 +140,17 @@ TEST(DetachedCommands, AStartRemovesFinishedJobDirsOlderThanAWeekAndKeepsTheRest
     std::filesystem::create_directories(jobs / id);
     if (status != nullptr) {
       RunLocally(home.path(), "echo 0 > ~/.cache/spark-control/jobs/lab/" + id + "/status && " +
-                                  "touch -d '" + age + "' ~/.cache/spark-control/jobs/lab/" +
-                                  id + "/status");
+                                  "touch -d '" + age + "' ~/.cache/spark-control/jobs/lab/" + id +
+                                  "/status");
     }
   };
   job_dir("j1", "0", "10 days ago");  // finished long ago: removed
   job_dir("j2", "0", "2 days ago");   // finished lately: its log stays for a look
   job_dir("j3", nullptr, "");         // still running (no status): never touched
-  ASSERT_GT(StartedPid(RunLocally(home.path(), DetachedCommands::Start(
-                                                   "~/.cache/spark-control/jobs/lab/j4", "true")
-                                                   .line)),
-            1);
+  ASSERT_GT(
+      StartedPid(RunLocally(
+          home.path(), DetachedCommands::Start("~/.cache/spark-control/jobs/lab/j4", "true").line)),
+      1);
   EXPECT_FALSE(std::filesystem::exists(jobs / "j1"));
   EXPECT_TRUE(std::filesystem::exists(jobs / "j2"));
   EXPECT_TRUE(std::filesystem::exists(jobs / "j3"));

@@ -75,6 +75,9 @@ bool CacheIndex::ScanAll() {
   if (!config) config = std::make_shared<const Config>();
   const std::vector<std::string> sparks = ConfiguredSparks(*config);
   const RemoteCommandLine scan = HfCommands(HfSettings::FromConfig(*config)).CacheScan();
+  // A listing is as of its scan's start: one begun before a job ended may not show the job, and
+  // clients (the UI after a download) compare scanned_at with the job's ended_at.
+  const WallTime started = deps_.clock.WallNow();
   // Side by side: a Spark that does not answer holds up no other (at most limits.max_sparks).
   std::vector<CollectedOutput> outputs(sparks.size());
   std::vector<std::thread> scans;
@@ -86,7 +89,6 @@ bool CacheIndex::ScanAll() {
     });
   }
   for (std::thread& t : scans) t.join();
-  const WallTime now = deps_.clock.WallNow();
   std::lock_guard lock(mu_);
   running_.clear();
   if (stop_) return false;
@@ -97,7 +99,7 @@ bool CacheIndex::ScanAll() {
                                    ? ParseCacheScan(outputs[i].stdout_lines)
                                    : Result<CacheScan>(outputs[i].outcome.status);
     if (parsed.ok()) {
-      cache = SparkCache{std::move(parsed).value(), now, ""};
+      cache = SparkCache{std::move(parsed).value(), started, ""};
     } else {
       cache.error = parsed.status().message();
     }

@@ -164,6 +164,12 @@ export function sparkEntries(cache) {
 }
 
 // When each Spark was scanned: changes once the server has rescanned after a job or a refresh.
+// Whether every Spark's listing comes from a scan at or after `iso` (a job's ended_at: the
+// server rescans after each download job, so such a scan shows what the job left).
+export const scannedSince = (cache, iso) => {
+  const after = Date.parse(iso);
+  return sparkEntries(cache).every(([, s]) => s.scanned_at && Date.parse(s.scanned_at) >= after);
+};
 export const scannedKey = (cache) => JSON.stringify(sparkEntries(cache).map(([name, s]) => [name, s.scanned_at || null]));
 
 // A cached model's last change in ms since the epoch (the API may give seconds or a timestamp).

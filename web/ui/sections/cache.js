@@ -7,7 +7,7 @@
 import { api, oneAtATime } from "../lib/api.js";
 import { actionError, authOk } from "../lib/auth-prompt.js";
 import { $, announce, confirmAction, h, icon, setNote, setText } from "../lib/dom.js";
-import { bytesText, deleteBlocked, isDeleteJob, modifiedMs, scannedKey, sparkEntries } from "../lib/downloads.js";
+import { bytesText, deleteBlocked, isDeleteJob, modifiedMs, scannedKey, scannedSince, sparkEntries } from "../lib/downloads.js";
 import { clockTime, duration, fullTime, sparkLabel } from "../lib/format.js";
 import { serverNow } from "../lib/state.js";
 
@@ -42,14 +42,28 @@ export function mountCache(store) {
     render();
   });
 
-  // Reloads until the scan time changes (the server rescans in the background).
-  async function reloadWhenRescanned() {
+  // Reloads until the scan time changes (the server rescans in the background) — or, after a
+  // job, until every listing comes from a scan made after the job ended (a scan that finished
+  // before the page noticed the job's end counts; one that began before it does not).
+  async function reloadWhenRescanned(endedAt = null) {
     const before = scannedKey(cache);
     for (let i = 0; i < RESCAN_TRIES; i++) {
-      await sleep(1000);
       await load();
-      if (scannedKey(cache) !== before) return;
+      if (endedAt ? scannedSince(cache, endedAt) : scannedKey(cache) !== before) return;
+      await sleep(1000);
     }
+  }
+
+  // After download jobs ended: their end times (from the server), then the rescan after them.
+  async function afterJobs(ids) {
+    let endedAt = null;
+    try {
+      const jobs = await Promise.all(ids.map((id) => api("GET", "/api/jobs/" + encodeURIComponent(id))));
+      endedAt = jobs.map((j) => j && j.ended_at).filter(Boolean).sort().pop() || null;
+    } catch {
+      endedAt = null; // the job left the history: wait for any new scan instead
+    }
+    await reloadWhenRescanned(endedAt);
   }
 
   async function refresh() {
@@ -176,7 +190,7 @@ export function mountCache(store) {
     const ended = [...prev.jobs.running.values()].filter((j) => j.kind === "download" && !state.jobs.running.has(j.id));
     if (ended.length) {
       for (const job of ended) if (isDeleteJob(job)) notes.clear();
-      reloadWhenRescanned();
+      afterJobs(ended.map((j) => j.id));
     }
     // Serving and In catalog are computed when the cache is read: follow the model and catalog.
     const served = (s) => (s.status && s.status.model && s.status.model.id) || null;

@@ -34,7 +34,7 @@ struct CacheIndexDeps {
 // One Spark's cache as last scanned.
 struct SparkCache {
   std::optional<CacheScan> scan;       // the last good scan; nullopt before the first
-  std::optional<WallTime> scanned_at;  // when that scan ran
+  std::optional<WallTime> scanned_at;  // when that scan began (the listing is as of then)
   std::string error;                   // why the latest scan failed; "" when it did not
 };
 
