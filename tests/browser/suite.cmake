@@ -7,17 +7,23 @@ set(_browser_env
   "SPARK_CONTROL_BIN=$<TARGET_FILE:spark-control>"
   "CHROMIUM_PATH=${SPARK_CHROMIUM}"
   "SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/tests/browser/screenshots")
-if(SPARK_NODE)
-  add_test(NAME browser_ui
-           COMMAND ${SPARK_NODE} --test --test-reporter=spec ${CMAKE_CURRENT_LIST_DIR}/ui.test.mjs
-           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-else()
-  # Registered anyway, so a machine without Node.js fails loudly instead of skipping silently.
-  add_test(NAME browser_ui
-           COMMAND ${CMAKE_COMMAND} -E echo "browser_ui: node not found; run scripts/install-deps")
-  set_tests_properties(browser_ui PROPERTIES WILL_FAIL TRUE)
-endif()
-set_tests_properties(browser_ui PROPERTIES
-  LABELS browser
-  TIMEOUT 360
-  ENVIRONMENT "${_browser_env}")
+# Two processes, so ctest runs them side by side; COST makes a fresh build dir (no timing data
+# yet) start these long tests first instead of last.
+foreach(_suite ui downloads)
+  if(SPARK_NODE)
+    add_test(NAME browser_${_suite}
+             COMMAND ${SPARK_NODE} --test --test-reporter=spec
+                     ${CMAKE_CURRENT_LIST_DIR}/${_suite}.test.mjs
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  else()
+    # Registered anyway, so a machine without Node.js fails loudly instead of skipping silently.
+    add_test(NAME browser_${_suite}
+             COMMAND ${CMAKE_COMMAND} -E echo "browser: node not found; run scripts/install-deps")
+    set_tests_properties(browser_${_suite} PROPERTIES WILL_FAIL TRUE)
+  endif()
+  set_tests_properties(browser_${_suite} PROPERTIES
+    LABELS browser
+    TIMEOUT 300
+    COST 1000
+    ENVIRONMENT "${_browser_env}")
+endforeach()

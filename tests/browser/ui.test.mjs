@@ -3,8 +3,7 @@
 // heartbeat strips, live connectivity events, endpoints, the settings form (save, field errors,
 // pinned fields, the admin-token prompt), the model catalog (swap with its live job log,
 // per-model overrides, custom models), service actions, SSH setup (public key, trusting host
-// keys), the cluster switcher and the all-clusters row (the demo runs `lab` and `prod`), model
-// downloads and the Sparks' caches (downloads.mjs, on a demo server of their own), a phone
+// keys), the cluster switcher and the all-clusters row (the demo runs `lab` and `prod`), a phone
 // layout without horizontal scrolling, and no console errors, CSP violations or failed /assets
 // requests (every ES module of the UI loads).
 // Saves desktop and phone screenshots to SCREENSHOT_DIR (and, with SCREENSHOT_DELAY_S, one of a
@@ -13,9 +12,9 @@
 // Environment: SPARK_CONTROL_BIN (required), CHROMIUM_PATH (default /usr/bin/chromium),
 // SCREENSHOT_DIR (default: a temp dir), SCREENSHOT_DELAY_S (extra wait before the screenshots,
 // e.g. 120 for README pictures with full heartbeat strips; default 0).
-// The tests live in overview.mjs, clusters.mjs, models.mjs, downloads.mjs and access.mjs, the
-// harness in harness.mjs; this file runs them in order in one process with one Chromium (a
-// browser start costs seconds).
+// The tests live in overview.mjs, clusters.mjs, models.mjs and access.mjs, the harness in
+// harness.mjs; this file runs them in order in one process with one Chromium (a browser start
+// costs seconds). Downloads and the caches run beside it (downloads.test.mjs, its own ctest).
 // Run: node --test tests/browser/   (or ctest -L browser in a build dir)
 
 import { describe } from "node:test";
@@ -23,7 +22,6 @@ import { describe } from "node:test";
 import { SHOT_DELAY_MS, demoServer, useBrowser } from "./harness.mjs";
 import { adminTokenTests, sshHostKeyTests } from "./access.mjs";
 import { clusterTests } from "./clusters.mjs";
-import { downloadTests } from "./downloads.mjs";
 import { modelTests } from "./models.mjs";
 import { overviewTests, phoneTest } from "./overview.mjs";
 
@@ -36,11 +34,6 @@ describe("control UI against the demo cluster", { timeout: 190_000 + 2 * SHOT_DE
   modelTests(server);
   sshHostKeyTests(server);
   phoneTest(server); // shows the jobs the model tests left
-});
-
-describe("model downloads and the cache view", { timeout: 120_000 }, () => {
-  const server = demoServer();
-  downloadTests(server);
 });
 
 describe("admin token and pinned fields", { timeout: 90_000 }, () => {
