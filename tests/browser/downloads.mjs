@@ -11,7 +11,7 @@ import { SHOTS, assertFitsWidth, getJson, openPage, phone } from "./harness.mjs"
 
 const GATED = "acme/gated-llama";
 const WANTED = "acme/tiny-chat"; // 7 s in the demo
-const PARTIAL = "acme/partial-model"; // 13 s: cancelled half-way
+const PARTIAL = "acme/stall-partial-model"; // stops at 60 %: a cancel always finds it part-way
 
 const row = (page, repo) => page.locator("#download-list .download", { hasText: repo });
 const cached = (page, spark, repo) => page.locator(`#cache-sparks .cache-spark[data-spark="${spark}"] .cache-model[data-repo="${repo}"]`);

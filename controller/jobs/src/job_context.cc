@@ -69,8 +69,17 @@ std::map<std::string, uint64_t> Controller::Context::BytesComingElsewhere() cons
   for (const auto& other : owner_.jobs_) {
     const JobInfo& job = other->info;
     if (other == record_ || job.kind != JobKind::kDownload || IsFinished(job.state)) continue;
-    if (!job.request.is_object() || !job.progress.bytes_total) continue;
-    const uint64_t total = *job.progress.bytes_total;
+    if (!job.request.is_object()) continue;
+    // The Hub's total is in the request from the moment the job passed its own check, before
+    // its first measurement reaches progress.
+    const auto size = job.request.find("size_bytes");
+    const std::optional<uint64_t> total_bytes =
+        job.progress.bytes_total ? job.progress.bytes_total
+        : size != job.request.end() && size->is_number_unsigned()
+            ? std::optional<uint64_t>(size->get<uint64_t>())
+            : std::nullopt;
+    if (!total_bytes) continue;
+    const uint64_t total = *total_bytes;
     const uint64_t done = std::min(total, job.progress.bytes_done.value_or(0));
     // A download still on Spark 1 will also fill Spark 2 when it copies there.
     auto text = [&](const char* key) {
