@@ -191,7 +191,12 @@ ControllerStats Controller::Stats() const {
   std::lock_guard lock(mu_);
   ControllerStats stats = stats_;
   for (const auto& record : jobs_) {
-    if (!IsFinished(record->info.state)) ++stats.running[record->info.kind];
+    const JobInfo& job = record->info;
+    if (IsFinished(job.state)) continue;
+    ++stats.running[job.kind];
+    if (job.kind == JobKind::kDownload && job.action.empty()) {
+      stats.downloading[job.target] = job.progress;
+    }
   }
   return stats;
 }

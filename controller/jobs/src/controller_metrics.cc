@@ -79,12 +79,11 @@ class ControllerMetrics final : public MetricsSource {
                            MetricType::Gauge);
     auto size = MakeFamily("spark_control_download_size_bytes",
                            "The Hub's total size of a running download.", MetricType::Gauge);
-    for (const auto& job : controller_.RunningJobs()) {
-      if (job.kind != JobKind::kDownload || !job.action.empty()) continue;
-      AddGauge(done, {{"repo", job.target}},
-               static_cast<double>(job.progress.bytes_done.value_or(0)));
-      if (job.progress.bytes_total) {
-        AddGauge(size, {{"repo", job.target}}, static_cast<double>(*job.progress.bytes_total));
+    // From the same copy as the counters: no second pass over the job history per scrape.
+    for (const auto& [repo, progress] : stats.downloading) {
+      AddGauge(done, {{"repo", repo}}, static_cast<double>(progress.bytes_done.value_or(0)));
+      if (progress.bytes_total) {
+        AddGauge(size, {{"repo", repo}}, static_cast<double>(*progress.bytes_total));
       }
     }
     out.push_back(std::move(total));

@@ -54,6 +54,8 @@ struct ControllerStats {
   std::map<std::string, uint64_t> downloads;  // succeeded, failed, cancelled (not cache deletes)
   HistogramData swap_duration{SwapDurationBuckets()};
   std::map<JobKind, int> running;
+  // Running downloads (not cache deletes) by repo: their progress, for the per-repo gauges.
+  std::map<std::string, JobProgress> downloading;
 };
 
 // A job's log from a position, with the job as it is now.
