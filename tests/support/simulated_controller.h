@@ -71,7 +71,10 @@ class ControllerFixture : public ::testing::Test {
     controller_ = std::make_unique<Controller>(
         ControllerDeps{executor_, *catalog_, [this] { return config_->Current(); }, clock_,
                        [this] { return std::make_unique<FakeVllmHttp>(served_); },
-                       [this](const std::string& s) { probed_.push_back(s); },
+                       [this](const std::string& s) {
+                         std::lock_guard lock(probed_mu_);
+                         probed_.push_back(s);
+                       },
                        [this]() -> std::optional<std::string> {
                          if (on_served_read_) on_served_read_();
                          const std::string m = served_.Get();
@@ -106,7 +109,9 @@ class ControllerFixture : public ::testing::Test {
   SimulatedExecutor executor_{clock_, 0.02};
   std::unique_ptr<ConfigStore> config_;
   std::unique_ptr<Catalog> catalog_;
-  std::vector<std::string> probed_;       // written by the job thread, read after it finished
+  // Written by job threads (two service jobs may probe at once), read after they finished.
+  std::mutex probed_mu_;
+  std::vector<std::string> probed_;
   std::function<void()> on_served_read_;  // set by a test before the controller runs it
   std::unique_ptr<Controller> controller_;
 };
