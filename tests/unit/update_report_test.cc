@@ -83,25 +83,32 @@ TEST(UpdateReport, ABranchWithoutUpstreamIsUnknownNeverZeroBehind) {
   EXPECT_EQ(CheckoutState(report), "unknown");
 }
 
-TEST(UpdateReport, NoCheckoutIsUnknownWithTheReason) {
-  const CheckoutReport report = ParsedOk(Recorded("check-not-checkout.txt"));
-  EXPECT_FALSE(report.fetched);
-  EXPECT_EQ(report.fetch_error,
-            "/home/dgx/spark-vllm-docker is not a git checkout (fatal: not a git repository (or "
-            "any of the parent directories): .git)");
-  EXPECT_FALSE(report.local);
-  EXPECT_EQ(CheckoutState(report), "unknown");
-}
-
-TEST(UpdateReport, AFailedFetchKeepsGitsErrorAndTheLastKnownComparison) {
-  const CheckoutReport report = ParsedOk(Recorded("check-fetch-failed.txt"));
-  EXPECT_FALSE(report.fetched);
-  EXPECT_EQ(report.fetch_error,
-            "fatal: unable to access 'https://github.com/eugr/spark-vllm-docker.git/': Failed to "
-            "connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server");
-  EXPECT_EQ(report.behind, 3);
-  EXPECT_EQ(report.commits.size(), 3u);
-  EXPECT_EQ(CheckoutState(report), "behind");
+// No checkout at all, and a fetch that failed: the reason is kept, and what the last good
+// fetch brought is still compared.
+TEST(UpdateReport, AFailedFetchKeepsItsReason) {
+  struct Case {
+    const char* file;
+    const char* error;
+    std::optional<int> behind;
+    const char* state;
+  };
+  for (const Case& c : {
+           Case{"check-not-checkout.txt",
+                "/home/dgx/spark-vllm-docker is not a git checkout (fatal: not a git repository "
+                "(or any of the parent directories): .git)",
+                std::nullopt, "unknown"},
+           Case{"check-fetch-failed.txt",
+                "fatal: unable to access 'https://github.com/eugr/spark-vllm-docker.git/': Failed "
+                "to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server",
+                3, "behind"},
+       }) {
+    const CheckoutReport report = ParsedOk(Recorded(c.file));
+    EXPECT_FALSE(report.fetched) << c.file;
+    EXPECT_EQ(report.fetch_error, c.error);
+    EXPECT_EQ(report.behind, c.behind) << c.file;
+    EXPECT_EQ(report.local.has_value(), c.behind.has_value()) << c.file;
+    EXPECT_EQ(CheckoutState(report), c.state) << c.file;
+  }
   EXPECT_EQ(ParsedOk(std::string("fetch failed\n") + kEnd).fetch_error, "git fetch failed");
 }
 
