@@ -217,12 +217,13 @@ TEST(ImageReport, AbsentTagsAreNulloptAndTheLaterLineWins) {
 
 TEST(ImageReport, GarbageImageLinesAreErrors) {
   const std::string id = "sha256:" + std::string(64, 'e');
-  for (const std::string& line :
-       std::vector<std::string>{"image vllm-node", "image vllm-node " + id,
-                                "image vllm-node sha256:xyz 2026-11-30T10:00:00Z",
-                                "image vllm-node " + std::string(64, 'e') + " 2026-11-30T10:00:00Z",
-                                "image vllm-node " + id + " 2026-11-30T10:00:00Z extra",
-                                "image vllm-node " + id + " <b>", "image vllm-node -x"}) {
+  for (const std::string& line : std::vector<std::string>{
+           "image vllm-node", "image vllm-node " + id,
+           "image vllm-node sha256:xyz 2026-11-30T10:00:00Z",
+           "image vllm-node sha256:" + std::string(40, 'e') + " 2026-11-30T10:00:00Z",
+           "image vllm-node " + std::string(64, 'e') + " 2026-11-30T10:00:00Z",
+           "image vllm-node " + id + " 2026-11-30T10:00:00Z extra",
+           "image vllm-node " + id + " <b>", "image vllm-node -x"}) {
     const auto images = ParseImageReport(line + "\n");
     ASSERT_FALSE(images.ok()) << line;
     EXPECT_EQ(images.status().field(), "image") << line;
