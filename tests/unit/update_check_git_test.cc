@@ -202,5 +202,37 @@ TEST_F(UpdateCheckGit, ADirectoryNamedWithShellSyntaxIsOneWordAndRunsNothing) {
   EXPECT_FALSE(std::filesystem::exists(home_ / "pwned"));
 }
 
+// The apply job's body run for real (not detached here: DetachedCommands wraps it unchanged):
+// it pulls, then calls build-and-copy.sh with the copy's host and user.
+TEST_F(UpdateCheckGit, TheApplyBodyPullsThenBuildsWithTheCopyTarget) {
+  PushUpstream({"Upstream fix"});
+  std::ofstream(home_ / "spark-vllm-docker/build-and-copy.sh")
+      << "#!/bin/bash\necho \"building with: $*\"\nexit 5\n";
+  std::filesystem::permissions(home_ / "spark-vllm-docker/build-and-copy.sh",
+                               std::filesystem::perms::owner_all);
+  const auto body =
+      UpdateCommands("~/spark-vllm-docker").ApplyScript(UpdateCopy{"192.168.100.11", "dgx"});
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(Shell("{ bash -c " + ShellQuote(*body) + " 2>&1; echo \"exit $?\"; }" +
+                  " | grep -E '^(spark-control|building|exit|Fast-forward)'"),
+            "spark-control-phase pulling\nFast-forward\nspark-control-phase building\n"
+            "building with: -c 192.168.100.11 -u dgx\nexit 5\n");
+  EXPECT_EQ(Head("spark-vllm-docker"), Head("work"));
+  EXPECT_EQ(CheckoutState(Check()), "ok");
+}
+
+TEST_F(UpdateCheckGit, TheApplyBodyStopsWhenTheCheckoutHasDiverged) {
+  PushUpstream({"Upstream fix"});
+  Commit("spark-vllm-docker", "My tweak", "launch-cluster.sh");
+  const auto body = UpdateCommands("~/spark-vllm-docker").ApplyScript(std::nullopt);
+  ASSERT_TRUE(body.ok());
+  const std::string out = Shell("bash -c " + ShellQuote(*body) + " 2>/dev/null; echo \"exit $?\"");
+  EXPECT_EQ(out, "spark-control-phase pulling\nexit 128\n");
+  const auto missing = UpdateCommands("~/gone").ApplyScript(std::nullopt);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(Shell("bash -c " + ShellQuote(*missing) + " 2>/dev/null; echo \"exit $?\""),
+            "exit 3\n");
+}
+
 }  // namespace
 }  // namespace spark
