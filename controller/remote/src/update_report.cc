@@ -25,9 +25,9 @@ size_t Utf8SequenceAt(std::string_view s, size_t at) {
   if (c < 0x80) return 1;
   size_t n = 0;
   unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF)
+  if (c >= 0xC2 && c <= 0xDF) {
     n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
+  } else if (c >= 0xE0 && c <= 0xEF) {
     n = 3;
     if (c == 0xE0) lo = 0xA0;
     if (c == 0xED) hi = 0x9F;
