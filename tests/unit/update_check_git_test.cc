@@ -182,6 +182,18 @@ TEST_F(UpdateCheckGit, APlainOrMissingDirectoryIsNoCheckout) {
   expect_no_checkout(absolute, absolute + " is not a git checkout (it lies in ");
 }
 
+TEST_F(UpdateCheckGit, WithoutGitTheCheckSaysSo) {
+  std::filesystem::create_directories(home_ / "bin");
+  for (const char* tool : {"bash", "timeout", "tr"}) {
+    std::filesystem::create_symlink(std::string("/usr/bin/") + tool, home_ / "bin" / tool);
+  }
+  env_["PATH"] = (home_ / "bin").string();
+  const auto report = ParseCheckoutReport(CheckOutput());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->fetch_error, "git is not installed");
+  EXPECT_EQ(CheckoutState(*report), "unknown");
+}
+
 TEST_F(UpdateCheckGit, AFailedFetchNamesGitsErrorAndKeepsTheRest) {
   PushUpstream({"Upstream fix"});
   Shell("cd spark-vllm-docker && git fetch -q && git remote set-url origin \"$HOME/gone.git\"");

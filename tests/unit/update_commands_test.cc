@@ -67,8 +67,8 @@ TEST(UpdateCommands, TheApplyScriptPullsThenBuildsAndCopies) {
 }
 
 TEST(UpdateCommands, HostileDirsAreRefusedOrQuoted) {
-  for (const char* dir :
-       {"x$(touch /tmp/pwned)", "spark-vllm-docker", "~/../etc", "/a/./b", "/a\nreboot", ""}) {
+  for (const char* dir : {"x$(touch /tmp/pwned)", "a;reboot", "--help", "'", "spark-vllm-docker",
+                          "~/../etc", "/a/./b", "/a\nreboot", ""}) {
     const UpdateCommands commands(dir);
     const auto check = commands.Check();
     ASSERT_FALSE(check.ok()) << dir;
