@@ -53,9 +53,9 @@ struct ClusterEnvironment {
   // How often each cluster rescans its Sparks' HF caches (also at start); zero = only when
   // asked (after download jobs, POST /api/cache/refresh).
   Duration cache_scan_interval = std::chrono::minutes(10);
-  // Whether each cluster checks its spark-vllm-docker checkout on its own (at start and every
-  // update.check_interval_s); false = only when asked (POST /api/update/check, after jobs), for
-  // tests whose simulated Sparks answer only the commands they script.
+  // Whether each cluster checks its spark-vllm-docker checkout at start; false = the first
+  // check waits for update.check_interval_s or a request (POST /api/update/check, a job's end),
+  // for tests on a fake clock whose simulated Sparks answer only the commands they script.
   bool update_checks = true;
 };
 
