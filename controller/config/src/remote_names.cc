@@ -39,6 +39,19 @@ bool RepoPart(std::string_view part, size_t max) {
          std::all_of(part.begin(), part.end(), inner);
 }
 
+// Letters, digits and the bytes of `extra`.
+bool AllOf(std::string_view s, std::string_view extra) {
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+// Ok when `allowed`, else invalid_field naming `rule`.
+Status AllowedOr(bool allowed, const char* rule, const char* field) {
+  if (allowed) return Status::Ok();
+  return Status::Error(ErrorCode::kInvalidField, rule, field);
+}
+
 }  // namespace
 
 bool HasControlChar(std::string_view s) {
@@ -136,6 +149,21 @@ Status ValidateChownDir(std::string_view dir) {
                       "\" is a system directory or a whole home; chown -R is refused there");
   }
   return Status::Ok();
+}
+
+Status ValidateHostName(std::string_view host) {
+  return AllowedOr(
+      !host.empty() && host.size() <= 253 && host.front() != '-' && AllOf(host, "._:-"),
+      "a host is 1–253 letters, digits, '.', '_', ':' or '-', not starting with '-'", "host");
+}
+
+Status ValidateUserName(std::string_view user) {
+  const bool ok = !user.empty() && user.size() <= 32 && user.front() != '.' &&
+                  user.front() != '-' && AllOf(user, "_.-");
+  return AllowedOr(ok,
+                   "a user name is 1–32 letters, digits, '_', '.' or '-', starting with a "
+                   "letter, a digit or '_'",
+                   "user");
 }
 
 }  // namespace spark

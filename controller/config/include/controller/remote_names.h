@@ -42,4 +42,12 @@ Status ValidateRemoteDir(std::string_view dir);
 // directory (/usr, /etc, /var, /home, …) itself, however written ("/usr/", "//usr", "~/").
 Status ValidateChownDir(std::string_view dir);
 
+// A host name or address that reaches a remote command line (build-and-copy.sh's `-c HOST`,
+// which runs `ssh "USER@HOST" …`): [A-Za-z0-9._:-]{1,253}, not starting with '-'.
+// invalid_field (field "host") otherwise.
+Status ValidateHostName(std::string_view host);
+// A login name for `USER@HOST`: [A-Za-z0-9_][A-Za-z0-9_.-]{0,31}. invalid_field (field
+// "user") otherwise.
+Status ValidateUserName(std::string_view user);
+
 }  // namespace spark
