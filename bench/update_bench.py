@@ -144,6 +144,16 @@ def main():
         print(f"3. apply with a {BUILD_S} s build: job {ended - started:5.2f} s after POST; "
               f"job end − the build's exit status on disk: {(ended - build_end) * 1000:6.0f} ms "
               f"(anchor: the 1 s poll interval)")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _, doc = api(base, "GET", "/api/update")
+            if doc["previous_image"] and doc["image"]["id"] == NEW and doc["behind"] == 0:
+                break
+            time.sleep(0.02)
+        else:
+            raise SystemExit(f"bench: the document did not show the new image: {doc}")
+        print(f"   the document shows the new image, previous and 0 behind "
+              f"{(time.time() - ended) * 1000:6.0f} ms after the job ended (a full check)")
 
         status, body = api(base, "POST", "/api/update/rollback")
         assert status == 202, body
