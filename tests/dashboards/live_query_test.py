@@ -37,9 +37,7 @@ import promql
 
 # Families whose panels may have no data in this test, one a line with the reason. The test
 # fails while a listed family is exported, so delete a line as soon as its family lands.
-NO_DATA_EXPECTED = {
-    "spark_control_update_commits_behind": "not exported yet: the spark-vllm-docker update capability",
-}
+NO_DATA_EXPECTED = {}
 
 # What Grafana puts in for its own variables with the provisioned datasource (scrape interval
 # 15 s): $__rate_interval = 4 × 15 s. Right after start-up every window covers all samples.

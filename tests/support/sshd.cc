@@ -109,6 +109,7 @@ Sshd::Sshd() : dir_(temp_.path()), port_(FreeLoopbackPort()) {
   std::filesystem::copy_file(fakes / "hf", dir_ / "fakebin/hf");
   std::filesystem::copy_file(fakes / "ssh", dir_ / "fakebin/ssh");
   std::filesystem::copy_file(fakes / "launch-cluster.sh", checkout() / "launch-cluster.sh");
+  std::filesystem::copy_file(fakes / "build-and-copy.sh", checkout() / "build-and-copy.sh");
   SetFake("log_delay", "0.02");
 
   GenerateSshKey("ed25519", dir_ / "host_ed25519");

@@ -35,8 +35,9 @@ class Sshd {
   std::string user() const;
   std::filesystem::path client_key() const { return dir_ / "client_ed25519"; }
   std::filesystem::path host_public_key() const { return dir_ / "host_ed25519.pub"; }
-  // The fakes' working dirs: a spark-vllm-docker checkout holding launch-cluster.sh, and
-  // SPARK_FAKE_STATE (the files that steer the fakes, see tests/testdata/fakes).
+  // The fakes' working dirs: a spark-vllm-docker checkout holding launch-cluster.sh and
+  // build-and-copy.sh, and SPARK_FAKE_STATE (the files that steer the fakes, see
+  // tests/testdata/fakes).
   std::filesystem::path checkout() const { return dir_ / "spark-vllm-docker"; }
   std::filesystem::path state() const { return dir_ / "state"; }
   std::filesystem::path scratch() const { return dir_ / "scratch"; }  // free for tests
