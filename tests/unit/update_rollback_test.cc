@@ -66,6 +66,14 @@ TEST_F(UpdateRollbackTest, RollbackWithoutAModelSucceedsAndAFailedTagFails) {
       << failed.error->message;
 }
 
+TEST_F(UpdateRollbackTest, ARollbackWhenNoSparkHoldsAPreviousImageFailsNoPreviousImage) {
+  const JobInfo done = Wait(controller_->Rollback()->id);
+  ASSERT_EQ(done.state, JobState::kFailed);
+  EXPECT_EQ(done.error->code, "no_previous_image") << done.error->message;
+  EXPECT_EQ(images_.Id("spark1", "vllm-node"), kImageA);
+  EXPECT_EQ(CommandIndex("launch-cluster.sh"), -1) << "nothing relaunched";
+}
+
 TEST_F(UpdateRollbackTest, AnUpdateWaitsForSwapsAndDownloadsAndTheyWaitForIt) {
   auto swap = controller_->Swap("gemma4");
   ASSERT_TRUE(swap.ok());
@@ -138,15 +146,22 @@ TEST_F(UpdateRollbackTest, ALaunchFailingAfterAnUpdateCarriesTheRollbackHintUnti
   EXPECT_EQ(FormatRfc3339(banner->updated_at), FormatRfc3339(*update.ended_at));
   EXPECT_EQ(banner->text, hint["text"]);
 
-  // After a rollback the hint is gone, and a launch failing again gets none.
+  // A rollback relaunches the model whose launch failed (nothing is served), on the old image
+  // that starts it again; after it the hint is gone, and a launch failing again gets none.
   {
     std::lock_guard lock(images_.mu);
     images_.tags["spark1"]["vllm-node:previous"] = kImageB;
   }
   served_.Set(std::nullopt);
+  SimulatedCluster healed;
+  healed.startup = std::chrono::seconds(4);
+  healed.on_served_model = [this](const std::optional<std::string>& m) { served_.Set(m); };
+  AddSparkVllmDockerRules(executor_, healed);
   const JobInfo rolled = Wait(controller_->Rollback()->id);
   ASSERT_EQ(rolled.state, JobState::kSucceeded) << (rolled.error ? rolled.error->message : "");
+  EXPECT_EQ(rolled.request["model"], "gemma4");
   EXPECT_FALSE(controller_->RollbackHint().has_value());
+  executor_.On("docker logs", SimulatedScript::Print({"ERROR EngineDeadError: CUDA error"}));
   const JobInfo again = Wait(controller_->Swap("gemma4")->id);
   ASSERT_EQ(again.error->code, "engine_failed");
   EXPECT_FALSE(again.error->hint.has_value());

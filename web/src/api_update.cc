@@ -22,10 +22,24 @@ Route UpdateRoute(App& app, std::string method, std::string pattern, Access acce
           {}};
 }
 
+// Whether the snapshot's images were read after the newest update job ended. Right after an
+// apply (the refresh it asks for still under way), or before the first inspect, they may be
+// out of date: then the rollback job itself inspects the Sparks and says no_previous_image.
+bool ImagesCurrent(const UpdateStatus& status, const Controller& controller) {
+  if (!status.images_at) return false;
+  for (const JobInfo& job : controller.Jobs()) {  // newest first
+    if (job.kind == JobKind::kUpdate) return job.ended_at && *job.ended_at <= *status.images_at;
+  }
+  return true;
+}
+
 Response Rollback(Cluster& cluster) {
-  // Refused from the snapshot, before the controller is asked: nothing to go back to.
-  const Status previous = PreviousImageStatus(cluster.updates().Snapshot(), *cluster.config());
-  if (!previous.ok()) return StatusResponse(previous);
+  // Refused from a current snapshot, before the controller is asked: nothing to go back to.
+  const UpdateStatus status = cluster.updates().Snapshot();
+  if (ImagesCurrent(status, cluster.controller())) {
+    const Status previous = PreviousImageStatus(status, *cluster.config());
+    if (!previous.ok()) return StatusResponse(previous);
+  }
   return Accepted(cluster.controller().Rollback());
 }
 

@@ -37,7 +37,7 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
   cache_ = std::make_unique<CacheIndex>(
       CacheIndexDeps{monitored_, [this] { return config(); }, env.clock}, env.cache_scan_interval);
   updates_ = std::make_unique<UpdateMonitor>(
-      UpdateMonitorDeps{monitored_, [this] { return config(); }, env.clock, env.http},
+      UpdateMonitorDeps{monitored_, [this] { return config(); }, env.clock, env.http, &env.changes},
       env.update_checks);
   ControllerDeps deps{monitored_,
                       env.catalog,

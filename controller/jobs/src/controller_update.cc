@@ -116,8 +116,16 @@ Result<JobInfo> Controller::Rollback() {
   if (Status s = UpdateBlockedLocked(); !s.ok()) return s;
   // Read under the lock that starts the job (a read that gates a mutation): no swap can end
   // between what is served and its relaunch.
+  // The model served now; else the launch that failed on the new build (what the user asked
+  // for last); else the last one that was served.
   const auto served = deps_.served_model();
   std::optional<CatalogEntry> model = served ? deps_.catalog.FindServed(*served) : std::nullopt;
+  for (auto it = jobs_.rbegin(); !model && it != jobs_.rend(); ++it) {
+    const JobInfo& job = (*it)->info;
+    if (job.kind != JobKind::kSwap || !IsFinished(job.state)) continue;
+    if (job.error && job.error->hint) model = deps_.catalog.Find(job.target);
+    break;
+  }
   if (!model) {
     if (const auto last = LastModelLocked()) model = deps_.catalog.Find(*last);
   }

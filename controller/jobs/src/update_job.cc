@@ -177,8 +177,9 @@ Status RunRollback(Controller::Context& ctx, const RollbackPlan& plan) {
     }
   }
   if (retag.empty()) {
-    return Status::Error(ErrorCode::kConflict, std::string("no Spark holds ") + kPreviousImage +
-                                                   ": there is nothing to roll back to");
+    return Status::Error(
+        ErrorCode::kNoPreviousImage,
+        std::string("no Spark holds ") + kPreviousImage + ": there is nothing to roll back to");
   }
   for (const std::string& spark : retag) {
     const auto now = TagImageOn(ctx, commands, spark, kPreviousImage, kLaunchImage);

@@ -189,9 +189,12 @@ bool UpdateMonitor::RunRound(bool full) {
                                                  out.outcome.status));
   }
   runs_.Clear();
-  std::lock_guard lock(mu_);
-  if (stop_) return false;
-  Record(round, full);
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return false;
+    Record(round, full);
+  }
+  if (deps_.changes != nullptr) deps_.changes->Bump();  // outside the lock: waiters read us
   return true;
 }
 

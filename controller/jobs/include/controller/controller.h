@@ -107,7 +107,8 @@ class Controller {
   Result<JobInfo> ApplyUpdate();
   // POST /api/update/rollback (the route checks for a previous image first): retags
   // vllm-node:previous as vllm-node on every Spark, then relaunches the model served now (else
-  // the last one launched) inside the same job. Conflicts as ApplyUpdate.
+  // the one whose launch failed on the new build, else the last one served) inside the same
+  // job. Conflicts as ApplyUpdate.
   Result<JobInfo> Rollback();
   // The newest launch's rollback hint, while that failed launch is the newest finished one
   // (no launch, rollback or update succeeded after it).

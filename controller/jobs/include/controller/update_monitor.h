@@ -25,6 +25,7 @@
 #include "controller/config_store.h"
 #include "controller/remote_executor.h"
 #include "controller/update_report.h"
+#include "exporter/change_feed.h"
 #include "exporter/clock.h"
 #include "exporter/http_client.h"
 
@@ -35,6 +36,9 @@ struct UpdateMonitorDeps {
   std::function<ConfigPtr()> config;  // the cluster's configuration now
   const Clock& clock;                 // the interval, the waits and the check times
   HttpClientFactory http;             // GET {vLLM}/version
+  // Bumped after every round that changed the status (live /api/status streams wait on it);
+  // null = nobody listens.
+  ChangeFeed* changes = nullptr;
 };
 
 struct UpdateStatus {
