@@ -17,6 +17,7 @@ import {
   utcMinute,
   versionLine,
 } from "../../web/ui/lib/update.js";
+import { jobTitle, phaseText } from "../../web/ui/lib/jobs.js";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const ID1 = "sha256:" + "1a2b3c4d5e6f".repeat(5) + "abcd";
@@ -62,6 +63,14 @@ describe("update texts", () => {
     assert.equal(updateBanner(doc({ state: "unknown", error: null })), null, "not checked yet: nothing to say");
     assert.equal(updateBanner(doc({ state: "ok", behind: 0 })), null);
     assert.equal(updateBanner(null), null);
+  });
+
+  test("update jobs' titles and phases", () => {
+    assert.equal(jobTitle({ kind: "update", action: "apply", target: "vllm-node" }), "Update the vLLM image");
+    assert.equal(jobTitle({ kind: "update", action: "rollback", target: "vllm-node" }), "Roll back the vLLM image");
+    assert.equal(phaseText({ progress: { phase: "building", percent: null } }), "Building");
+    assert.equal(phaseText({ progress: { phase: "rolling_back" } }), "Rolling back the image");
+    assert.equal(phaseText({ progress: { phase: "relaunching", percent: 40 } }), "Relaunching · 40%");
   });
 
   test("a running update job takes over the banner", () => {
