@@ -68,20 +68,37 @@ class ControllerFixture : public ::testing::Test {
     config_ = std::move(ConfigStore::Open(std::move(sources), clock_)).value();
     catalog_ =
         std::move(Catalog::Open(BundledCatalogYaml(), "models.yaml", dir_.path(), clock_)).value();
-    controller_ = std::make_unique<Controller>(
-        ControllerDeps{executor_, *catalog_, [this] { return config_->Current(); }, clock_,
-                       [this] { return std::make_unique<FakeVllmHttp>(served_); },
-                       [this](const std::string& s) {
-                         std::lock_guard lock(probed_mu_);
-                         probed_.push_back(s);
-                       },
-                       [this]() -> std::optional<std::string> {
-                         if (on_served_read_) on_served_read_();
-                         const std::string m = served_.Get();
-                         return m.empty() ? std::nullopt : std::optional(m);
-                       },
-                       std::chrono::milliseconds(20)},
-        dir_ / "jobs.jsonl");
+    controller_ = std::make_unique<Controller>(Deps(), dir_ / "jobs.jsonl");
+  }
+
+  // The controller's dependencies: the simulated cluster, vLLM's HTTP side following it, the
+  // probe requests recorded.
+  ControllerDeps Deps() {
+    return ControllerDeps{executor_,
+                          *catalog_,
+                          [this] { return config_->Current(); },
+                          clock_,
+                          [this] { return std::make_unique<FakeVllmHttp>(served_); },
+                          [this](const std::string& s) {
+                            std::lock_guard lock(probed_mu_);
+                            probed_.push_back(s);
+                          },
+                          [this]() -> std::optional<std::string> {
+                            if (on_served_read_) on_served_read_();
+                            const std::string m = served_.Get();
+                            return m.empty() ? std::nullopt : std::optional(m);
+                          },
+                          std::chrono::milliseconds(20)};
+  }
+
+  // A new Controller on the same jobs.jsonl (as after a restart), following detached work
+  // quickly: a poll every 10 ms, a lost link waited out for 5 s.
+  void Restart() {
+    controller_.reset();
+    ControllerDeps deps = Deps();
+    deps.detached_poll_interval = std::chrono::milliseconds(10);
+    deps.detached_link_grace = std::chrono::seconds(5);
+    controller_ = std::make_unique<Controller>(std::move(deps), dir_ / "jobs.jsonl");
   }
 
   JobInfo Wait(const std::string& id) { return Wait(*controller_, id); }

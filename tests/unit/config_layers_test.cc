@@ -309,6 +309,21 @@ TEST(ConfigFiles, TheExampleFileIsValid) {
   EXPECT_EQ(config->services.at("magpie").cache_dir, "/srv/magpie-cache");
   EXPECT_EQ(config->http.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(config->events.max_bytes, 1LL << 30);
+  EXPECT_EQ(config->update.check_interval_s, 0);  // only when asked
+}
+
+TEST(ConfigYaml, UpdateCheckIntervalIsZeroOrAtLeastAMinute) {
+  EXPECT_EQ(Config{}.update.check_interval_s, 21600);
+  for (const double ok : {0.0, 60.0, 2592000.0}) {
+    const auto config = DecodeConfig(json{{"update", {{"check_interval_s", ok}}}});
+    ASSERT_TRUE(config.ok()) << ok << ": " << config.status().message();
+    EXPECT_EQ(config->update.check_interval_s, ok);
+    EXPECT_EQ(EncodeConfig(*config, true)["update"]["check_interval_s"], ok);
+  }
+  for (const double bad : {-1.0, 0.5, 59.0, 2592001.0}) {
+    const auto config = DecodeConfig(json{{"update", {{"check_interval_s", bad}}}});
+    EXPECT_EQ(config.status().field(), "update.check_interval_s") << bad;
+  }
 }
 
 TEST(ConfigYaml, QuotedScalarsStayStringsAndPlainOnesAreTyped) {

@@ -16,7 +16,6 @@ namespace spark {
 namespace {
 
 using nlohmann::json;
-using std::chrono::milliseconds;
 
 constexpr const char* kSha = "0123456789abcdef0123456789abcdef01234567";
 
@@ -78,21 +77,6 @@ class DownloadJobTest : public test::ControllerFixture<SystemClock> {
       return SimulatedScript::Print({"spark-control-killed pid=4242"});
     });
     Restart();
-  }
-
-  // A new Controller on the same jobs.jsonl (as after a restart), polling quickly.
-  void Restart() {
-    controller_.reset();
-    ControllerDeps deps{executor_,
-                        *catalog_,
-                        [this] { return config_->Current(); },
-                        clock_,
-                        [this] { return std::make_unique<test::FakeVllmHttp>(served_); },
-                        [](const std::string&) {},
-                        [this]() -> std::optional<std::string> { return served_.Get(); }};
-    deps.detached_poll_interval = milliseconds(10);
-    deps.detached_link_grace = std::chrono::seconds(5);
-    controller_ = std::make_unique<Controller>(std::move(deps), dir_ / "jobs.jsonl");
   }
 
   void Hub(int http, uint64_t size, int access = 200) {

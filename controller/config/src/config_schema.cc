@@ -14,6 +14,10 @@ namespace {
 
 using json = nlohmann::json;
 
+// update.check_interval_s: 0, or from a minute to 30 days.
+constexpr double kMinCheckInterval = 60;
+constexpr double kMaxCheckInterval = 30 * 86400;
+
 void DecodeLimits(ObjectReader& r, LimitsConfig& l) {
   r.Number("report_rate_per_client", l.report_rate_per_client, 0, 1e9);
   r.Number("report_burst", l.report_burst, 1, 1e9);
@@ -40,6 +44,13 @@ void DecodeSettings(ObjectReader& root, Status& status, Config& c) {
   });
   Section(root, "diarization", status, [&](ObjectReader& r) {
     r.Number("uncertain_below", c.diarization.uncertain_below, 0, 1);
+  });
+  Section(root, "update", status, [&](ObjectReader& r) {
+    r.Number("check_interval_s", c.update.check_interval_s, 0, kMaxCheckInterval);
+    if (c.update.check_interval_s > 0 && c.update.check_interval_s < kMinCheckInterval) {
+      r.Fail(r.Path("check_interval_s"),
+             "expected 0 (check only when asked) or a number from 60 to 2592000");
+    }
   });
   Section(root, "events", status, [&](ObjectReader& r) {
     r.Integer("max_bytes", c.events.max_bytes, 1LL << 20, 1LL << 40);
@@ -86,6 +97,7 @@ json EncodeConfig(const Config& c, bool redact) {
   t["probe"] = {{"interval_s", c.probe.interval_s}, {"timeout_s", c.probe.timeout_s}};
   t["swap"] = {{"timeout_s", c.swap.timeout_s}, {"silent_log_s", c.swap.silent_log_s}};
   t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
+  t["update"] = {{"check_interval_s", c.update.check_interval_s}};
   t["events"] = {{"max_bytes", c.events.max_bytes}};
   t["catalog"] = {{"path", OptionalJson(c.catalog.path)}};
   if (redact) {

@@ -7,16 +7,15 @@ CacheIndex::CacheIndex(CacheIndexDeps deps, Duration interval)
     : deps_(std::move(deps)),
       interval_(interval),
       pending_(interval > Duration::zero()),
+      runs_(deps_.executor),
       thread_([this] { Loop(); }) {}
 
 CacheIndex::~CacheIndex() {
-  std::vector<std::shared_ptr<RemoteRun>> running;
   {
     std::lock_guard lock(mu_);
     stop_ = true;
-    running = running_;
   }
-  for (const auto& run : running) run->Cancel();
+  runs_.Stop();
   cv_.notify_all();
   thread_.join();
 }
@@ -59,17 +58,6 @@ void CacheIndex::Loop() {
   }
 }
 
-std::shared_ptr<RemoteRun> CacheIndex::StartScan(RemoteCommand command) {
-  auto run = deps_.executor.Start(std::move(command));
-  std::lock_guard lock(mu_);
-  if (stop_) {
-    run->Cancel();
-  } else {
-    running_.push_back(run);
-  }
-  return run;
-}
-
 bool CacheIndex::ScanAll() {
   ConfigPtr config = deps_.config();
   if (!config) config = std::make_shared<const Config>();
@@ -82,15 +70,12 @@ bool CacheIndex::ScanAll() {
   std::vector<CollectedOutput> outputs(sparks.size());
   std::vector<std::thread> scans;
   for (size_t i = 0; i < sparks.size(); ++i) {
-    scans.emplace_back([this, &outputs, &sparks, &scan, i] {
-      outputs[i] = RunCollecting({sparks[i], scan.line, scan.timeout, {}}, [this](RemoteCommand c) {
-        return StartScan(std::move(c))->Wait();
-      });
-    });
+    scans.emplace_back(
+        [this, &outputs, &sparks, &scan, i] { outputs[i] = runs_.Collect(sparks[i], scan); });
   }
   for (std::thread& t : scans) t.join();
+  runs_.Clear();
   std::lock_guard lock(mu_);
-  running_.clear();
   if (stop_) return false;
   std::map<std::string, SparkCache> caches;
   for (size_t i = 0; i < sparks.size(); ++i) {

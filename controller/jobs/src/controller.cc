@@ -11,6 +11,20 @@ namespace {
 constexpr size_t kHistory = 100;  // finished jobs kept in memory (jobs.jsonl keeps more)
 constexpr size_t kLogTail = 50;
 
+std::string InitialPhase(JobKind kind, const std::string& action) {
+  switch (kind) {
+    case JobKind::kSwap:
+      return "reconciling";
+    case JobKind::kDownload:
+      return action == "delete" ? "deleting" : "downloading";
+    case JobKind::kUpdate:
+      return action == "rollback" ? "rolling_back" : "pulling";
+    case JobKind::kService:
+      break;
+  }
+  return "running";
+}
+
 }  // namespace
 
 Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_file)
@@ -22,7 +36,7 @@ Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_fi
     record->info = job;
     // Jobs recorded before jobs named their cluster ran on this one (jobs.jsonl is per cluster).
     if (record->info.cluster.empty()) record->info.cluster = deps_.config()->cluster;
-    if (job.kind == JobKind::kSwap) record->model = job.target;
+    record->model = LaunchedModel(job);
     jobs_.push_back(std::move(record));
   }
   while (jobs_.size() > kHistory) jobs_.erase(jobs_.begin());
@@ -47,33 +61,11 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
     return Status::Error(ErrorCode::kSwapRunning,
                          "a swap is already running; wait for it or cancel it");
   }
-  const ConfigPtr config = deps_.config();
-  // Refused before any job or remote command: a model whose launch line the config forbids
-  // (e.g. a stored --trust-remote-code without the operator's consent).
-  const CommandBuilder builder(RemoteSettings::FromConfig(*config));
-  if (auto launch = builder.Launch(LaunchSpecFor(entry.model, entry.overrides)); !launch.ok()) {
-    return Status::Error(ErrorCode::kConflict,
-                         "\"" + entry.model.id + "\" cannot be launched: " +
-                             launch.status().field() + ": " + launch.status().message(),
-                         "model");
-  }
-  SwapPlan plan;
-  plan.entry = entry;
-  plan.head = config->vllm.spark;
-  for (const auto& [name, spark] : config->sparks) {
-    if (name != plan.head && spark.host) plan.worker = name;
-  }
-  const auto head = config->sparks.find(plan.head);
-  if (head == config->sparks.end() || !head->second.host) {
-    return Status::Error(ErrorCode::kNotConfigured,
-                         plan.head + " has no host: configure the Sparks first");
-  }
-  plan.base_url = "http://" + config->VllmHttpHost().value_or(*head->second.host) + ":" +
-                  std::to_string(config->vllm.port);
-  plan.timeout = FromSeconds(entry.model.swap_timeout_s.value_or(config->swap.timeout_s));
-  plan.silent = FromSeconds(config->swap.silent_log_s);
+  if (Status s = UpdateRunningLocked(); !s.ok()) return s;
+  auto plan = PlanSwap(*deps_.config(), entry);
+  if (!plan.ok()) return plan.status();
   auto started = StartLocked(JobKind::kSwap, entry.model.id, "",
-                             [plan](Context& ctx) { return RunSwap(ctx, plan); });
+                             [plan = *plan](Context& ctx) { return RunSwap(ctx, plan); });
   if (started.ok()) jobs_.back()->model = entry.model.id;
   return started;
 }
@@ -89,6 +81,7 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
     if (BusyLocked(JobKind::kSwap, "")) {
       return Status::Error(ErrorCode::kSwapRunning, "a swap is running; vLLM actions wait for it");
     }
+    if (Status s = UpdateRunningLocked(); !s.ok()) return s;
     // Read under the lock that starts the job (a read that gates a mutation): no swap can end
     // between what is served and the restart of it. served_model reads the poller's snapshot.
     const auto served = deps_.served_model();
@@ -238,10 +231,7 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   record->info.action = std::move(action);
   record->info.started_at = deps_.clock.WallNow();
   record->info.request = std::move(request);
-  record->info.progress.phase = kind == JobKind::kSwap            ? "reconciling"
-                                : kind != JobKind::kDownload      ? "running"
-                                : record->info.action == "delete" ? "deleting"
-                                                                  : "downloading";
+  record->info.progress.phase = InitialPhase(kind, record->info.action);
   // Recorded before anything runs: a job the journal cannot hold would vanish on a restart
   // and its id could come again. Its id is not handed out again either way.
   if (Status s = journal_.Record(record->info); !s.ok()) {
@@ -296,6 +286,7 @@ std::optional<JobInfo> Controller::EndJob(const std::shared_ptr<Record>& record,
     record->log.Append(*info.ended_at, LogStream::kSystem, result.message());
     info.error = JobError{std::string(result.code_name()), result.message(),
                           record->log.Tail(kLogTail), record->fingerprint};
+    info.error->hint = UpdateHintLocked(info);
   }
   if (info.kind == JobKind::kDownload && info.action.empty()) {
     ++stats_.downloads[std::string(JobStateName(info.state))];

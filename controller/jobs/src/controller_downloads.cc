@@ -1,5 +1,5 @@
 // The controller's downloads: starting one (and a cache delete), and following a download's
-// detached work again after a restart.
+// (or an update's) detached work again after a restart.
 #include "controller/controller.h"
 #include "controller/remote_names.h"
 #include "exporter/log.h"
@@ -9,8 +9,12 @@ namespace spark {
 
 // A job the journal left running has detached work on a Spark: follow it again.
 void Controller::ResumeDetachedLocked(const std::shared_ptr<Record>& record) {
-  auto procedure = record->info.kind == JobKind::kDownload && record->info.action.empty()
-                       ? DownloadProcedure(record->info.request)
+  // Only jobs with detached work get here (the journal ends the others `interrupted`).
+  const JobInfo& job = record->info;
+  auto procedure = job.kind == JobKind::kDownload && job.action.empty()
+                       ? DownloadProcedure(job.request)
+                   : job.kind == JobKind::kUpdate && job.action == "apply"
+                       ? UpdateProcedure()
                        : Result<Procedure>(Status::Error(ErrorCode::kInterrupted, ""));
   if (!procedure.ok()) {
     record->info.state = JobState::kFailed;
@@ -95,6 +99,7 @@ Result<JobInfo> Controller::Download(const std::string& hf_repo, bool cluster,
     return Status::Error(ErrorCode::kJobRunning,
                          hf_repo + " is already downloading (or being deleted); follow that job");
   }
+  if (Status s = UpdateRunningLocked(); !s.ok()) return s;
   return StartLocked(JobKind::kDownload, hf_repo, "", std::move(*procedure), std::move(request));
 }
 

@@ -138,6 +138,7 @@ json EncodeJob(const JobInfo& job) {
                     {"message", job.error->message},
                     {"log_tail", job.error->log_tail}};
     if (!job.error->fingerprint.empty()) out["error"]["fingerprint"] = job.error->fingerprint;
+    if (job.error->hint) out["error"]["hint"] = *job.error->hint;
   }
   return out;
 }
@@ -174,6 +175,7 @@ std::optional<JobInfo> DecodeJob(const json& record) {
     e.code = StringMember(error, "code");
     e.message = StringMember(error, "message");
     e.fingerprint = StringMember(error, "fingerprint");
+    if (const auto hint = error.value("hint", json()); hint.is_object()) e.hint = hint;
     if (const auto tail = error.value("log_tail", json()); tail.is_array()) {
       for (const auto& line : tail) {
         if (line.is_string()) e.log_tail.push_back(line.get<std::string>());

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controller/controller.h"
 #include "controller/hf_commands.h"
@@ -77,7 +78,15 @@ struct SwapPlan {
   std::string base_url;               // "http://HOST:PORT" of vLLM
   Duration timeout{};                 // the model's swap timeout
   Duration silent{};                  // the log watchdog
+  // Set for a relaunch inside another job (a rollback's `relaunching`): every phase change of
+  // the swap keeps this name; the percent still moves.
+  std::optional<std::string> fixed_phase = std::nullopt;
 };
+// The swap to `entry` under `config`: conflict when the config forbids its launch line,
+// not_configured when the vLLM Spark has no host.
+Result<SwapPlan> PlanSwap(const Config& config, const CatalogEntry& entry);
+// `phase`, or the plan's fixed phase when it has one.
+std::string_view SwapPhase(const SwapPlan& plan, std::string_view phase);
 Status RunSwap(Controller::Context& ctx, const SwapPlan& plan);
 
 struct ServicePlan {
@@ -103,5 +112,25 @@ Status RunDownload(Controller::Context& ctx, const DownloadPlan& plan);
 
 // DELETE /api/cache/{spark}: removes one repo from one Spark's HF cache.
 Status RunCacheDelete(Controller::Context& ctx, const std::string& spark, const std::string& repo);
+
+// The catalog id a job launched (swaps; a rollback that relaunched), for LastModelLocked.
+std::optional<std::string> LaunchedModel(const JobInfo& job);
+
+struct UpdatePlan {
+  std::string head;                 // the Spark with the checkout (vllm.spark)
+  std::vector<std::string> sparks;  // every configured Spark: its launch image is kept first
+  std::string script;               // the detached body (UpdateCommands::ApplyScript)
+};
+// POST /api/update/apply: tags vllm-node:previous everywhere, then runs `git pull --ff-only`
+// and build-and-copy.sh detached on the head; with the job's remote work already set (a
+// restart), it follows that.
+Status RunUpdateApply(Controller::Context& ctx, const UpdatePlan& plan);
+
+struct RollbackPlan {
+  std::vector<std::string> sparks;   // every configured Spark: vllm-node:previous goes back
+  std::optional<SwapPlan> relaunch;  // the model to launch on the old image; nullopt: none
+};
+// POST /api/update/rollback: retags on every Spark, then relaunches inside the same job.
+Status RunRollback(Controller::Context& ctx, const RollbackPlan& plan);
 
 }  // namespace spark

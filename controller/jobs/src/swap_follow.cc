@@ -154,7 +154,7 @@ void LaunchFollower::EndFollow() {
 
 LaunchFollower::Look LaunchFollower::LookAtLog() {
   std::lock_guard lock(watch_->mu);
-  if (!watch_->ready && watch_->percent) ctx_.Phase("loading", watch_->percent);
+  if (!watch_->ready && watch_->percent) ctx_.Phase(SwapPhase(plan_, "loading"), watch_->percent);
   return Look{watch_->ready, watch_->fatal, watch_->last_line};
 }
 

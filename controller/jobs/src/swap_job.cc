@@ -53,7 +53,7 @@ Status ReconcileAndStop(Controller::Context& ctx, const CommandBuilder& builder,
                (*running ? " is running" : " is not running"));
   }
 
-  ctx.Phase("stopping");
+  ctx.Phase(SwapPhase(plan, "stopping"));
   const RemoteCommandLine stop = builder.StopCluster();
   if (auto outcome = ctx.Run({plan.head, stop.line, stop.timeout, {}}); !outcome.status.ok()) {
     return ctx.Failure(outcome, "launch-cluster.sh stop on " + plan.head);
@@ -104,6 +104,38 @@ Status Launch(Controller::Context& ctx, const CommandBuilder& builder, const Rem
 
 }  // namespace
 
+Result<SwapPlan> PlanSwap(const Config& config, const CatalogEntry& entry) {
+  // Refused before any job or remote command: a model whose launch line the config forbids
+  // (e.g. a stored --trust-remote-code without the operator's consent).
+  const CommandBuilder builder(RemoteSettings::FromConfig(config));
+  if (auto launch = builder.Launch(LaunchSpecFor(entry.model, entry.overrides)); !launch.ok()) {
+    return Status::Error(ErrorCode::kConflict,
+                         "\"" + entry.model.id + "\" cannot be launched: " +
+                             launch.status().field() + ": " + launch.status().message(),
+                         "model");
+  }
+  SwapPlan plan;
+  plan.entry = entry;
+  plan.head = config.vllm.spark;
+  for (const auto& [name, spark] : config.sparks) {
+    if (name != plan.head && spark.host) plan.worker = name;
+  }
+  const auto head = config.sparks.find(plan.head);
+  if (head == config.sparks.end() || !head->second.host) {
+    return Status::Error(ErrorCode::kNotConfigured,
+                         plan.head + " has no host: configure the Sparks first");
+  }
+  plan.base_url = "http://" + config.VllmHttpHost().value_or(*head->second.host) + ":" +
+                  std::to_string(config.vllm.port);
+  plan.timeout = FromSeconds(entry.model.swap_timeout_s.value_or(config.swap.timeout_s));
+  plan.silent = FromSeconds(config.swap.silent_log_s);
+  return plan;
+}
+
+std::string_view SwapPhase(const SwapPlan& plan, std::string_view phase) {
+  return plan.fixed_phase ? std::string_view(*plan.fixed_phase) : phase;
+}
+
 Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   const CatalogModel& model = plan.entry.model;
   const RemoteSettings remote = RemoteSettings::FromConfig(ctx.config());
@@ -114,19 +146,19 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   ctx.System("swapping to " + model.name + " (" + model.ServedName() + ")");
   if (Status s = ReconcileAndStop(ctx, builder, remote, plan); !s.ok()) return s;
 
-  ctx.Phase("launching");
+  ctx.Phase(SwapPhase(plan, "launching"));
   // The follow asks for the lines since the launch began, measured back from the Spark's own
   // "now" (a relative --since), plus some slack; the container is new, so nothing older can
   // show up, and a Spark clock that is off by an hour cannot hide its lines.
   const SteadyTime launch_began = ctx.clock().Now();
   if (Status s = Launch(ctx, builder, remote, plan, *launch); !s.ok()) return s;
 
-  ctx.Phase("loading", 0.0);
+  ctx.Phase(SwapPhase(plan, "loading"), 0.0);
   LaunchFollower follower(ctx, builder, plan, launch_began, deadline);
   if (Status s = follower.FollowUntilReady(); !s.ok()) return s;
   ctx.System("vLLM serves " + model.ServedName() + "; refreshing the probe");
   ctx.deps().probe_now("vllm");
-  ctx.Phase("ready", 100.0);
+  ctx.Phase(SwapPhase(plan, "ready"), 100.0);
   return Status::Ok();
 }
 

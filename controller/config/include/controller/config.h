@@ -98,6 +98,11 @@ struct Config {
     double uncertain_below = 0.5;
   } diarization;
   struct {
+    // How often the spark-vllm-docker checkout is checked against its upstream; 0 = only at
+    // start and when asked (POST /api/update/check).
+    double check_interval_s = 21600;
+  } update;
+  struct {
     // The connectivity log's files together (events.jsonl and the rotated ones), read at start.
     long long max_bytes = 40LL << 20;
   } events;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/background_runs.h"
 #include "controller/cache_listing.h"
 #include "controller/config_store.h"
 #include "controller/remote_executor.h"
@@ -58,8 +59,6 @@ class CacheIndex {
   void Loop();
   // Scans every configured Spark side by side; false when stopped meanwhile.
   bool ScanAll();
-  // Starts `command`, or cancels it at once when stopping; registered for the destructor.
-  std::shared_ptr<RemoteRun> StartScan(RemoteCommand command);
 
   CacheIndexDeps deps_;
   const Duration interval_;
@@ -68,8 +67,8 @@ class CacheIndex {
   bool stop_ = false;
   bool pending_;  // a scan is due at once (the first one, unless interval_ is zero)
   std::map<std::string, SparkCache> caches_;
-  std::vector<std::shared_ptr<RemoteRun>> running_;
-  std::thread thread_;  // last: starts once the members above exist
+  BackgroundRuns runs_;  // the scans under way, cancelled by the destructor
+  std::thread thread_;   // last: starts once the members above exist
 };
 
 }  // namespace spark

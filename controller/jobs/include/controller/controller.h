@@ -58,6 +58,14 @@ struct ControllerStats {
   std::map<std::string, JobProgress> downloading;
 };
 
+// The banner's "Roll back" after a launch that failed with engine_failed following an update.
+struct RollbackHint {
+  std::string job;         // the failed launch (a swap job)
+  std::string update_job;  // the update/apply job it followed
+  WallTime updated_at{};   // when that update ended
+  std::string text;        // "This started after the update of 2026-12-01 10:32 UTC: Roll back"
+};
+
 // A job's log from a position, with the job as it is now.
 struct JobLogRead {
   JobInfo job;
@@ -91,6 +99,19 @@ class Controller {
   // DELETE /api/cache/{spark}?repo=: not_found for an unknown Spark; invalid_field (repo);
   // model_in_use when vLLM serves that repo; job_running while it downloads or is deleted.
   Result<JobInfo> DeleteCached(const std::string& spark, const std::string& hf_repo);
+  // POST /api/update/apply: an update job (target vllm-node, action apply) that keeps every
+  // Spark's vllm-node as vllm-node:previous, then runs git pull --ff-only and build-and-copy.sh
+  // detached on the head; the running container is not touched. swap_running while a swap or
+  // a vLLM action runs, job_running while a download or another update runs; not_configured
+  // when the head has no host.
+  Result<JobInfo> ApplyUpdate();
+  // POST /api/update/rollback (the route checks for a previous image first): retags
+  // vllm-node:previous as vllm-node on every Spark, then relaunches the model served now (else
+  // the last one launched) inside the same job. Conflicts as ApplyUpdate.
+  Result<JobInfo> Rollback();
+  // The newest launch's rollback hint, while that failed launch is the newest finished one
+  // (no launch, rollback or update succeeded after it).
+  std::optional<::spark::RollbackHint> RollbackHint() const;
   // DELETE /api/jobs/{id}: not_found; conflict when it has finished.
   Status Cancel(const std::string& id);
 
@@ -116,7 +137,15 @@ class Controller {
                               Procedure procedure, nlohmann::json request = nullptr);
   // A download's procedure from its request (also for one followed again after a restart).
   Result<Procedure> DownloadProcedure(const nlohmann::json& request) const;
+  // An update's apply procedure from its request (also after a restart).
+  Result<Procedure> UpdateProcedure() const;
   void ResumeDetachedLocked(const std::shared_ptr<Record>& record);
+  // job_running naming the update that runs; ok when none does.
+  Status UpdateRunningLocked() const;
+  // Why an update cannot start now (swap_running / job_running); ok when it can.
+  Status UpdateBlockedLocked() const;
+  // The rollback hint for a launch ending now (engine_failed after a succeeded update).
+  std::optional<nlohmann::json> UpdateHintLocked(const JobInfo& launch) const;
   Result<JobInfo> SwapLocked(const CatalogEntry& entry);
   void RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure);
   // Runs the procedure and records its end; the job as it ended (nullopt: left running).

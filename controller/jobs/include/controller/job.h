@@ -23,7 +23,8 @@ bool IsFinished(JobState state);
 
 struct JobProgress {
   // swap: reconciling|stopping|launching|loading|ready; download: downloading|copying (a cache
-  // delete: deleting); service: running
+  // delete: deleting); service: running; update: pulling|building|copying (apply),
+  // rolling_back|relaunching (rollback)
   std::string phase;
   std::optional<double> percent;  // 0–100 when known
   // Downloads (measured on disk): bytes so far and in all, rate over ~5 s, time left, and
@@ -49,6 +50,9 @@ struct JobError {
   std::string message;
   std::vector<std::string> log_tail;  // the last 50 log lines
   std::string fingerprint;            // host_key_unknown / host_key_mismatch
+  // A launch that failed with engine_failed after an update: {"action": "rollback",
+  // "update_job", "updated_at", "text"} (API.md "Updating spark-vllm-docker").
+  std::optional<nlohmann::json> hint = {};
 };
 
 struct JobInfo {
@@ -57,7 +61,8 @@ struct JobInfo {
   JobKind kind = JobKind::kService;
   JobState state = JobState::kQueued;
   std::string target;  // model id, service name
-  std::string action;  // service jobs: start|stop|restart|fix-cache-ownership
+  // service jobs: start|stop|restart|fix-cache-ownership; update: apply|rollback
+  std::string action;
   WallTime started_at{};
   std::optional<WallTime> ended_at;
   JobProgress progress;
