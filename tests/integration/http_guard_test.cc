@@ -46,6 +46,16 @@ std::string Fill(std::string pattern) {
   return pattern;
 }
 
+// No 5xx — but a route that needs a Spark may say 503 not_configured: no Spark has a host here
+// (the state refuses it, not the input).
+void ExpectNoServerError(const Reply& reply, const RouteEntry& r, const std::string& name) {
+  if (r.method == "POST" && r.pattern == "/api/update/apply" && reply.status == 503) {
+    EXPECT_EQ(ErrorCode(reply), "not_configured") << name << " " << reply.body;
+    return;
+  }
+  EXPECT_LT(reply.status, 500) << name << " " << reply.body;
+}
+
 class HttpGuard : public ::testing::Test {
  protected:
   void Start(const std::string& config) {
@@ -93,7 +103,7 @@ TEST_F(HttpGuard, FiveThousandLevelsDeepBodiesAreRefusedOnEveryRouteAndTheProces
     for (const std::string& body : bodies) {
       const Reply reply = SendJson(r.method, Url(Fill(r.pattern)), body);
       ASSERT_NE(reply.status, 0) << name << ": no answer (" << reply.error << ")";
-      EXPECT_LT(reply.status, 500) << name << " " << reply.body;
+      ExpectNoServerError(reply, r, name);
       if (json_routes.count(name)) {
         EXPECT_EQ(reply.status, 400) << name << " " << reply.body;
         EXPECT_EQ(ErrorCode(reply), "invalid_json") << name;
@@ -206,7 +216,7 @@ TEST_F(HttpGuard, AuthMatrixOverEveryMutatingRoute) {
                                 ? Http(r.method, Url(Fill(r.pattern)), "", headers)
                                 : SendJson(r.method, Url(Fill(r.pattern)), "{}", headers);
         ASSERT_NE(reply.status, 0) << name;
-        EXPECT_LT(reply.status, 500) << name << " " << reply.body;
+        ExpectNoServerError(reply, r, name);
         const bool right_token =
             token == "admin-secret" || (token == "report-secret" && r.access == "report");
         if (auth_on && !right_token) {

@@ -15,15 +15,17 @@ InProcessApp::InProcessApp(const ConfigFor& config_for, HttpClientFactory http,
                          changes,
                          dir.path(),
                          std::move(http),
-                         [this](const Config&) {
+                         [this](const Config& view) {
                            auto simulated = std::make_unique<SimulatedExecutor>(clock, 0.0);
                            AddSparkVllmDockerRules(*simulated);
+                           executors[view.cluster] = simulated.get();
                            return ExecutorChoice{std::move(simulated), {}};
                          },
                          version,
                          "0000000"};
   env.heartbeat_interval = Duration::zero();
   env.cache_scan_interval = Duration::zero();
+  env.update_checks = false;
   clusters = std::make_unique<ClusterSet>(std::move(env), scraper);
   clusters->Apply(*config->Current());
   config->OnChange([this](const Config& changed) { clusters->Apply(changed); });

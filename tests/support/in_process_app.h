@@ -1,12 +1,13 @@
 #pragma once
 // The process's owners as web/main.cc wires them, in the test process: a fake clock, a temp
 // data dir, the caller's configuration and HTTP client (the probes' network), every cluster on
-// simulated Sparks with spark-vllm-docker's rules and no delays (no SSH heartbeat), and
-// `routes` = AppRoutes of `app`. For tests that call handlers directly (golden files) or read
-// the route table.
+// simulated Sparks with spark-vllm-docker's rules and no delays (no SSH heartbeat, no cache
+// scan or update check of their own), and `routes` = AppRoutes of `app`. For tests that call
+// handlers directly (golden files) or read the route table.
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ class InProcessApp {
 
   // The default cluster.
   Cluster& cluster() { return *clusters->Default(); }
+  // The simulated Sparks of the cluster `name` (a test adds its own rules: the last added
+  // wins); valid while that cluster lives.
+  SimulatedExecutor& sparks(const std::string& name) { return *executors.at(name); }
 
   FakeClock clock;
   TempDir dir;
@@ -36,6 +40,7 @@ class InProcessApp {
   EventLog events;
   std::unique_ptr<Catalog> catalog;
   Scraper scraper;
+  std::map<std::string, SimulatedExecutor*> executors;  // by cluster name, owned by the clusters
   std::unique_ptr<ClusterSet> clusters;
   std::unique_ptr<App> app;
   std::vector<Route> routes;

@@ -54,14 +54,6 @@ Response CacheDocument(App& app, Cluster& cluster) {
   return JsonResponse(200, {{"sparks", sparks}});
 }
 
-// Runs `handle(cluster)` for the cluster the request names.
-template <typename Handle>
-Response OnCluster(App& app, const Request& request, Handle handle) {
-  auto cluster = ClusterOf(app, request);
-  if (!cluster.ok()) return StatusResponse(cluster.status());
-  return handle(**cluster);
-}
-
 }  // namespace
 
 void AddDownloadRoutes(App& app, std::vector<Route>& routes) {

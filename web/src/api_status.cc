@@ -13,6 +13,7 @@ nlohmann::json StatusDocument(App& app, Cluster& cluster) {
   }
   control.running_jobs = cluster.controller().RunningJobs();
   control.ssh = cluster.ssh().Snapshot();
+  control.update = UpdateDocument(cluster, cluster.updates().Snapshot());
   return StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
 }
 
@@ -20,7 +21,7 @@ uint64_t StatusVersion(App& app, Cluster& cluster) {
   // Every owner of what StatusDocument shows; each counter only grows, so the sum changes
   // whenever one of them does.
   return cluster.poller().Current()->version + cluster.controller().feed().version() +
-         cluster.ssh().feed().version() + app.config.version();
+         cluster.ssh().feed().version() + cluster.updates().version() + app.config.version();
 }
 
 namespace {

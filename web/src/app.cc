@@ -48,6 +48,7 @@ std::vector<Route> AppRoutes(App& app) {
   AddDownloadRoutes(app, routes);
   AddSshRoutes(app, routes);
   AddClusterRoutes(app, routes);
+  AddUpdateRoutes(app, routes);
   AddUiRoutes(app, routes);
   for (Route& route : routes) {
     // The page opens whatever its ?cluster= says: a link to a removed cluster shows the default

@@ -1,6 +1,7 @@
 #include "web/cluster.h"
 
 #include "controller/controller_metrics.h"
+#include "controller/update_metrics.h"
 #include "exporter/log.h"
 
 namespace spark {
@@ -35,6 +36,9 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
   reports_.EnsureServices(ServiceNames(*view_));
   cache_ = std::make_unique<CacheIndex>(
       CacheIndexDeps{monitored_, [this] { return config(); }, env.clock}, env.cache_scan_interval);
+  updates_ = std::make_unique<UpdateMonitor>(
+      UpdateMonitorDeps{monitored_, [this] { return config(); }, env.clock, env.http},
+      env.update_checks);
   ControllerDeps deps{monitored_,
                       env.catalog,
                       [this] { return config(); },
@@ -42,9 +46,12 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
                       env.http,
                       [this](const std::string& service) { poller_.ProbeNow(service); },
                       [this] { return ServedModel(*poller_.Current()); }};
-  // The cache listing follows what downloads and deletes change.
+  // The cache listing follows what downloads and deletes change; the update document what
+  // updates (the checkout, the images) and swaps (the vLLM version) change.
   deps.on_finished = [this](const JobInfo& job) {
     if (job.kind == JobKind::kDownload) cache_->RefreshSoon();
+    if (job.kind == JobKind::kUpdate) updates_->RefreshSoon();
+    if (job.kind == JobKind::kSwap) updates_->RefreshImagesSoon();
   };
   controller_ = std::make_unique<Controller>(
       std::move(deps), PreparedJobsFile(env.data_dir, view_->cluster, is_default));
@@ -54,17 +61,20 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
     heartbeat_ = std::make_unique<SshHeartbeat>(
         monitored_, [this] { return ConfiguredSparks(*config()); }, env.heartbeat_interval);
   }
-  metrics_ = {MakeBuildInfoMetrics(env.version, env.revision), MakeServiceMetrics(poller_),
+  metrics_ = {MakeBuildInfoMetrics(env.version, env.revision),
+              MakeServiceMetrics(poller_),
               MakeReportMetrics(reports_, env.events, [this] { return name(); }),
               MakeDiarizationMetrics(diarization_),
               MakeControllerMetrics(*controller_, ssh_health_, env.catalog, poller_,
-                                    [this] { return ConfiguredSparks(*config()); })};
+                                    [this] { return ConfiguredSparks(*config()); }),
+              MakeUpdateMetrics(*updates_)};
   poller_.SetTargets(ProbeTargetsFor(*view_));
 }
 
 Cluster::~Cluster() {
   Retire();
   controller_.reset();
+  updates_.reset();
   cache_.reset();
   chosen_.executor.reset();
 }

@@ -89,7 +89,7 @@ json StatusJson(const Snapshot& snapshot, const Config& config,
           {"services", std::move(services)},
           {"sparks", std::move(sparks)},
           {"jobs", std::move(jobs)},
-          {"update", nullptr},
+          {"update", control.update},
           {"auth_required", config.auth.token.has_value()},
           {"warnings", warnings}};
 }

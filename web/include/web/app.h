@@ -21,6 +21,7 @@
 #include "exporter/report_stats.h"
 #include "web/cluster_set.h"
 #include "web/http.h"
+#include "web/json_api.h"
 #include "web/request_guard.h"
 
 namespace spark {
@@ -45,10 +46,19 @@ struct App {
 // The cluster a request names with `?cluster=` (the default one without it); not_found
 // naming an unknown one.
 Result<ClusterPtr> ClusterOf(App& app, const Request& request);
+// Runs `handle(cluster)` for the cluster the request names, or answers its not_found.
+template <typename Handle>
+Response OnCluster(App& app, const Request& request, Handle handle) {
+  auto cluster = ClusterOf(app, request);
+  if (!cluster.ok()) return StatusResponse(cluster.status());
+  return handle(**cluster);
+}
 
 // GET /api/status's document for `cluster`, and a version that changes whenever it may have.
 nlohmann::json StatusDocument(App& app, Cluster& cluster);
 uint64_t StatusVersion(App& app, Cluster& cluster);
+// The update document of `cluster` (GET /api/update, /api/status `update`) for `status`.
+nlohmann::json UpdateDocument(Cluster& cluster, const UpdateStatus& status);
 
 // 202 {"job"} for a started job, or the error that refused it.
 Response Accepted(const Result<JobInfo>& job);
@@ -69,5 +79,6 @@ void AddJobRoutes(App& app, std::vector<Route>& routes);          // swap, servi
 void AddDownloadRoutes(App& app, std::vector<Route>& routes);     // /api/downloads, /api/cache…
 void AddSshRoutes(App& app, std::vector<Route>& routes);          // /api/ssh/…
 void AddClusterRoutes(App& app, std::vector<Route>& routes);      // /api/clusters…
+void AddUpdateRoutes(App& app, std::vector<Route>& routes);       // /api/update…
 
 }  // namespace spark

@@ -17,6 +17,7 @@
 #include "controller/controller.h"
 #include "controller/remote_executor.h"
 #include "controller/ssh_health.h"
+#include "controller/update_monitor.h"
 #include "exporter/change_feed.h"
 #include "exporter/clock.h"
 #include "exporter/diarization_stats.h"
@@ -52,6 +53,10 @@ struct ClusterEnvironment {
   // How often each cluster rescans its Sparks' HF caches (also at start); zero = only when
   // asked (after download jobs, POST /api/cache/refresh).
   Duration cache_scan_interval = std::chrono::minutes(10);
+  // Whether each cluster checks its spark-vllm-docker checkout on its own (at start and every
+  // update.check_interval_s); false = only when asked (POST /api/update/check, after jobs), for
+  // tests whose simulated Sparks answer only the commands they script.
+  bool update_checks = true;
 };
 
 class Cluster {
@@ -82,6 +87,7 @@ class Cluster {
   DiarizationStats& diarization() { return diarization_; }
   Controller& controller() { return *controller_; }
   CacheIndex& cache() { return *cache_; }
+  UpdateMonitor& updates() { return *updates_; }
   RemoteExecutor& executor() { return monitored_; }
   SshHealth& ssh() { return ssh_health_; }
   // Checks the Sparks' SSH now (after a confirmed host key).
@@ -101,6 +107,7 @@ class Cluster {
   SshHealth ssh_health_;
   MonitoredExecutor monitored_;
   std::unique_ptr<CacheIndex> cache_;
+  std::unique_ptr<UpdateMonitor> updates_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<SshHeartbeat> heartbeat_;
   std::vector<std::shared_ptr<const MetricsSource>> metrics_;

@@ -20,6 +20,7 @@ struct ControlView {
   std::optional<std::string> model_id;  // the catalog id of the served model
   std::vector<JobInfo> running_jobs;
   std::map<std::string, SparkSshState> ssh;
+  nlohmann::json update;  // the update document (web/update_json.h)
 };
 
 // GET /api/status.
