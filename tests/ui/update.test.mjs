@@ -74,11 +74,12 @@ describe("update texts", () => {
   });
 
   test("a running update job takes over the banner", () => {
-    const running = [{ id: "j1", kind: "swap" }, { id: "j2", kind: "update", action: "apply" }];
+    const running = [{ id: "j1", kind: "swap" }, { id: "j2", kind: "update", action: "apply", state: "running", progress: { phase: "building" } }];
     assert.equal(updateJob(running).id, "j2");
     assert.equal(updateJob([{ kind: "swap" }]), null);
-    assert.equal(updateBanner(doc(), updateJob(running)).text, "Updating the vLLM image…");
-    assert.equal(updateBanner(null, { kind: "update", action: "rollback" }).text, "Rolling back the vLLM image…");
+    assert.equal(updateBanner(doc(), updateJob(running)).text, "Updating the vLLM image · Building…");
+    const rollback = { kind: "update", action: "rollback", state: "running", progress: { phase: "relaunching" } };
+    assert.equal(updateBanner(null, rollback).text, "Rolling back the vLLM image · Relaunching…");
   });
 
   test("the rollback hint banner", () => {

@@ -2,6 +2,7 @@
 // /api/status `update`), the commit list, the version line and the rollback hint. Pure
 // functions (no DOM), unit-tested in tests/ui/update.test.mjs.
 import { duration, parseTs, sparkLabel } from "./format.js";
+import { phaseName } from "./jobs.js";
 
 // "sha256:0123456789abcdef…" → "0123456789ab" (what `docker images` shows); "" for none.
 export function shortImageId(id) {
@@ -40,7 +41,7 @@ export function updateJob(running) {
 export function updateBanner(update, job = null) {
   if (job) {
     const what = job.action === "rollback" ? "Rolling back the vLLM image" : "Updating the vLLM image";
-    return { state: "running", tone: "info", text: what + "…", action: "details" };
+    return { state: "running", tone: "info", text: what + " · " + phaseName(job) + "…", action: "details" };
   }
   if (!update) return null;
   switch (update.state) {
