@@ -40,6 +40,7 @@ constexpr TargetRow kTargets[] = {
     {"detached_poll", FuzzDetachedPoll, false},
     {"hub_reply", FuzzHubReply, false},
     {"cache_scan", FuzzCacheScan, false},
+    {"update_report", FuzzUpdateReport, false},
 };
 
 // CivetWeb's request threads get about 100 KiB; ASan's redzones make our frames about 2.5

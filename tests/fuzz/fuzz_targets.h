@@ -25,5 +25,7 @@ void FuzzEventsLine(std::string_view input);
 void FuzzDetachedPoll(std::string_view input);
 void FuzzHubReply(std::string_view input);
 void FuzzCacheScan(std::string_view input);
+// What the Sparks answer about updates (issue 15).
+void FuzzUpdateReport(std::string_view input);
 
 }  // namespace spark::fuzz

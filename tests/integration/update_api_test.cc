@@ -213,6 +213,7 @@ TEST_F(UpdateApi, AFailedCheckLocalChangesAndADetachedHeadAreSaidPlainly) {
   const json unfetched = Check();
   EXPECT_NE(unfetched["error"].dump().find("unable to access"), std::string::npos)
       << unfetched.dump();
+  EXPECT_EQ(unfetched["behind"], 1);  // against the upstream as last fetched
 }
 
 TEST_F(UpdateApi, AnImageThatDiffersOrIsMissingOnSpark2IsAMismatch) {

@@ -1,5 +1,6 @@
 // The update document from a monitor snapshot (web/update_json.h): which image is the head's,
-// when Sparks mismatch, when a previous image is worth a rollback, and a fetch that failed.
+// when Sparks mismatch, when a previous image is worth a rollback, the check's error and the
+// rollback hint.
 #include "web/update_json.h"
 
 #include <gtest/gtest.h>
@@ -74,11 +75,11 @@ TEST(UpdateJson, APreviousImageCountsOnlyWhereARollbackWouldChangeTheLaunchImage
   EXPECT_TRUE(PreviousImageStatus(status, config).ok());
 }
 
-TEST(UpdateJson, AFetchThatFailedIsTheChecksErrorAndTheHintIsEncoded) {
+TEST(UpdateJson, TheLastGoodCheckStaysBesideTheErrorAndTheHintIsEncoded) {
   UpdateStatus status;
   status.state = "behind";
+  status.error = "git fetch failed: fatal: unable to access 'https://github.com/x/y/'";
   status.checkout = CheckoutReport{};
-  status.checkout->fetch_error = "fatal: unable to access 'https://github.com/x/y/'";
   status.checkout->behind = 2;
   status.checkout->ahead = 0;
   RollbackHint hint;

@@ -79,16 +79,6 @@ json Commits(const CheckoutReport& checkout) {
   return commits;
 }
 
-// The check's failure; a fetch that failed inside an otherwise good check counts as one (the
-// counts are then against the upstream as last fetched).
-json CheckError(const UpdateStatus& status) {
-  if (!status.error.empty()) return status.error;
-  if (status.checkout && !status.checkout->fetched) {
-    return "git fetch failed: " + status.checkout->fetch_error;
-  }
-  return nullptr;
-}
-
 json Hint(const std::optional<RollbackHint>& hint) {
   if (!hint) return nullptr;
   return {{"job", hint->job},
@@ -110,7 +100,7 @@ json UpdateJson(const UpdateStatus& status, const Config& config,
           {"local", OptionalText(checkout.local)},
           {"upstream", OptionalText(checkout.upstream)},
           {"checked_at", status.checked_at ? json(FormatRfc3339(*status.checked_at)) : json()},
-          {"error", CheckError(status)},
+          {"error", status.error.empty() ? json() : json(status.error)},
           {"commits", Commits(checkout)},
           {"image", LaunchImage(status, config)},
           {"previous_image", PreviousImage(status, config)},

@@ -46,6 +46,12 @@ bool AllOf(std::string_view s, std::string_view extra) {
   });
 }
 
+// Ok when `allowed`, else invalid_field naming `rule`.
+Status AllowedOr(bool allowed, const char* rule, const char* field) {
+  if (allowed) return Status::Ok();
+  return Status::Error(ErrorCode::kInvalidField, rule, field);
+}
+
 }  // namespace
 
 bool HasControlChar(std::string_view s) {
@@ -146,24 +152,18 @@ Status ValidateChownDir(std::string_view dir) {
 }
 
 Status ValidateHostName(std::string_view host) {
-  if (!host.empty() && host.size() <= 253 && host.front() != '-' && AllOf(host, "._:-")) {
-    return Status::Ok();
-  }
-  return Status::Error(ErrorCode::kInvalidField,
-                       "a host is 1–253 letters, digits, '.', '_', ':' or '-', not starting "
-                       "with '-'",
-                       "host");
+  return AllowedOr(
+      !host.empty() && host.size() <= 253 && host.front() != '-' && AllOf(host, "._:-"),
+      "a host is 1–253 letters, digits, '.', '_', ':' or '-', not starting with '-'", "host");
 }
 
 Status ValidateUserName(std::string_view user) {
-  if (!user.empty() && user.size() <= 32 && user.front() != '.' && user.front() != '-' &&
-      AllOf(user, "_.-")) {
-    return Status::Ok();
-  }
-  return Status::Error(ErrorCode::kInvalidField,
-                       "a user name is 1–32 letters, digits, '_', '.' or '-', starting with a "
-                       "letter, a digit or '_'",
-                       "user");
+  const bool ok = !user.empty() && user.size() <= 32 && user.front() != '.' &&
+                  user.front() != '-' && AllOf(user, "_.-");
+  return AllowedOr(ok,
+                   "a user name is 1–32 letters, digits, '_', '.' or '-', starting with a "
+                   "letter, a digit or '_'",
+                   "user");
 }
 
 }  // namespace spark

@@ -21,12 +21,16 @@ std::string ImageLine(std::string_view tag) {
 bool IsUpdateImage(std::string_view tag) { return tag == kLaunchImage || tag == kPreviousImage; }
 
 // The check once the shell stands in the checkout ($d): one line per step, each failure
-// its `-` line.
+// its `-` line. A failed fetch is named by git's first line that says why (warnings, hints and
+// the closing advice of git's ssh errors skipped). The fetch gets 60 s of the 90 and a TERM
+// first: git removes its lock files on TERM, not on KILL.
 std::string CheckSteps() {
-  return "e=$(timeout -s KILL 60 git fetch --quiet 2>&1 >/dev/null </dev/null); r=$?\n"
+  return "q='^[[:space:]]*$|^(warning|hint):|^Please make sure you have the correct access"
+         "|^and the repository exists'\n"
+         "e=$(timeout -k 5 60 git fetch --quiet 2>&1 >/dev/null </dev/null); r=$?\n"
          "if [ $r -eq 0 ]; then echo 'fetch ok'; else\n"
-         "  l=$(printf '%s\\n' \"$e\" | tr -d '\\r' | grep -v '^[[:space:]]*$' | tail -n 1)\n"
-         "  if [ $r -eq 137 ]; then l='git fetch took longer than 60 s'; fi\n"
+         "  l=$(printf '%s\\n' \"$e\" | tr -d '\\r' | grep -v -E \"$q\" | head -n 1)\n"
+         "  if [ $r -eq 124 ] || [ $r -eq 137 ]; then l='git fetch took longer than 60 s'; fi\n"
          "  echo \"fetch failed ${l:-git fetch exited $r}\"; fi\n"
          "b=$(git symbolic-ref --quiet --short HEAD 2>/dev/null); echo \"branch ${b:--}\"\n"
          "l=$(git rev-parse --verify --quiet HEAD 2>/dev/null); echo \"local ${l:--}\"\n"
@@ -34,7 +38,8 @@ std::string CheckSteps() {
          "n=$(git rev-parse --abbrev-ref '@{u}' 2>/dev/null)\n"
          "if [ -n \"$u\" ] && [ -n \"$n\" ]; then echo \"upstream $n $u\"; "
          "else echo 'upstream -'; u=; fi\n"
-         "if s=$(git status --porcelain --untracked-files=no 2>/dev/null); then "
+         "if s=$(git --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null); "
+         "then "
          "echo \"dirty $(printf '%s' \"$s\" | grep -c '')\"; else echo 'dirty -'; fi\n"
          "if [ -n \"$u\" ]; then\n"
          "  c=$(git rev-list --count 'HEAD..@{u}' 2>/dev/null); echo \"behind ${c:--}\"\n"
@@ -51,13 +56,15 @@ UpdateCommands::UpdateCommands(std::string vllm_docker_dir)
 Result<RemoteCommandLine> UpdateCommands::Check() const {
   if (Status s = ValidateRemoteDir(vllm_docker_dir_); !s.ok()) return s;
   // The checkout must be the top of its work tree: a plain directory inside another checkout
-  // (a home kept in git) is not spark-vllm-docker.
+  // (a home kept in git) is not spark-vllm-docker. Without one, every line says so.
   const std::string script =
       std::string(kGitEnv) + "d=" + ShellQuotePath(vllm_docker_dir_) +
-      "\nif ! cd \"$d\" 2>/dev/null; then w=\"no directory $d\"\n"
-      "elif [ \"$(git rev-parse --show-toplevel 2>/dev/null)\" != \"$(pwd -P)\" ]; then "
-      "w=\"$d is not a git checkout\"\nelse w=; fi\n"
-      "if [ -n \"$w\" ]; then printf 'fetch failed %s\\n' \"$w\" | tr -d '\\000-\\037'; "
+      "\nw=\nif ! command -v git >/dev/null 2>&1; then w='git is not installed'\n"
+      "elif ! cd \"$d\" 2>/dev/null; then w=\"no directory $d\"\n"
+      "elif ! t=$(git rev-parse --show-toplevel 2>&1); then "
+      "w=\"$d is not a git checkout ($(printf '%s' \"$t\" | head -n 1))\"\n"
+      "elif [ \"$t\" != \"$(pwd -P)\" ]; then w=\"$d is not a git checkout (it lies in $t)\"; fi\n"
+      "if [ -n \"$w\" ]; then printf 'fetch failed %s' \"$w\" | tr -d '\\000-\\037'; "
       "echo; echo 'branch -'; echo 'local -'; echo 'upstream -'; echo 'dirty 0'\n"
       "else\n" +
       CheckSteps() + "fi\necho spark-control-update-check-end\n";

@@ -1,6 +1,5 @@
 #include "controller/update_report.h"
 
-#include "exporter/report_stats.h"
 #include "exporter/time_format.h"
 #include "remote_words.h"
 
@@ -26,9 +25,9 @@ size_t Utf8SequenceAt(std::string_view s, size_t at) {
   if (c < 0x80) return 1;
   size_t n = 0;
   unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF)
+  if (c >= 0xC2 && c <= 0xDF) {
     n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
+  } else if (c >= 0xE0 && c <= 0xEF) {
     n = 3;
     if (c == 0xE0) lo = 0xA0;
     if (c == 0xED) hi = 0x9F;
@@ -47,18 +46,19 @@ size_t Utf8SequenceAt(std::string_view s, size_t at) {
 // Text from the Spark as the API may show it: control characters dropped, invalid UTF-8
 // bytes as U+FFFD, at most `max` bytes cut at a character boundary.
 std::string CleanText(std::string_view text, size_t max) {
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;
-  for (size_t at = 0; at < text.size() && out.size() <= max;) {
+  for (size_t at = 0; at < text.size();) {
     const size_t n = Utf8SequenceAt(text, at);
     const auto c = static_cast<unsigned char>(text[at]);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-    } else if (c >= 0x20 && c != 0x7f) {
-      out.append(text.substr(at, n));
-    }
+    const std::string_view piece = n == 0                  ? kReplacement
+                                   : c < 0x20 || c == 0x7f ? std::string_view()
+                                                           : text.substr(at, n);
+    if (out.size() + piece.size() > max) break;
+    out.append(piece);
     at += n == 0 ? 1 : n;
   }
-  return std::string(TruncateUtf8(out, max));
+  return out;
 }
 
 bool IsSha(std::string_view s) {
@@ -206,7 +206,12 @@ Result<CheckoutReport> ParseCheckoutReport(std::string_view out) {
   CheckoutReport report;
   for (size_t at = 0; at < out.size();) {
     const std::string_view line = NextLine(out, at);
-    if (line == kCheckEnd) return report;
+    if (line == kCheckEnd) {
+      if (!report.fetched && report.fetch_error.empty()) {
+        report.fetch_error = "the check did not say whether git fetch worked";
+      }
+      return report;
+    }
     if (Status s = ReadCheckLine(line, report); !s.ok()) return s;
   }
   return Garbage("the update check's output ended early (no end line)", "checkout");
@@ -220,8 +225,9 @@ Result<std::map<std::string, std::optional<ImageRef>>> ParseImageReport(std::str
     if (!rest) continue;
     const auto words = SplitWords(*rest, 4);
     const bool absent = words.size() == 2 && words[1] == "-";
-    const bool present = words.size() == 3 && words[1].starts_with("sha256:") &&
-                         IsSha(words[1].substr(7)) && IsCreated(words[2]);
+    const bool present = words.size() == 3 && words[1].size() == 71 &&
+                         words[1].starts_with("sha256:") && IsSha(words[1].substr(7)) &&
+                         IsCreated(words[2]);
     if (words.empty() || !IsRefName(words[0]) || (!absent && !present)) {
       return Garbage("an image line is neither `image TAG ID CREATED` nor `image TAG -`", "image");
     }

@@ -32,10 +32,11 @@ class UpdateCommands {
   explicit UpdateCommands(std::string vllm_docker_dir);
 
   // `: spark-control-update-check;` — run on the head, in the checkout (timeout 90 s). Prints
-  // `fetch ok|failed TEXT`, `branch NAME|-`, `local SHA|-`, `upstream REF SHA|-`, `dirty N`,
-  // `behind N` and `ahead N` (with an upstream), up to 20 `commit SHA DATE SUBJECT` lines
-  // (newest first) and `spark-control-update-check-end`. A step that fails prints its `-`
-  // line; the script never stops half-way.
+  // `fetch ok|failed TEXT` (TEXT: git's first stderr line that is no warning, hint or advice;
+  // "no directory D" or "D is not a git checkout" when there is no checkout), `branch NAME|-`,
+  // `local SHA|-`, `upstream REF SHA|-`, `dirty N`, `behind N` and `ahead N` (with an upstream), up
+  // to 20 `commit SHA DATE SUBJECT` lines (newest first) and `spark-control-update-check-end`. A
+  // step that fails prints its `-` line; the script never stops half-way.
   Result<RemoteCommandLine> Check() const;
   // `: spark-control-image;` — on any Spark (timeout 30 s): `image TAG ID CREATED` or
   // `image TAG -` (absent, or no docker) for kLaunchImage, then for kPreviousImage.

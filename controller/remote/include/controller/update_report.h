@@ -37,10 +37,11 @@ struct CheckoutReport {
   std::vector<UpstreamCommit> commits;                // ≤ 20, newest first
 };
 
-// Reads the check's output. invalid_field (field "checkout") when the end line is missing
-// (truncated output) or a known line is garbage (a SHA that is not hex, a count that is not a
-// number, a `fetch` line that is neither ok nor failed); unknown lines are ignored, commit
-// lines past the 20th dropped.
+// Reads the check's output up to its end line. invalid_field (field "checkout") when the end
+// line is missing (truncated output) or a known line is garbage (a SHA that is not hex, a count
+// that is not a number, a `fetch` line that is neither ok nor failed); remote_command_failed for
+// `dirty -` (git status failed: the local changes are unknown, never "clean"). Unknown lines are
+// ignored, commit lines past the 20th dropped; without a fetch line, fetch_error says so.
 Result<CheckoutReport> ParseCheckoutReport(std::string_view out);
 
 struct ImageRef {
