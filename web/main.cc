@@ -22,6 +22,7 @@
 #include "demo/demo_cluster.h"
 #include "demo/simulated_downloads.h"
 #include "demo/simulated_executor.h"
+#include "demo/simulated_update.h"
 #include "exporter/event_log.h"
 #include "exporter/log.h"
 #include "exporter/metrics.h"
@@ -76,15 +77,22 @@ std::function<ExecutorChoice(const Config&)> ExecutorFactory(const DemoClusters*
   if (demos != nullptr) {
     return [demos, &clock](const Config& view) {
       auto simulated = std::make_unique<SimulatedExecutor>(clock);
+      auto updates = std::make_shared<SimulatedUpdates>(clock);
       SimulatedCluster cluster;
+      cluster.launch_version = [updates] { return updates->LaunchVersion(); };
       for (const auto& demo : *demos) {
         if (demo->name() != view.cluster) continue;
         cluster.on_served_model = [fake = demo.get()](const std::optional<std::string>& served) {
           fake->vllm().Serve(served.value_or(""));
         };
+        cluster.on_vllm_version = [fake = demo.get()](const std::string& version) {
+          fake->vllm().SetVersion(version);
+        };
       }
       AddSparkVllmDockerRules(*simulated, std::move(cluster));
-      AddHfRules(*simulated, clock);
+      auto detached = std::make_shared<SimulatedDetachedJobs>(clock);
+      AddHfRules(*simulated, clock, {}, detached);
+      AddUpdateRules(*simulated, updates, detached);
       return ExecutorChoice{std::move(simulated), {}};
     };
   }

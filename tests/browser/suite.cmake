@@ -7,9 +7,9 @@ set(_browser_env
   "SPARK_CONTROL_BIN=$<TARGET_FILE:spark-control>"
   "CHROMIUM_PATH=${SPARK_CHROMIUM}"
   "SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/tests/browser/screenshots")
-# Two processes, so ctest runs them side by side; COST makes a fresh build dir (no timing data
+# Separate processes, so ctest runs them side by side; COST makes a fresh build dir (no timing data
 # yet) start these long tests first instead of last.
-foreach(_suite ui downloads)
+foreach(_suite ui downloads updates)
   if(SPARK_NODE)
     add_test(NAME browser_${_suite}
              COMMAND ${SPARK_NODE} --test --test-reporter=spec

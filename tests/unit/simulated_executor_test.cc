@@ -170,6 +170,13 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
     std::lock_guard lock(mu);
     served.push_back(model);
   };
+  // The launch takes the version of the image it starts; the fake vLLM hears it when ready.
+  std::string version;
+  cluster.launch_version = [] { return std::string("0.11.2rc1.dev217"); };
+  cluster.on_vllm_version = [&](const std::string& v) {
+    std::lock_guard lock(mu);
+    version = v;
+  };
   AddSparkVllmDockerRules(executor, cluster);
   const CommandBuilder builder(RemoteSettings{});
 
@@ -206,7 +213,9 @@ TEST(SimulatedCluster, SwapPlaysLikeSparkVllmDocker) {
                          }),
             log.end());
   EXPECT_NE(log[1].find("'model_tag': 'google/gemma-4-26B-A4B-it'"), std::string::npos) << log[1];
+  EXPECT_TRUE(log[0].ends_with("vLLM API server version 0.11.2rc1.dev217")) << log[0];
   std::lock_guard lock(mu);
+  EXPECT_EQ(version, "0.11.2rc1.dev217");
   EXPECT_EQ(served,
             (std::vector<std::optional<std::string>>{std::nullopt, "google/gemma-4-26B-A4B-it"}));
 }

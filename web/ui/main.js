@@ -9,7 +9,8 @@
 // section re-renders from it, no polling), `event` carries connectivity events. A job's log is
 // its own EventSource (sections/job-log.js). With several clusters, GET /api/clusters first:
 // the page URL names the cluster shown (lib/cluster.js, sections/clusters.js), and every call
-// above carries it. See docs/ui.md.
+// above carries it. GET /api/update at start and after update and swap jobs (the banner and
+// the version line; /api/status `update` keeps them live). See docs/ui.md.
 import { pageCluster } from "./lib/cluster.js";
 import { duration, parseTs } from "./lib/format.js";
 import { refreshStatus, startLive } from "./lib/live.js";
@@ -28,10 +29,12 @@ import { mountOverview } from "./sections/overview.js";
 import { mountServices } from "./sections/services.js";
 import { mountSettings } from "./sections/settings.js";
 import { mountSsh } from "./sections/ssh.js";
+import { mountUpdate } from "./sections/update.js";
 
 // Sections render in this order for every action.
 const SECTIONS = [
   mountOverview,
+  mountUpdate,
   mountServices,
   mountEndpoints,
   mountEvents,

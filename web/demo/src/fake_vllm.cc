@@ -42,39 +42,41 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model,
   std::unique_ptr<FakeVllm> fake(new FakeVllm(clock));
   fake->model_ = std::move(served_model);
   FakeVllm* self = fake.get();
-  // vLLM's own answer while loading, not one of spark-control's error codes.
-  auto not_serving = [] {
-    return JsonResponse(503,
-                        {{"error", {{"code", "not_ready"}, {"message", "the engine is loading"}}}});
-  };
+  // The routes that answer only while a model is served; vLLM's own answer while loading,
+  // not one of spark-control's error codes.
   std::vector<Route> routes;
-  routes.push_back({"GET",
-                    "/v1/models",
-                    Access::kRead,
-                    [self, not_serving](const Request&) {
-                      const std::string model = self->served_model();
-                      if (model.empty()) return not_serving();
-                      return JsonResponse(200, {{"object", "list"},
-                                                {"data",
-                                                 {{{"id", model},
-                                                   {"object", "model"},
-                                                   {"owned_by", "vllm"},
-                                                   {"root", model},
-                                                   {"max_model_len", 262144}}}}});
-                    },
-                    {},
-                    {}});
-  routes.push_back({"GET",
-                    "/health",
-                    Access::kRead,
-                    [self, not_serving](const Request&) {
-                      if (self->served_model().empty()) return not_serving();
-                      Response ok;
-                      ok.content_type = "text/plain";
-                      return ok;
-                    },
-                    {},
-                    {}});
+  const auto serving = [&routes, self](const char* path,
+                                       std::function<Response(const std::string& model)> answer) {
+    routes.push_back(
+        {"GET",
+         path,
+         Access::kRead,
+         [self, answer](const Request&) {
+           const std::string model = self->served_model();
+           if (!model.empty()) return answer(model);
+           return JsonResponse(
+               503, {{"error", {{"code", "not_ready"}, {"message", "the engine is loading"}}}});
+         },
+         {},
+         {}});
+  };
+  serving("/v1/models", [](const std::string& model) {
+    return JsonResponse(200, {{"object", "list"},
+                              {"data",
+                               {{{"id", model},
+                                 {"object", "model"},
+                                 {"owned_by", "vllm"},
+                                 {"root", model},
+                                 {"max_model_len", 262144}}}}});
+  });
+  serving("/health", [](const std::string&) {
+    Response ok;
+    ok.content_type = "text/plain";
+    return ok;
+  });
+  serving("/version", [self](const std::string&) {
+    return JsonResponse(200, {{"version", self->version()}});
+  });
   routes.push_back({"GET",
                     "/metrics",
                     Access::kRead,
@@ -100,6 +102,16 @@ void FakeVllm::Serve(std::string served_model) {
 std::string FakeVllm::served_model() const {
   std::lock_guard lock(mu_);
   return model_;
+}
+
+void FakeVllm::SetVersion(std::string version) {
+  std::lock_guard lock(mu_);
+  version_ = std::move(version);
+}
+
+std::string FakeVllm::version() const {
+  std::lock_guard lock(mu_);
+  return version_;
 }
 
 // Simulates a chat load of ~0.6 requests/s with occasional bursts.

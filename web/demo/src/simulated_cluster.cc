@@ -69,6 +69,7 @@ struct ClusterState {
   std::string served;
   std::string port = "8888";
   bool solo = true;
+  std::string version = "0.11.1";  // of the image the running container started from
 };
 
 SimulatedScript StartupLog(const std::shared_ptr<ClusterState>& state,
@@ -88,15 +89,14 @@ SimulatedScript StartupLog(const std::shared_ptr<ClusterState>& state,
   const std::string model = state->served;
   const std::string t = LogTime();
   std::vector<std::pair<int, std::string>> lines = {
-      {2, "INFO " + t + " [api_server.py:1896] vLLM API server version 0.11.1"},
+      {2, "INFO " + t + " [api_server.py:1896] vLLM API server version " + state->version},
       {1, "INFO " + t + " [utils.py:328] non-default args: {'model_tag': '" + model +
               "', 'host': '0.0.0.0', 'port': " + state->port +
               (state->solo ? "" : ", 'tensor_parallel_size': 2") + "}"},
       {3, "INFO " + t + " [model.py:547] Resolved architecture: Qwen3MoeForCausalLM"},
       {1, "INFO " + t + " [model.py:1510] Using max model len 262144"},
-      {2, "INFO " + t +
-              " [core.py:93] Initializing a V1 LLM engine (v0.11.1) with config: model='" + model +
-              "'"},
+      {2, "INFO " + t + " [core.py:93] Initializing a V1 LLM engine (v" + state->version +
+              ") with config: model='" + model + "'"},
       {2, "INFO " + t + " [gpu_model_runner.py:2602] Starting to load model " + model + "..."},
   };
   for (int shard = 0; shard <= 10; ++shard) {
@@ -138,13 +138,16 @@ SimulatedScript StartupLog(const std::shared_ptr<ClusterState>& state,
   const Duration unit = state->ready ? Duration{} : cluster.startup / weight;
   for (auto& [w, text] : lines)
     script.lines.push_back({unit * w, RemoteStream::kStdout, std::move(text), {}});
-  script.lines.back().effect = [state, notify = cluster.on_served_model] {
-    std::string served;
+  script.lines.back().effect = [state, notify = cluster.on_served_model,
+                                notify_version = cluster.on_vllm_version] {
+    std::string served, version;
     {
       std::lock_guard inner(state->mu);
       state->ready = true;
       served = state->served;
+      version = state->version;
     }
+    if (notify_version) notify_version(version);
     if (notify) notify(served);
   };
   return script;
@@ -192,6 +195,7 @@ void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster clust
     state->port = After(words, "--port").value_or("8888");
     state->running = true;
     state->ready = false;
+    if (cluster.launch_version) state->version = cluster.launch_version();
     return SimulatedScript::Print(
         {state->solo ? "Solo mode: running on the head node only"
                      : "Cluster nodes: 192.168.100.10 (head), 192.168.100.11",

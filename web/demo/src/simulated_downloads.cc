@@ -17,7 +17,6 @@ using std::chrono::seconds;
 
 constexpr int64_t kDemoGigabyte = 1000LL * 1000 * 1000;
 constexpr int64_t kDemoMemTotal = 128 * kDemoGigabyte;
-constexpr size_t kPollChunk = 65536;
 constexpr Duration kCopyTime = seconds(4);
 constexpr const char* kCopyTarget = "spark2";
 
@@ -26,23 +25,6 @@ struct StoredRepo {
   int64_t total = 0;
   std::string revision;
   int64_t modified = 0;  // unix seconds
-};
-
-struct DetachedJob {
-  std::string spark;  // where it runs
-  std::string repo;   // empty: detached work other than a download (it ends at once)
-  bool copy = false;
-  int pid = 0;
-  HubRepo hub;
-  SteadyTime started{};
-  Duration download{};
-  Duration copying{};
-  int64_t start_here = 0;  // bytes already in the cache (a resumed download)
-  int64_t start_copy = 0;  // bytes already on the copy's target
-  std::vector<std::pair<Duration, std::string>> log;  // each line at its time from the start
-  std::optional<SteadyTime> killed;
-  std::optional<Duration> stalls_after;  // a repo named *stall*: no byte after this, ever
-  bool settled = false;                  // its final bytes are in the caches
 };
 
 int64_t Lerp(int64_t from, int64_t to, Duration at, Duration span) {
@@ -58,40 +40,14 @@ SimulatedScript Reply(std::vector<std::string> lines, Duration latency, int exit
   return script;
 }
 
-// What `hf download` prints (at info verbosity, progress bars off) while the bytes pass each
-// file, then the snapshot path; cluster mode announces the copy.
-std::vector<std::pair<Duration, std::string>> DownloadLog(const DetachedJob& job,
-                                                          const std::string& hf_hub) {
-  const std::string dir = hf_hub + "/" + CacheDirName(job.repo);
-  std::vector<std::pair<Duration, std::string>> log;
-  const auto when = [&](int64_t bytes) {
-    const int64_t rest = job.hub.total - job.start_here;
-    if (rest <= 0 || bytes <= job.start_here) return Duration{};
-    return std::chrono::duration_cast<Duration>(
-        job.download * (static_cast<double>(bytes - job.start_here) / static_cast<double>(rest)));
-  };
-  int64_t at = 0;
-  for (const auto& f : job.hub.files) {
-    const int64_t end = at + f.size;
-    if (end > job.start_here) {
-      log.emplace_back(when(at), "Downloading '" + f.name + "' to '" + dir + "/blobs/" + f.blob +
-                                     ".incomplete'");
-      log.emplace_back(when(end), "Download complete. Moving file to " + dir + "/blobs/" + f.blob);
-    }
-    at = end;
-  }
-  log.emplace_back(job.download, dir + "/snapshots/" + job.hub.sha);
-  if (job.copy) log.emplace_back(job.download, "spark-control-phase copying");
-  return log;
-}
-
-class HfWorld {
+// The Sparks' Hugging Face caches: spark → repo → bytes. Thread-safe.
+class SparkCaches {
  public:
-  HfWorld(const Clock& clock, SimulatedHub hub) : clock_(clock), hub_(std::move(hub)) {
+  SparkCaches(const Clock& clock, const SimulatedHub& hub) : clock_(clock) {
     const int64_t now = UnixNow();
     int64_t age = 3;
-    for (const auto& repo : hub_.cached) {
-      const HubRepo described = DescribeHubRepo(repo.hf_repo, "", hub_.cached);
+    for (const auto& repo : hub.cached) {
+      const HubRepo described = DescribeHubRepo(repo.hf_repo, "", hub.cached);
       const StoredRepo stored{repo.size_bytes, repo.size_bytes, described.sha, now - age++ * 86400};
       for (const char* spark : {"spark1", kCopyTarget}) {
         if (spark == std::string(kCopyTarget) && !repo.cluster) continue;
@@ -101,150 +57,31 @@ class HfWorld {
     }
   }
 
-  SimulatedScript Answer(const RemoteCommand& command) {
-    const auto marker = FindMarker(command.line);
-    if (!marker) return {};
+  void Store(const std::string& spark, const std::string& repo, const HubRepo& hub, int64_t bytes) {
     std::lock_guard lock(mu_);
-    Settle();
-    const std::string& verb = marker->verb;
-    const auto key = [&](const char* name) {
-      const auto it = marker->keys.find(name);
-      return it == marker->keys.end() ? std::string() : it->second;
-    };
-    if (verb == "space") return Reply(Space(command.spark, key("repo")), hub_.latency);
-    if (verb == "hub") {
-      return Reply(
-          HubAnswerLines(key("repo"), DescribeHubRepo(key("repo"), key("revision"), hub_.cached)),
-          hub_.latency * 4);
-    }
-    if (verb == "detach") return Reply(Detach(command, key("dir")), hub_.latency);
-    if (verb == "poll") return Reply(Poll(key("dir"), key("offset"), key("measure")), hub_.latency);
-    if (verb == "kill") return Reply(Kill(key("dir")), hub_.latency);
-    if (verb == "cache-scan") return Reply(Scan(command.spark), hub_.latency * 2);
-    if (verb == "cache-delete") {
-      caches_[command.spark].erase(key("repo"));
-      return Reply({"deleted"}, hub_.latency * 2);
-    }
-    return {};
+    StoredRepo& stored = caches_[spark][repo];
+    if (stored.bytes != bytes || stored.total != hub.total) stored.modified = UnixNow();
+    stored = {bytes, hub.total, hub.sha, stored.modified};
   }
-
- private:
-  int64_t UnixNow() const {
-    return std::chrono::duration_cast<seconds>(clock_.WallNow().time_since_epoch()).count();
+  void Erase(const std::string& spark, const std::string& repo) {
+    std::lock_guard lock(mu_);
+    caches_[spark].erase(repo);
   }
-
-  // How far the job got: its clock stops at a kill, or where it stalls.
-  Duration Elapsed(const DetachedJob& job) const {
-    const Duration at = (job.killed ? *job.killed : clock_.Now()) - job.started;
-    return job.stalls_after ? std::min(at, *job.stalls_after) : at;
-  }
-  bool Finished(const DetachedJob& job) const {
-    return !job.killed && Elapsed(job) >= job.download + job.copying;
-  }
-
-  void Store(const std::string& spark, const DetachedJob& job, int64_t bytes) {
-    StoredRepo& stored = caches_[spark][job.repo];
-    if (stored.bytes != bytes || stored.total != job.hub.total) stored.modified = UnixNow();
-    stored = {bytes, job.hub.total, job.hub.sha, stored.modified};
-  }
-
-  // Writes the bytes of the downloads that run (or ended since) into the caches.
-  void Settle() {
-    for (auto& [dir, job] : jobs_) {
-      if (job.settled || job.repo.empty()) continue;
-      const Duration at = Elapsed(job);
-      Store(job.spark, job, Lerp(job.start_here, job.hub.total, at, job.download));
-      if (job.copy && at >= job.download) {
-        Store(kCopyTarget, job,
-              Lerp(job.start_copy, job.hub.total, at - job.download, job.copying));
-      }
-      job.settled = job.killed || Finished(job);
-    }
-  }
-
   int64_t Held(const std::string& spark, const std::string& repo) const {
+    std::lock_guard lock(mu_);
     const auto cache = caches_.find(spark);
     if (cache == caches_.end()) return 0;
     const auto it = cache->second.find(repo);
     return it == cache->second.end() ? 0 : it->second.bytes;
   }
-
   int64_t Free(const std::string& spark) const {
-    int64_t free = spark == "spark1"      ? 3200 * kDemoGigabyte
-                   : spark == kCopyTarget ? 3100 * kDemoGigabyte
-                                          : 3000 * kDemoGigabyte;
-    if (const auto it = initial_bytes_.find(spark); it != initial_bytes_.end()) free += it->second;
-    if (const auto it = caches_.find(spark); it != caches_.end()) {
-      for (const auto& [repo, stored] : it->second) free -= stored.bytes;
-    }
-    return free;
+    std::lock_guard lock(mu_);
+    return FreeLocked(spark);
   }
-
-  std::vector<std::string> Space(const std::string& spark, const std::string& repo) const {
-    return {"free " + std::to_string(Free(spark)), "have " + std::to_string(Held(spark, repo)),
-            "memtotal " + std::to_string(kDemoMemTotal)};
-  }
-
-  std::vector<std::string> Detach(const RemoteCommand& command, const std::string& dir) {
-    DetachedJob job;
-    job.spark = command.spark;
-    job.pid = next_pid_++;
-    job.started = clock_.Now();
-    if (const auto download = FindMarker(command.line, "download")) {
-      const auto& keys = download->keys;
-      job.repo = keys.count("repo") ? keys.at("repo") : "";
-      job.copy = keys.count("copy") && keys.at("copy") == kCopyTarget;
-      job.hub =
-          DescribeHubRepo(job.repo, keys.count("revision") ? keys.at("revision") : "", hub_.cached);
-      job.start_here = std::min(Held(job.spark, job.repo), job.hub.total);
-      job.start_copy = std::min(Held(kCopyTarget, job.repo), job.hub.total);
-      const double rest = static_cast<double>(job.hub.total - job.start_here) /
-                          static_cast<double>(std::max<int64_t>(1, job.hub.total));
-      job.download = std::max<Duration>(
-          seconds(1), std::chrono::duration_cast<Duration>(job.hub.download * rest));
-      job.copying = job.copy ? kCopyTime : Duration{};
-      if (job.repo.find("stall") != std::string::npos) {
-        job.stalls_after = std::chrono::duration_cast<Duration>(job.download * 0.6);
-      }
-      job.log = DownloadLog(job, hub_.hf_hub);
-    }
-    const int pid = job.pid;
-    jobs_[dir] = std::move(job);
-    return {"spark-control-detached pid=" + std::to_string(pid)};
-  }
-
-  std::vector<std::string> Poll(const std::string& dir, const std::string& offset,
-                                const std::string& measure) const {
-    const auto it = jobs_.find(dir);
-    if (it == jobs_.end()) return {"spark-control-poll gone"};
-    const DetachedJob& job = it->second;
-    const Duration at = Elapsed(job);
-    std::string log;
-    for (const auto& [when, text] : job.log) {
-      if (when <= at) log += text + "\n";
-    }
-    const size_t from = std::min<size_t>(std::strtoull(offset.c_str(), nullptr, 10), log.size());
-    const size_t next = std::min(log.size(), from + kPollChunk);
-    const bool ended = job.killed || Finished(job) || job.repo.empty();
-    std::optional<uint64_t> bytes;
-    if (measure == "1" && !job.repo.empty())
-      bytes = static_cast<uint64_t>(Held(job.spark, job.repo));
-    return PollReplyLines({!ended, ended && !job.killed ? std::optional<int>(0) : std::nullopt,
-                           log.size(), next, bytes},
-                          log.substr(from, next - from));
-  }
-
-  std::vector<std::string> Kill(const std::string& dir) {
-    const auto it = jobs_.find(dir);
-    if (it == jobs_.end()) return {"spark-control-killed pid=none"};
-    DetachedJob& job = it->second;
-    if (!Finished(job) && !job.killed) job.killed = clock_.Now();
-    Settle();
-    return {"spark-control-killed pid=" + std::to_string(job.pid)};
-  }
-
-  std::vector<std::string> Scan(const std::string& spark) const {
-    std::vector<std::string> lines = {"path " + hub_.hf_hub, "free " + std::to_string(Free(spark))};
+  std::vector<std::string> Scan(const std::string& spark, const std::string& hf_hub) const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> lines = {"path " + hf_hub,
+                                      "free " + std::to_string(FreeLocked(spark))};
     if (const auto it = caches_.find(spark); it != caches_.end()) {
       for (const auto& [repo, stored] : it->second) {
         if (stored.bytes <= 0) continue;
@@ -256,35 +93,152 @@ class HfWorld {
     return lines;
   }
 
+ private:
+  int64_t UnixNow() const {
+    return std::chrono::duration_cast<seconds>(clock_.WallNow().time_since_epoch()).count();
+  }
+  int64_t FreeLocked(const std::string& spark) const {
+    int64_t free = spark == "spark1"      ? 3200 * kDemoGigabyte
+                   : spark == kCopyTarget ? 3100 * kDemoGigabyte
+                                          : 3000 * kDemoGigabyte;
+    if (const auto it = initial_bytes_.find(spark); it != initial_bytes_.end()) free += it->second;
+    if (const auto it = caches_.find(spark); it != caches_.end()) {
+      for (const auto& [repo, stored] : it->second) free -= stored.bytes;
+    }
+    return free;
+  }
+
   const Clock& clock_;
-  const SimulatedHub hub_;
-  std::mutex mu_;                                                    // guards everything below
-  std::map<std::string, DetachedJob> jobs_;                          // by job dir
+  mutable std::mutex mu_;                                            // guards everything below
   std::map<std::string, std::map<std::string, StoredRepo>> caches_;  // spark → repo → bytes
   std::map<std::string, int64_t> initial_bytes_;                     // spark → bundled bytes
-  int next_pid_ = 48210;
+};
+
+// A detached download: its bytes grow linearly, then copy to Spark 2 in cluster mode.
+class DownloadPlay final : public DetachedPlay {
+ public:
+  DownloadPlay(std::shared_ptr<SparkCaches> caches, const SimulatedHub& hub,
+               const RemoteCommand& command, const MarkerStatement& body)
+      : caches_(std::move(caches)), spark_(command.spark) {
+    const auto& keys = body.keys;
+    repo_ = keys.count("repo") ? keys.at("repo") : "";
+    copy_ = keys.count("copy") && keys.at("copy") == kCopyTarget;
+    hub_ = DescribeHubRepo(repo_, keys.count("revision") ? keys.at("revision") : "", hub.cached);
+    start_here_ = std::min(caches_->Held(spark_, repo_), hub_.total);
+    start_copy_ = std::min(caches_->Held(kCopyTarget, repo_), hub_.total);
+    const double rest = static_cast<double>(hub_.total - start_here_) /
+                        static_cast<double>(std::max<int64_t>(1, hub_.total));
+    download_ =
+        std::max<Duration>(seconds(1), std::chrono::duration_cast<Duration>(hub_.download * rest));
+    copying_ = copy_ ? kCopyTime : Duration{};
+    if (repo_.find("stall") != std::string::npos) {
+      stalls_after_ = std::chrono::duration_cast<Duration>(download_ * 0.6);
+    }
+    log_ = Log(hub.hf_hub);
+  }
+
+  const std::vector<PlayedLine>& log() const override { return log_; }
+  Duration length() const override { return download_ + copying_; }
+  std::optional<Duration> stalls_after() const override { return stalls_after_; }
+  void Advance(Duration at, bool) override {
+    caches_->Store(spark_, repo_, hub_, Lerp(start_here_, hub_.total, at, download_));
+    if (copy_ && at >= download_) {
+      caches_->Store(kCopyTarget, repo_, hub_,
+                     Lerp(start_copy_, hub_.total, at - download_, copying_));
+    }
+  }
+  std::optional<uint64_t> Measure() const override {
+    return static_cast<uint64_t>(caches_->Held(spark_, repo_));
+  }
+
+ private:
+  // What `hf download` prints (at info verbosity, progress bars off) while the bytes pass each
+  // file, then the snapshot path; cluster mode announces the copy.
+  std::vector<PlayedLine> Log(const std::string& hf_hub) const {
+    const std::string dir = hf_hub + "/" + CacheDirName(repo_);
+    std::vector<PlayedLine> log;
+    const auto when = [&](int64_t bytes) {
+      const int64_t rest = hub_.total - start_here_;
+      if (rest <= 0 || bytes <= start_here_) return Duration{};
+      return std::chrono::duration_cast<Duration>(
+          download_ * (static_cast<double>(bytes - start_here_) / static_cast<double>(rest)));
+    };
+    int64_t at = 0;
+    for (const auto& f : hub_.files) {
+      const int64_t end = at + f.size;
+      if (end > start_here_) {
+        log.push_back({when(at), "Downloading '" + f.name + "' to '" + dir + "/blobs/" + f.blob +
+                                     ".incomplete'"});
+        log.push_back({when(end), "Download complete. Moving file to " + dir + "/blobs/" + f.blob});
+      }
+      at = end;
+    }
+    log.push_back({download_, dir + "/snapshots/" + hub_.sha});
+    if (copy_) log.push_back({download_, "spark-control-phase copying"});
+    return log;
+  }
+
+  const std::shared_ptr<SparkCaches> caches_;
+  const std::string spark_;  // where it runs
+  std::string repo_;
+  bool copy_ = false;
+  HubRepo hub_;
+  Duration download_{};
+  Duration copying_{};
+  int64_t start_here_ = 0;                // bytes already in the cache (a resumed download)
+  int64_t start_copy_ = 0;                // bytes already on the copy's target
+  std::optional<Duration> stalls_after_;  // a repo named *stall*: no byte after this, ever
+  std::vector<PlayedLine> log_;
+};
+
+class HfWorld {
+ public:
+  HfWorld(const Clock& clock, SimulatedHub hub, std::shared_ptr<SimulatedDetachedJobs> detached)
+      : hub_(std::move(hub)),
+        caches_(std::make_shared<SparkCaches>(clock, hub_)),
+        detached_(std::move(detached)) {
+    detached_->AddPlay("download", [caches = caches_, hub = hub_](const RemoteCommand& command,
+                                                                  const MarkerStatement& body) {
+      return std::make_unique<DownloadPlay>(caches, hub, command, body);
+    });
+  }
+
+  SimulatedScript Answer(const RemoteCommand& command) {
+    const auto marker = FindMarker(command.line);
+    if (!marker) return {};
+    detached_->Settle();  // the caches as the downloads left them by now
+    const std::string& verb = marker->verb;
+    const auto key = [&](const char* name) {
+      const auto it = marker->keys.find(name);
+      return it == marker->keys.end() ? std::string() : it->second;
+    };
+    if (verb == "space") {
+      return Reply({"free " + std::to_string(caches_->Free(command.spark)),
+                    "have " + std::to_string(caches_->Held(command.spark, key("repo"))),
+                    "memtotal " + std::to_string(kDemoMemTotal)},
+                   hub_.latency);
+    }
+    if (verb == "hub") {
+      return Reply(
+          HubAnswerLines(key("repo"), DescribeHubRepo(key("repo"), key("revision"), hub_.cached)),
+          hub_.latency * 4);
+    }
+    if (verb == "cache-scan")
+      return Reply(caches_->Scan(command.spark, hub_.hf_hub), hub_.latency * 2);
+    if (verb == "cache-delete") {
+      caches_->Erase(command.spark, key("repo"));
+      return Reply({"deleted"}, hub_.latency * 2);
+    }
+    return {};
+  }
+
+ private:
+  const SimulatedHub hub_;
+  const std::shared_ptr<SparkCaches> caches_;
+  const std::shared_ptr<SimulatedDetachedJobs> detached_;
 };
 
 }  // namespace
-
-std::vector<std::string> PollReplyLines(const PollState& state, std::string chunk) {
-  std::replace(chunk.begin(), chunk.end(), '\r', '\n');
-  const auto number = [](const auto& value) {
-    return value ? std::to_string(*value) : std::string();
-  };
-  std::vector<std::string> lines = {
-      "spark-control-poll alive=" + std::string(state.alive ? "1" : "0") +
-      " status=" + number(state.status) + " size=" + std::to_string(state.size) +
-      " next=" + std::to_string(state.next) + " bytes=" + number(state.bytes)};
-  size_t start = 0;
-  for (size_t nl = chunk.find('\n'); nl != std::string::npos; nl = chunk.find('\n', start)) {
-    lines.push_back(chunk.substr(start, nl - start));
-    start = nl + 1;
-  }
-  lines.push_back(chunk.substr(start));  // the carry
-  lines.push_back("spark-control-poll-end");
-  return lines;
-}
 
 std::vector<CachedRepo> BundledCacheRepos() {
   return {{"Qwen/Qwen3-VL-30B-A3B-Instruct-FP8", 31'874'512'896, false},
@@ -294,10 +248,14 @@ std::vector<CachedRepo> BundledCacheRepos() {
           {"Qwen/Qwen2.5-72B-Instruct", 145'412'198'400, true}};
 }
 
-void AddHfRules(SimulatedExecutor& executor, const Clock& clock, SimulatedHub hub) {
-  auto world = std::make_shared<HfWorld>(clock, std::move(hub));
+void AddHfRules(SimulatedExecutor& executor, const Clock& clock, SimulatedHub hub,
+                std::shared_ptr<SimulatedDetachedJobs> detached) {
+  if (!detached) detached = std::make_shared<SimulatedDetachedJobs>(clock);
+  const Duration latency = hub.latency;
+  auto world = std::make_shared<HfWorld>(clock, std::move(hub), detached);
   executor.On(": spark-control-",
               [world](const RemoteCommand& command) { return world->Answer(command); });
+  AddDetachedRules(executor, std::move(detached), latency);
 }
 
 }  // namespace spark

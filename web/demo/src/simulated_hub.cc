@@ -1,4 +1,4 @@
-// What the demo's Hub knows about a repo, derived from its name, and the marker statements.
+// What the demo's Hub knows about a repo, derived from its name.
 #include "simulated_hub.h"
 
 #include <algorithm>
@@ -11,7 +11,6 @@ namespace {
 constexpr int64_t kGigabyte = 1000LL * 1000 * 1000;
 constexpr int64_t kShard = 5 * kGigabyte;  // safetensors shards of at most 5 GB
 constexpr size_t kHubPiece = 16 * 1024;    // a long line arrives in pieces this long
-constexpr std::string_view kMarker = ": spark-control-";
 
 uint64_t NameHash(std::string_view text, uint64_t salt = 0) {
   uint64_t h = 1469598103934665603ULL ^ salt;
@@ -20,18 +19,6 @@ uint64_t NameHash(std::string_view text, uint64_t salt = 0) {
     h *= 1099511628211ULL;
   }
   return h;
-}
-
-// `digits` hex digits derived from `text`.
-std::string HexOf(std::string_view text, size_t digits) {
-  std::string hex;
-  for (uint64_t salt = 1; hex.size() < digits; ++salt) {
-    char piece[17];
-    std::snprintf(piece, sizeof piece, "%016llx",
-                  static_cast<unsigned long long>(NameHash(text, salt)));
-    hex += piece;
-  }
-  return hex.substr(0, digits);
 }
 
 bool Contains(const std::string& text, std::string_view word) {
@@ -70,32 +57,15 @@ std::vector<HubFile> FilesOf(const std::string& repo, int64_t total) {
 
 }  // namespace
 
-std::optional<MarkerStatement> FindMarker(std::string_view line, std::string_view verb) {
-  for (size_t at = line.find(kMarker); at != std::string_view::npos;
-       at = line.find(kMarker, at + 1)) {
-    const size_t start = at + kMarker.size();
-    const size_t end = std::min(line.find_first_of(";\n", start), line.size());
-    std::string_view words = line.substr(start, end - start);
-    const size_t space = std::min(words.find(' '), words.size());
-    MarkerStatement marker{std::string(words.substr(0, space)), {}};
-    if (!verb.empty() && marker.verb != verb) continue;
-    words.remove_prefix(space);
-    while (!words.empty()) {
-      if (words.front() == ' ') {
-        words.remove_prefix(1);
-        continue;
-      }
-      const size_t next = std::min(words.find(' '), words.size());
-      const std::string_view word = words.substr(0, next);
-      const size_t eq = word.find('=');
-      if (eq != std::string_view::npos) {
-        marker.keys[std::string(word.substr(0, eq))] = std::string(word.substr(eq + 1));
-      }
-      words.remove_prefix(next);
-    }
-    return marker;
+std::string HexOf(std::string_view text, size_t digits) {
+  std::string hex;
+  for (uint64_t salt = 1; hex.size() < digits; ++salt) {
+    char piece[17];
+    std::snprintf(piece, sizeof piece, "%016llx",
+                  static_cast<unsigned long long>(NameHash(text, salt)));
+    hex += piece;
   }
-  return std::nullopt;
+  return hex.substr(0, digits);
 }
 
 HubRepo DescribeHubRepo(const std::string& repo, const std::string& revision,

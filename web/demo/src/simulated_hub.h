@@ -1,6 +1,6 @@
 #pragma once
-// The parts of the demo's Hugging Face side that hold no state: the marker statements of the
-// remote command lines, and what the Hub knows about a repo (derived from its name).
+// The part of the demo's Hugging Face side that holds no state: what the Hub knows about a repo
+// (derived from its name). The marker statements are in demo/simulated_detached.h.
 
 #include <cstdint>
 #include <map>
@@ -13,13 +13,8 @@
 
 namespace spark {
 
-// `: spark-control-VERB key=value …;` (or up to the end of the line) as the simulator reads it.
-struct MarkerStatement {
-  std::string verb;
-  std::map<std::string, std::string> keys;
-};
-// The first marker in `line` whose verb is `verb` (any verb when empty).
-std::optional<MarkerStatement> FindMarker(std::string_view line, std::string_view verb = {});
+// `digits` hex digits derived from `text` (SHAs, blob names and image ids of the demo).
+std::string HexOf(std::string_view text, size_t digits);
 
 struct HubFile {
   std::string name;

@@ -21,6 +21,8 @@ const PHASES = {
   deleting: "Deleting from the cache",
   pulling: "Pulling",
   building: "Building",
+  rolling_back: "Rolling back the image",
+  relaunching: "Relaunching",
   running: "Running",
 };
 
@@ -42,7 +44,7 @@ export function jobTitle(job, models = []) {
   const repo = (job.request && job.request.hf_repo) || job.target;
   if (job.kind === "download" && job.action === "delete") return "Delete " + repo + " from the cache";
   if (job.kind === "download") return "Download " + repo;
-  if (job.kind === "update") return "Update the vLLM image";
+  if (job.kind === "update") return job.action === "rollback" ? "Roll back the vLLM image" : "Update the vLLM image";
   return (job.kind || "job") + " " + (job.target || "");
 }
 

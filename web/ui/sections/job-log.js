@@ -1,6 +1,7 @@
 // The job log viewer: one job at a time, its own EventSource on /api/jobs/{id}/log (replayed
 // from the start, then live), closed on `event: end`. Keeps the newest 3,000 lines, follows the
-// end until the user scrolls up. Opened by an `open-log` request from any section.
+// end until the user scrolls up. The Jobs section's viewer is opened by an `open-log` request
+// from any section; the update dialog has a second one (jobLogViewer, ids update-log-*).
 import { pageCluster, withCluster } from "../lib/cluster.js";
 import { $, h, scrollBehavior, setText } from "../lib/dom.js";
 import { clockTime, fullTime } from "../lib/format.js";
@@ -39,20 +40,49 @@ function lineItem(line) {
   );
 }
 
-// Over 80 lines: one closure owns the section's state; its inner functions are short.
+// The elements of a second viewer (the Jobs section's are in index.html): a head with the title
+// and state, the lines and "Jump to latest"; ids PREFIX, PREFIX-title, -state, -lines, -follow.
+export function jobLogBox(prefix, title) {
+  return h(
+    "div",
+    { class: "job-log " + prefix, id: prefix, hidden: true },
+    h(
+      "div",
+      { class: "job-log-head" },
+      h("h3", { class: "job-log-title", id: prefix + "-title", text: title }),
+      h("span", { class: "job-log-state", id: prefix + "-state", role: "status", "aria-live": "polite" })
+    ),
+    h(
+      "div",
+      { class: "job-log-body" },
+      h("ol", { class: "job-log-lines wrap", id: prefix + "-lines", tabindex: "0", "aria-labelledby": prefix + "-title" }),
+      h("button", { type: "button", class: "btn btn-small job-log-follow", id: prefix + "-follow", hidden: true, text: "Jump to latest" })
+    )
+  );
+}
+
 export function mountJobLog(store) {
+  jobLogViewer(store, "job-log", { request: "open-log", track: true, closeFocus: "jobs-h" });
+}
+
+// A viewer on the elements PREFIX, PREFIX-lines, -title, -state, -follow (and -close, -wrap when
+// present). `request`: the action type that opens a job in it; `track`: it dispatches `viewing`
+// (the Jobs section's viewer). Over 80 lines: one closure owns the viewer's state; its inner
+// functions are short.
+export function jobLogViewer(store, prefix, { request, track = false, closeFocus = "" }) {
   const viewer = { id: "", job: null, es: null, lastSeq: 0, pending: [], flushTimer: 0, count: 0, dropped: 0, follow: true };
-  const box = $("job-log");
-  const ol = $("job-log-lines");
+  const el = (part) => $(prefix + (part ? "-" + part : ""));
+  const box = el("");
+  const ol = el("lines");
 
   function updateHead(phase) {
     box.dataset.phase = phase;
     const state = store.getState();
     const job = viewer.job || findJob(state, viewer.id);
-    setText($("job-log-title"), "Log · " + (job ? jobTitle(job, state.models.list) : viewer.id));
-    const el = $("job-log-state");
-    el.dataset.state = phase === "ended" && job ? job.state : phase;
-    setText(el, headText(phase, job, viewer.dropped));
+    setText(el("title"), "Log · " + (job ? jobTitle(job, state.models.list) : viewer.id));
+    const head = el("state");
+    head.dataset.state = phase === "ended" && job ? job.state : phase;
+    setText(head, headText(phase, job, viewer.dropped));
   }
 
   function queueLine(line) {
@@ -146,10 +176,10 @@ export function mountJobLog(store) {
     const job = findJob(store.getState(), id);
     Object.assign(viewer, { id, job, lastSeq: 0, count: 0, dropped: 0, follow: true });
     ol.replaceChildren();
-    $("job-log-follow").hidden = true;
+    el("follow").hidden = true;
     box.hidden = false;
     box.dataset.job = id;
-    store.dispatch({ type: "viewing", id, job });
+    if (track) store.dispatch({ type: "viewing", id, job });
     updateHead("connecting");
     listen(id);
     scrollTo();
@@ -167,30 +197,32 @@ export function mountJobLog(store) {
     box.hidden = true;
     box.dataset.job = "";
     ol.replaceChildren();
-    store.dispatch({ type: "viewing", id: "" });
+    if (track) store.dispatch({ type: "viewing", id: "" });
   }
 
   ol.addEventListener(
     "scroll",
     () => {
       viewer.follow = atEnd(ol);
-      $("job-log-follow").hidden = viewer.follow;
+      el("follow").hidden = viewer.follow;
     },
     { passive: true }
   );
-  $("job-log-follow").addEventListener("click", () => {
+  el("follow").addEventListener("click", () => {
     viewer.follow = true;
     ol.scrollTop = ol.scrollHeight;
-    $("job-log-follow").hidden = true;
+    el("follow").hidden = true;
   });
-  $("job-log-close").addEventListener("click", () => {
-    close(true);
-    $("jobs-h").focus({ preventScroll: true }); // the button is gone: keep the focus nearby
-  });
-  $("job-log-wrap").addEventListener("change", (e) => ol.classList.toggle("wrap", e.currentTarget.checked));
+  if (el("close")) {
+    el("close").addEventListener("click", () => {
+      close(true);
+      if (closeFocus) $(closeFocus).focus({ preventScroll: true }); // the button is gone: keep the focus nearby
+    });
+  }
+  if (el("wrap")) el("wrap").addEventListener("change", (e) => ol.classList.toggle("wrap", e.currentTarget.checked));
 
   store.subscribe((state, prev, action) => {
-    if (action.type === "open-log") open(action.id, action);
+    if (action.type === request) open(action.id, action);
     if (action.type === "cluster" && state.cluster !== prev.cluster && viewer.id) close(true); // another cluster's job
   });
 }

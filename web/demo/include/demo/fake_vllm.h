@@ -1,7 +1,8 @@
 #pragma once
-// The demo's vLLM: an HTTP server on loopback with the OpenAI /v1/models, /health and a
-// /metrics that carries every vllm: family the dashboards query, moving like a server
-// under a light chat load. Thread-safe.
+// The demo's vLLM: an HTTP server on loopback with the OpenAI /v1/models, /health, /version
+// ({"version": …}: the version of the image it was launched from) and a /metrics that carries
+// every vllm: family the dashboards query, moving like a server under a light chat load.
+// Thread-safe.
 
 #include <memory>
 #include <mutex>
@@ -26,6 +27,9 @@ class FakeVllm {
   // What /v1/models lists; empty = not serving (health 503, models 503), as during a swap.
   void Serve(std::string served_model);
   std::string served_model() const;
+  // What /version reports from now on (set at each launch: the launched image's vLLM).
+  void SetVersion(std::string version);
+  std::string version() const;
   // The /metrics body now (advances the simulated load to the present).
   std::string RenderMetrics();
 
@@ -37,6 +41,7 @@ class FakeVllm {
   std::unique_ptr<HttpServer> server_;
   mutable std::mutex mu_;
   std::string model_;
+  std::string version_ = "0.11.1";
   std::mt19937 rng_{std::random_device{}()};
   SteadyTime last_advance_;
   double prompt_tokens_ = 0, generation_tokens_ = 0, prefix_queries_ = 0, prefix_hits_ = 0;

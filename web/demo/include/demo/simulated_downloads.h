@@ -11,10 +11,12 @@
 // rules run on any thread); time comes from `clock`.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "demo/simulated_detached.h"
 #include "demo/simulated_executor.h"
 
 namespace spark {
@@ -34,19 +36,9 @@ struct SimulatedHub {
   std::vector<CachedRepo> cached = BundledCacheRepos();      // in the caches from the start
 };
 
-// What a poll of a detached job's directory finds (`: spark-control-poll …;`).
-struct PollState {
-  bool alive = false;
-  std::optional<int> status;      // the script's exit code, once written
-  uint64_t size = 0;              // the log's size
-  uint64_t next = 0;              // the end of this chunk
-  std::optional<uint64_t> bytes;  // under the repo's blobs/ (polls with measure=1)
-};
-// The poll's stdout as the real command prints it: the state line, the chunk's lines (`\r`
-// made `\n`), the carry (its unterminated end, "" after a newline) and the end line.
-std::vector<std::string> PollReplyLines(const PollState& state, std::string chunk);
-
-// Adds the rules: call after AddSparkVllmDockerRules (the rule added last wins).
-void AddHfRules(SimulatedExecutor& executor, const Clock& clock, SimulatedHub hub = {});
+// Adds the rules: call after AddSparkVllmDockerRules (the rule added last wins). Downloads play
+// in `detached` (a new one when null), whose detach, poll and kill rules this adds too.
+void AddHfRules(SimulatedExecutor& executor, const Clock& clock, SimulatedHub hub = {},
+                std::shared_ptr<SimulatedDetachedJobs> detached = nullptr);
 
 }  // namespace spark

@@ -131,6 +131,10 @@ struct SimulatedCluster {
   // Called (on a player thread) with the served model when start-up completes, and with
   // nullopt when the cluster stops, so the demo's fake vLLM can follow.
   std::function<void(const std::optional<std::string>& served_model)> on_served_model;
+  // The vLLM version a launch starts (the head's launch image then); default 0.11.1. A launch
+  // keeps it until the next launch; `on_vllm_version` gets it just before on_served_model.
+  std::function<std::string()> launch_version;
+  std::function<void(const std::string& version)> on_vllm_version;
 };
 void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster cluster = {});
 
