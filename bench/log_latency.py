@@ -79,6 +79,20 @@ def start_sshd(work, home=None, record=None):
     raise SystemExit("bench: sshd did not start")
 
 
+def start_trusting_app(binary, work):
+    """spark-control on work/config.yaml and work/data, Spark 1's host key (work/host.pub, as
+    start_sshd made it) confirmed. Returns the process and its host:port."""
+    app = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--config", str(work / "config.yaml"),
+                            "--data-dir", str(work / "data"), "--log-level", "warn"],
+                           stdout=subprocess.PIPE, text=True)
+    base = app.stdout.readline().split("http://")[1].strip()
+    fingerprint = subprocess.run(["ssh-keygen", "-lf", str(work / "host.pub")], capture_output=True,
+                                 text=True, check=True).stdout.split()[1]
+    status, body = api(base, "POST", "/api/ssh/known-hosts/spark1", {"fingerprint": fingerprint})
+    assert status == 200, body
+    return app, base
+
+
 def start_fake_vllm(container):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -179,15 +193,8 @@ def main():
             f"sparks:\n  spark1: {{host: 127.0.0.1, user: {getpass.getuser()}, port: {port}}}\n"
             f"vllm: {{port: {vllm.server_address[1]}}}\nssh: {{key_path: {work / 'client'}}}\n"
             f"remote: {{vllm_docker_dir: {work / 'spark-vllm-docker'}}}\n")
-        app = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--config", str(work / "config.yaml"),
-                                "--data-dir", str(work / "data"), "--log-level", "warn"],
-                               stdout=subprocess.PIPE, text=True)
+        app, base = start_trusting_app(binary, work)
         procs.append(app)
-        base = app.stdout.readline().split("http://")[1].strip()
-        fingerprint = subprocess.run(["ssh-keygen", "-lf", str(work / "host.pub")], capture_output=True,
-                                     text=True, check=True).stdout.split()[1]
-        status, body = api(base, "POST", "/api/ssh/known-hosts/spark1", {"fingerprint": fingerprint})
-        assert status == 200, body
 
         anchor = via_openssh(work, port, lines)
         ours = via_spark_control(base, lines)

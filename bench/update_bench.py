@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the checkout from the import below
-from log_latency import FAKES, api, percentile, start_fake_vllm, start_sshd  # noqa: E402
+from log_latency import (FAKES, api, percentile, start_fake_vllm, start_sshd,  # noqa: E402
+                         start_trusting_app)
 
 CHECK_RUNS = 20
 READ_RUNS = 500
@@ -102,15 +103,8 @@ def main():
             f"sparks:\n  spark1: {{host: 127.0.0.1, user: {getpass.getuser()}, port: {port}}}\n"
             f"vllm: {{port: {vllm.server_address[1]}}}\nssh: {{key_path: {work / 'client'}}}\n"
             f"remote: {{vllm_docker_dir: {checkout}}}\nprobe: {{interval_s: 1, timeout_s: 0.5}}\n")
-        app = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--config", str(work / "config.yaml"),
-                                "--data-dir", str(work / "data"), "--log-level", "warn"],
-                               stdout=subprocess.PIPE, text=True)
+        app, base = start_trusting_app(binary, work)
         procs.append(app)
-        base = app.stdout.readline().split("http://")[1].strip()
-        fingerprint = subprocess.run(["ssh-keygen", "-lf", str(work / "host.pub")], capture_output=True,
-                                     text=True, check=True).stdout.split()[1]
-        status, body = api(base, "POST", "/api/ssh/known-hosts/spark1", {"fingerprint": fingerprint})
-        assert status == 200, body
 
         def check():
             status, doc = api(base, "POST", "/api/update/check")

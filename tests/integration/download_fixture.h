@@ -24,6 +24,7 @@
 #include "support/process.h"
 #include "support/sshd.h"
 #include "support/text_file.h"
+#include "two_sparks_fixture.h"
 
 namespace spark::test {
 
@@ -51,12 +52,11 @@ inline std::vector<pid_t> PidsMentioning(const std::string& needle, bool cwd_too
   return pids;
 }
 
-class DownloadTest : public ::testing::Test {
+class DownloadTest : public TwoSparksTest {
  protected:
   static constexpr const char* kToken = "hf_fixture_token";
 
   void SetUp() override {
-    spark1_.RouteSshTo(spark2_);
     SetRate(8 << 20);
     const auto hf_home = spark1_.home() / ".cache/huggingface";
     std::filesystem::create_directories(hf_home);
@@ -96,33 +96,11 @@ class DownloadTest : public ::testing::Test {
   // Bytes per second the fake hf writes from its next chunk on; 0 pauses it.
   void SetRate(int64_t bytes_per_s) { spark1_.SetFake("hf_rate", std::to_string(bytes_per_s)); }
 
-  // Starts (or restarts, keeping the data dir) spark-control on both Sparks.
+  // Starts (or restarts, keeping the data dir) spark-control on both Sparks, the fake Hub as
+  // its endpoint.
   void StartApp() {
-    std::ofstream(dir_ / "spark-control.yaml")
-        << "sparks:\n"
-        << "  spark1: {host: 127.0.0.1, user: " << spark1_.user() << ", port: " << spark1_.port()
-        << "}\n"
-        << "  spark2: {host: 127.0.0.1, user: " << spark2_.user() << ", port: " << spark2_.port()
-        << "}\n"
-        << "vllm: {port: " << vllm_.port() << "}\n"
-        << "ssh: {key_path: " << spark1_.client_key().string() << "}\n"
-        << "remote: {vllm_docker_dir: " << spark1_.checkout().string() << ", hf_endpoint: '"
-        << hub_.endpoint() << "', hf_home: '~/.cache/huggingface'}\n"
-        << "probe: {interval_s: 1, timeout_s: 0.5}\n";
-    app_.reset();
-    app_ = std::make_unique<SparkControl>(
-        std::vector<std::string>{"--config", (dir_ / "spark-control.yaml").string(), "--data-dir",
-                                 (dir_ / "data").string()});
+    StartSparkControl(", hf_endpoint: '" + hub_.endpoint() + "', hf_home: '~/.cache/huggingface'");
   }
-  void TrustHosts() {
-    spark2_.Authorize(spark1_.client_key().string() + ".pub");
-    for (const auto& [name, spark] : {std::pair{"spark1", &spark1_}, {"spark2", &spark2_}}) {
-      const Reply r = SendJson("POST", Url(std::string("/api/ssh/known-hosts/") + name),
-                               json{{"fingerprint", spark->HostKeyFingerprint()}}.dump());
-      ASSERT_EQ(r.status, 200) << name << ": " << r.body;
-    }
-  }
-  std::string Url(const std::string& path) const { return app_->url() + path; }
 
   // POST /api/downloads; the reply.
   Reply PostDownload(const json& body) {
@@ -133,25 +111,6 @@ class DownloadTest : public ::testing::Test {
     const Reply r = PostDownload({{"hf_repo", repo}, {"mode", mode}});
     EXPECT_EQ(r.status, 202) << r.body;
     return r.status == 202 ? json::parse(r.body)["job"]["id"].get<std::string>() : "";
-  }
-  json Job(const std::string& id) {
-    const Reply r = Get(Url("/api/jobs/" + id));
-    return r.status == 200 ? json::parse(r.body) : json{{"state", "unknown"}, {"reply", r.body}};
-  }
-  // Polls the job every 100 ms, showing each state to `seen`, until it has ended (bounded).
-  json WaitJob(const std::string& id, seconds max = seconds(40),
-               const std::function<void(const json&)>& seen = {}) {
-    const auto until = std::chrono::steady_clock::now() + max;
-    json job;
-    while (std::chrono::steady_clock::now() < until) {
-      job = Job(id);
-      if (seen) seen(job);
-      const std::string state = job.value("state", "");
-      if (state != "running" && state != "queued" && state != "unknown") return job;
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    ADD_FAILURE() << "job " << id << " did not end: " << job.dump();
-    return job;
   }
   // Waits until the job shows progress percent above `percent` while running (bounded).
   bool WaitPercent(const std::string& id, double percent) {
@@ -194,16 +153,8 @@ class DownloadTest : public ::testing::Test {
     }
     return pids;
   }
-  double Metric(const std::string& series) {
-    return MetricValue(Get(Url("/metrics")).body, series);
-  }
 
   FakeHub hub_;
-  Sshd spark1_;
-  Sshd spark2_;
-  FakeVllm vllm_{spark1_.state() / "containers/vllm_node"};
-  TempDir dir_;
-  std::unique_ptr<SparkControl> app_;
 };
 
 }  // namespace spark::test

@@ -28,6 +28,7 @@
 #include "support/process.h"
 #include "support/sshd.h"
 #include "support/text_file.h"
+#include "two_sparks_fixture.h"
 
 namespace spark::test {
 
@@ -52,10 +53,9 @@ inline int Git(const std::filesystem::path& dir, std::vector<std::string> args) 
   return git.Wait(20000);
 }
 
-class UpdateTest : public ::testing::Test {
+class UpdateTest : public TwoSparksTest {
  protected:
   void SetUp() override {
-    spark1_.RouteSshTo(spark2_);
     MakeUpstream();
     SetImage(spark1_, "vllm-node:latest", kOldImage, "2026-11-20T09:15:02.123456789Z");
     SetImage(spark2_, "vllm-node:latest", kOldImage, "2026-11-20T09:15:02.123456789Z");
@@ -116,31 +116,7 @@ class UpdateTest : public ::testing::Test {
     return text.substr(0, text.find(' '));
   }
 
-  void StartApp() {
-    std::ofstream(dir_ / "spark-control.yaml")
-        << "sparks:\n"
-        << "  spark1: {host: 127.0.0.1, user: " << spark1_.user() << ", port: " << spark1_.port()
-        << "}\n"
-        << "  spark2: {host: 127.0.0.1, user: " << spark2_.user() << ", port: " << spark2_.port()
-        << "}\n"
-        << "vllm: {port: " << vllm_.port() << "}\n"
-        << "ssh: {key_path: " << spark1_.client_key().string() << "}\n"
-        << "remote: {vllm_docker_dir: " << spark1_.checkout().string() << "}\n"
-        << "probe: {interval_s: 1, timeout_s: 0.5}\n";
-    app_.reset();
-    app_ = std::make_unique<SparkControl>(
-        std::vector<std::string>{"--config", (dir_ / "spark-control.yaml").string(), "--data-dir",
-                                 (dir_ / "data").string()});
-  }
-  void TrustHosts() {
-    spark2_.Authorize(spark1_.client_key().string() + ".pub");
-    for (const auto& [name, spark] : {std::pair{"spark1", &spark1_}, {"spark2", &spark2_}}) {
-      const Reply r = SendJson("POST", Url(std::string("/api/ssh/known-hosts/") + name),
-                               json{{"fingerprint", spark->HostKeyFingerprint()}}.dump());
-      ASSERT_EQ(r.status, 200) << name << ": " << r.body;
-    }
-  }
-  std::string Url(const std::string& path) const { return app_->url() + path; }
+  void StartApp() { StartSparkControl(); }
 
   // POST /api/update/check: the refreshed document (status 200 asserted).
   json Check() {
@@ -155,25 +131,6 @@ class UpdateTest : public ::testing::Test {
     EXPECT_EQ(r.status, 202) << path << ": " << r.body;
     return r.status == 202 ? json::parse(r.body)["job"]["id"].get<std::string>() : "";
   }
-  json Job(const std::string& id) {
-    const Reply r = Get(Url("/api/jobs/" + id));
-    return r.status == 200 ? json::parse(r.body) : json{{"state", "unknown"}, {"reply", r.body}};
-  }
-  // Polls the job every 100 ms, showing each state to `seen`, until it has ended (bounded).
-  json WaitJob(const std::string& id, std::chrono::seconds max = std::chrono::seconds(60),
-               const std::function<void(const json&)>& seen = {}) {
-    const auto until = std::chrono::steady_clock::now() + max;
-    json job;
-    while (std::chrono::steady_clock::now() < until) {
-      job = Job(id);
-      if (seen) seen(job);
-      const std::string state = job.value("state", "");
-      if (state != "running" && state != "queued" && state != "unknown") return job;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ADD_FAILURE() << "job " << id << " did not end: " << job.dump();
-    return job;
-  }
   // Waits until the job runs in `phase` (bounded).
   bool WaitPhase(const std::string& id, const std::string& phase) {
     return Eventually(
@@ -183,15 +140,7 @@ class UpdateTest : public ::testing::Test {
         },
         std::chrono::seconds(20));
   }
-  double Metric(const std::string& series) {
-    return MetricValue(Get(Url("/metrics")).body, series);
-  }
 
-  Sshd spark1_;
-  Sshd spark2_;
-  FakeVllm vllm_{spark1_.state() / "containers/vllm_node"};
-  TempDir dir_;
-  std::unique_ptr<SparkControl> app_;
   int commits_ = 0;
 };
 

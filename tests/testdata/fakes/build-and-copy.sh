@@ -9,6 +9,7 @@
 #   build_s       seconds the build takes (default 1), printed as progress lines meanwhile
 #   build_fail    when present, the build fails with its content (exit 1) half-way
 #   build_id      the id the new image gets (default: a fresh sha256 of the time)
+#   copy_s        seconds each copy to a host takes (default 0; the real one moves ~20 GB)
 #   build_calls   one line per run is appended: the arguments
 set -eu
 state="${SPARK_FAKE_STATE:?SPARK_FAKE_STATE is not set}"
@@ -99,6 +100,7 @@ if [ "${#hosts[@]}" -gt 0 ]; then
       saved=true
     fi
     echo "Loading image into $user@$host..."
+    sleep "$(cat "$state/copy_s" 2>/dev/null || echo 0)"
     if cat "$tmp" | ssh "$user@$host" "docker load"; then
       echo "Copy to $host completed in 00:00:00"
     else
