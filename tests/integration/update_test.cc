@@ -199,7 +199,7 @@ TEST_F(UpdateTest, SparkControlKilledMidBuildFollowsTheBuildAgainAfterARestart) 
 
 TEST_F(UpdateTest, AnUpdateIsRefusedDuringASwapAndASwapDuringAnUpdate) {
   CommitUpstream({kSubjects[0]});
-  spark1_.SetFake("log_delay", "0.3");  // a swap that takes a few seconds
+  spark1_.SetFake("log_delay", "0.12");  // a swap that takes a few seconds
   StartApp();
   TrustHosts();
   const Reply swap = SendJson("POST", Url("/api/swap"), json{{"model", "qwen36"}}.dump());
