@@ -251,13 +251,6 @@ TEST(CommandBuilder, ChownCacheOnlyForARealDirectory) {
   }
 }
 
-TEST(CommandBuilder, UpdateCheckCountsCommitsBehind) {
-  const CommandBuilder builder(RemoteSettings{});
-  EXPECT_EQ(builder.UpdateCheck(seconds(60)).line,
-            "cd ~/spark-vllm-docker && timeout -s KILL 70 git fetch --quiet && "
-            "timeout -s KILL 70 git rev-list --count 'HEAD..@{u}'");
-}
-
 TEST(CommandBuilder, SessionProtocol) {
   EXPECT_EQ(CommandBuilder::ReportSession("docker ps"), "echo spark-control-session=$$; docker ps");
   EXPECT_EQ(CommandBuilder::KillSession(4242)->line, "timeout -s KILL 20 pkill -KILL -s 4242");

@@ -139,12 +139,6 @@ Result<RemoteCommandLine> CommandBuilder::ChownCache(std::string_view dir, Durat
                            timeout};
 }
 
-RemoteCommandLine CommandBuilder::UpdateCheck(Duration timeout) const {
-  return {CdCheckout() + Bounded(timeout, {"git", "fetch", "--quiet"}) + " && " +
-              Bounded(timeout, {"git", "rev-list", "--count", "HEAD..@{u}"}),
-          timeout};
-}
-
 std::string CommandBuilder::ReportSession(std::string_view command_line) {
   return "echo " + std::string(SessionMarker()) + "$$; " + std::string(command_line);
 }

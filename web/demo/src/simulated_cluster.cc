@@ -213,8 +213,6 @@ void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster clust
     });
   }
   executor.On("chown -R", SimulatedScript::Print({}, gap));
-  executor.On("git rev-list",
-              SimulatedScript::Print({std::to_string(cluster.commits_behind)}, milliseconds(500)));
 }
 
 }  // namespace spark

@@ -79,8 +79,6 @@ class CommandBuilder {
   // invalid_field (field cache_dir).
   Result<RemoteCommandLine> ChownCache(std::string_view dir,
                                        Duration timeout = std::chrono::seconds(600)) const;
-  // `cd DIR && git fetch --quiet && git rev-list --count HEAD..@{u}`: prints commits behind.
-  RemoteCommandLine UpdateCheck(Duration timeout = std::chrono::seconds(60)) const;
 
   // The executor's session protocol. ReportSession prefixes a line so its first stdout line
   // is SessionMarker() + the remote session id (sshd starts every command in its own

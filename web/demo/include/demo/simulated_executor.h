@@ -122,12 +122,11 @@ class SimulatedExecutor final : public RemoteExecutor {
 // What --demo runs against: docker ps, launch-cluster.sh stop / launch (with the real
 // "already running, skipping launch" gotcha), docker logs -f printing vLLM's start-up with
 // loading progress and ending in "Application startup complete." (then following quietly
-// until cancelled), docker start/stop/restart, chown, the update check. The cluster starts
-// out serving `initial_model`.
+// until cancelled), docker start/stop/restart and chown (updates: simulated_update.h). The
+// cluster starts out serving `initial_model`.
 struct SimulatedCluster {
   std::optional<std::string> initial_model = "RedHatAI/Qwen3.6-35B-A3B-NVFP4";
   Duration startup = std::chrono::seconds(8);  // first log line → startup complete (scaled)
-  int commits_behind = 3;
   // Called (on a player thread) with the served model when start-up completes, and with
   // nullopt when the cluster stops, so the demo's fake vLLM can follow.
   std::function<void(const std::optional<std::string>& served_model)> on_served_model;
