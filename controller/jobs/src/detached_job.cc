@@ -15,17 +15,9 @@ Status Interrupted(std::string message) {
   return Status::Error(ErrorCode::kInterrupted, std::move(message));
 }
 
-// Runs `command` through the job (cancelled with it), collecting its output, not logging it.
-CollectedOutput RunQuietly(Controller::Context& ctx, const std::string& spark,
-                           const RemoteCommandLine& command, bool cleanup = false) {
-  return RunCollecting({spark, command.line, command.timeout, {}}, [&](RemoteCommand c) {
-    return ctx.Start(std::move(c), cleanup, false)->Wait();
-  });
-}
-
 // Cancel: the script's whole session goes (the downloader, rsync and its ssh).
 Status KillDetached(Controller::Context& ctx, const RemoteWork& work) {
-  const auto killed = RunQuietly(ctx, work.spark, DetachedCommands::Kill(work.dir), true);
+  const auto killed = ctx.Collect(work.spark, DetachedCommands::Kill(work.dir), false, true);
   if (killed.outcome.status.ok()) {
     ctx.System("stopped the job's processes on " + work.spark + " (session " +
                std::to_string(work.pid) + "); partial files stay, so the same request resumes");
@@ -84,7 +76,7 @@ Result<int> FollowDetached(Controller::Context& ctx, const DetachedFollow& follo
     if (ctx.stopping()) return Interrupted("spark-control stopped; the job goes on remotely");
     if (ctx.cancelled()) return KillDetached(ctx, *work);
     const auto command = DetachedCommands::Poll(work->dir, log.offset(), follow.measure_dir);
-    const auto out = RunQuietly(ctx, work->spark, command);
+    const auto out = ctx.Collect(work->spark, command, false);
     const Status& status = out.outcome.status;
     if (status.code() == ErrorCode::kCancelled) continue;
     if (LinkLost(status)) {

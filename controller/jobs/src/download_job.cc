@@ -34,19 +34,12 @@ std::string Bytes(uint64_t n) {
   return text;
 }
 
-CollectedOutput Collect(Controller::Context& ctx, const std::string& spark,
-                        const RemoteCommandLine& command) {
-  return RunCollecting({spark, command.line, command.timeout, {}}, [&](RemoteCommand c) {
-    return ctx.Start(std::move(c), false, false)->Wait();
-  });
-}
-
 // The free and present bytes of the repo on `spark`.
 Result<CacheSpace> SpaceOn(Controller::Context& ctx, const HfCommands& hf, const std::string& spark,
                            const std::string& repo) {
   const auto command = hf.Space(repo);
   if (!command.ok()) return command.status();
-  const auto out = Collect(ctx, spark, *command);
+  const auto out = ctx.Collect(spark, *command, false);
   if (!out.outcome.status.ok()) return ctx.Failure(out.outcome, "checking the disk of " + spark);
   return ParseCacheSpace(out.stdout_lines);
 }
@@ -74,7 +67,7 @@ Status Preflight(Controller::Context& ctx, const DownloadPlan& plan, const HfCom
   ctx.System("asking the Hub about " + plan.repo + " (" + revision + ") from " + plan.head);
   const auto query = hf.HubQuery(plan.repo, revision);
   if (!query.ok()) return query.status();
-  const auto reply = Collect(ctx, plan.head, *query);
+  const auto reply = ctx.Collect(plan.head, *query, false);
   const Status& reached = reply.outcome.status;
   if (!reached.ok() && reached.code() != ErrorCode::kRemoteCommandFailed) {
     return ctx.Failure(reply.outcome, "asking the Hub from " + plan.head);

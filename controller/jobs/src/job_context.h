@@ -60,6 +60,14 @@ class Controller::Context {
   RemoteOutcome Run(RemoteCommand command, bool cleanup = false) {
     return Start(std::move(command), cleanup)->Wait();
   }
+  // Runs `command` on `spark` as a step of the job, to its end, collecting its output lines
+  // (into the job log too with `log_lines`). Cancelled with the job, like Start.
+  CollectedOutput Collect(const std::string& spark, const RemoteCommandLine& command,
+                          bool log_lines, bool cleanup = false) {
+    return RunCollecting({spark, command.line, command.timeout, {}}, [&](RemoteCommand c) {
+      return Start(std::move(c), cleanup, log_lines)->Wait();
+    });
+  }
   // The job's failure for a failed command: its status, remembering a host key's
   // fingerprint for the job's error; `what` says which step failed.
   Status Failure(const RemoteOutcome& outcome, std::string_view what);

@@ -22,17 +22,11 @@ bool AnyLineContains(const CollectedOutput& out, std::string_view text) {
                  [&](const std::string& line) { return line.find(text) != std::string::npos; });
 }
 
-// Runs `command` as a step of the job, collecting its output lines.
-CollectedOutput RunCollect(Controller::Context& ctx, RemoteCommand command) {
-  return RunCollecting(std::move(command),
-                       [&ctx](RemoteCommand c) { return ctx.Run(std::move(c)); });
-}
-
 // The container on `spark`, if docker ps lists it.
 Result<bool> ContainerRunning(Controller::Context& ctx, const CommandBuilder& builder,
                               const std::string& spark, const std::string& container) {
   const RemoteCommandLine ps = builder.Reconcile();
-  const CollectedOutput out = RunCollect(ctx, {spark, ps.line, ps.timeout, {}});
+  const CollectedOutput out = ctx.Collect(spark, ps, true);
   if (!out.outcome.status.ok()) return ctx.Failure(out.outcome, "docker ps on " + spark);
   return AnyLine(out, [&](const std::string& line) { return line.starts_with(container + " "); });
 }
@@ -74,7 +68,7 @@ Status ReconcileAndStop(Controller::Context& ctx, const CommandBuilder& builder,
 // the container runs afterwards: the launch detaches on the Spark.
 Status Launch(Controller::Context& ctx, const CommandBuilder& builder, const RemoteSettings& remote,
               const SwapPlan& plan, const RemoteCommandLine& launch) {
-  CollectedOutput out = RunCollect(ctx, {plan.head, launch.line, launch.timeout, {}});
+  CollectedOutput out = ctx.Collect(plan.head, launch, true);
   RemoteOutcome& launched = out.outcome;
   if (launched.status.code() == ErrorCode::kSshUnreachable) {
     // What runs there now (asked over a new session) says whether it was dispatched.

@@ -18,35 +18,22 @@ constexpr std::string_view kPhaseLine = "spark-control-phase ";
 // The apply's phases, in the order they come.
 constexpr std::array<std::string_view, 3> kApplyPhases = {"pulling", "building", "copying"};
 
-std::string UpdateOutputText(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const std::string& line : lines) text += line + "\n";
-  return text;
-}
-
 // `tag`'s image in the image lines `out` printed on `spark`.
 Result<std::optional<ImageRef>> ImageIn(const CollectedOutput& out, const std::string& spark,
                                         const std::string& tag) {
-  const auto report = ParseImageReport(UpdateOutputText(out.stdout_lines));
+  const auto report = ParseImageReport(out.StdoutText());
   if (!report.ok()) {
     return Status::Error(ErrorCode::kRemoteCommandFailed,
                          "cannot read the images on " + spark + ": " + report.status().message());
   }
-  const auto it = report->find(tag);
-  return it == report->end() ? std::nullopt : it->second;
-}
-
-CollectedOutput RunUpdateStep(Controller::Context& ctx, const std::string& spark,
-                              const RemoteCommandLine& command) {
-  return RunCollecting({spark, command.line, command.timeout, {}},
-                       [&ctx](RemoteCommand c) { return ctx.Run(std::move(c)); });
+  return ImageTagged(*report, tag);
 }
 
 // The image `tag` names on `spark` now (nullopt when absent).
 Result<std::optional<ImageRef>> InspectImageOn(Controller::Context& ctx,
                                                const UpdateCommands& commands,
                                                const std::string& spark, const std::string& tag) {
-  const auto out = RunUpdateStep(ctx, spark, commands.Images());
+  const auto out = ctx.Collect(spark, commands.Images(), true);
   if (!out.outcome.status.ok()) return ctx.Failure(out.outcome, "docker image inspect on " + spark);
   return ImageIn(out, spark, tag);
 }
@@ -57,7 +44,7 @@ Result<std::optional<ImageRef>> TagImageOn(Controller::Context& ctx, const Updat
                                            const std::string& to) {
   const auto command = commands.Tag(from, to);
   if (!command.ok()) return command.status();
-  const auto out = RunUpdateStep(ctx, spark, *command);
+  const auto out = ctx.Collect(spark, *command, true);
   if (!out.outcome.status.ok()) {
     return ctx.Failure(out.outcome, "docker tag " + from + " " + to + " on " + spark);
   }

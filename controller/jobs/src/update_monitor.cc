@@ -14,20 +14,6 @@ constexpr Duration kVersionTimeout = std::chrono::seconds(2);
 constexpr size_t kMaxVersionBody = 4096;
 constexpr size_t kMaxVersionBytes = 128;
 
-// The image of `tag` in an image report; nullopt when absent.
-std::optional<ImageRef> ImageOf(const std::map<std::string, std::optional<ImageRef>>& report,
-                                const std::string& tag) {
-  const auto it = report.find(tag);
-  return it == report.end() ? std::nullopt : it->second;
-}
-
-// A command's stdout lines as the parsers read them.
-std::string MonitorOutputText(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const std::string& line : lines) text += line + "\n";
-  return text;
-}
-
 }  // namespace
 
 struct UpdateMonitor::Round {
@@ -177,14 +163,13 @@ bool UpdateMonitor::RunRound(bool full) {
   round.vllm_version = VllmVersion(*config);
   for (std::thread& t : threads) t.join();
   if (full && !round.checkout) {
-    round.checkout = checked.outcome.status.ok()
-                         ? ParseCheckoutReport(MonitorOutputText(checked.stdout_lines))
-                         : Result<CheckoutReport>(checked.outcome.status);
+    round.checkout = checked.outcome.status.ok() ? ParseCheckoutReport(checked.StdoutText())
+                                                 : Result<CheckoutReport>(checked.outcome.status);
   }
   for (size_t i = 0; i < sparks.size(); ++i) {
     const CollectedOutput& out = inspected[i];
     round.images.emplace_back(
-        sparks[i], out.outcome.status.ok() ? ParseImageReport(MonitorOutputText(out.stdout_lines))
+        sparks[i], out.outcome.status.ok() ? ParseImageReport(out.StdoutText())
                                            : Result<std::map<std::string, std::optional<ImageRef>>>(
                                                  out.outcome.status));
   }
@@ -215,8 +200,8 @@ void UpdateMonitor::Record(const Round& round, bool full) {
   std::map<std::string, std::optional<ImageRef>> images, previous;
   for (const auto& [spark, report] : round.images) {
     if (report.ok()) {
-      images[spark] = ImageOf(*report, kLaunchImage);
-      previous[spark] = ImageOf(*report, kPreviousImage);
+      images[spark] = ImageTagged(*report, kLaunchImage);
+      previous[spark] = ImageTagged(*report, kPreviousImage);
     } else {  // an inspect that failed keeps what was known
       images[spark] = status_.images[spark];
       previous[spark] = status_.previous[spark];

@@ -83,6 +83,12 @@ CollectedOutput RunCollecting(RemoteCommand command,
   return std::move(*collected);
 }
 
+std::string CollectedOutput::StdoutText() const {
+  std::string text;
+  for (const std::string& line : stdout_lines) text += line + "\n";
+  return text;
+}
+
 CollectedOutput RunCollecting(RemoteExecutor& executor, RemoteCommand command) {
   return RunCollecting(std::move(command),
                        [&executor](RemoteCommand c) { return executor.Run(std::move(c)); });

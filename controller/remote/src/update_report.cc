@@ -217,6 +217,12 @@ Result<CheckoutReport> ParseCheckoutReport(std::string_view out) {
   return Garbage("the update check's output ended early (no end line)", "checkout");
 }
 
+std::optional<ImageRef> ImageTagged(const std::map<std::string, std::optional<ImageRef>>& report,
+                                    const std::string& tag) {
+  const auto it = report.find(tag);
+  return it == report.end() ? std::nullopt : it->second;
+}
+
 Result<std::map<std::string, std::optional<ImageRef>>> ParseImageReport(std::string_view out) {
   std::map<std::string, std::optional<ImageRef>> images;
   for (size_t at = 0; at < out.size();) {

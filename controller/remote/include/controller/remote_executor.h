@@ -126,6 +126,9 @@ struct CollectedOutput {
   RemoteOutcome outcome;
   std::vector<std::string> stdout_lines;
   std::vector<std::string> stderr_lines;
+
+  // The stdout lines as one text, each ending in '\n' (what the text parsers read).
+  std::string StdoutText() const;
 };
 // Runs `command` to the end through `run` (which starts it and waits, e.g. a job's step),
 // collecting its lines (and still calling its own on_line).

@@ -53,6 +53,9 @@ struct ImageRef {
 // every tag line seen (the later line of a repeated tag wins). invalid_field (field "image")
 // for a garbage image line; other lines are ignored.
 Result<std::map<std::string, std::optional<ImageRef>>> ParseImageReport(std::string_view out);
+// `tag`'s image in a parsed report; nullopt when the tag is absent or not in the report.
+std::optional<ImageRef> ImageTagged(const std::map<std::string, std::optional<ImageRef>>& report,
+                                    const std::string& tag);
 
 // The checkout's state: "unknown" without local; "detached" without branch; "dirty" when
 // dirty > 0 or ahead > 0; "behind" when behind > 0; "unknown" without upstream or behind;
