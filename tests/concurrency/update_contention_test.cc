@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -127,10 +128,21 @@ TEST_F(UpdateConflicts, AnUpdateNeverRunsBesideASwapAVllmActionOrAnotherUpdate) 
     clients.emplace_back([&, t] {
       for (int i = 0; i < 6; ++i) {
         const int which = (t + i) % 4;
-        const Result<JobInfo> job = which == 0   ? controller_->ApplyUpdate()
-                                    : which == 1 ? controller_->Rollback()
-                                    : which == 2 ? controller_->Swap("gemma4")
-                                                 : controller_->ServiceAction("vllm", "restart");
+        const auto ask = [&]() -> Result<JobInfo> {
+          return which == 0   ? controller_->ApplyUpdate()
+                 : which == 1 ? controller_->Rollback()
+                 : which == 2 ? controller_->Swap("gemma4")
+                              : controller_->ServiceAction("vllm", "restart");
+        };
+        // Asks again while another client's job holds the cluster (bounded: 5 s), so every
+        // kind gets its turn however the threads are scheduled; the refusals on the way are
+        // the contention under test.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        Result<JobInfo> job = ask();
+        while (!job.ok() && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          job = ask();
+        }
         if (!job.ok()) continue;
         {
           std::lock_guard lock(mu);
