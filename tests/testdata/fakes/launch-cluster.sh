@@ -31,7 +31,7 @@ case "$action" in
     if [ -f "$state/containers/$name" ]; then
       echo "Stopping $name on head node"
       [ "$solo" = 1 ] || echo "Stopping $name on worker 192.168.100.11"
-      rm -f "$state/containers/$name"
+      docker stop "$name" > /dev/null
     else
       echo "No running $name container found"
     fi
@@ -54,6 +54,7 @@ case "$action" in
       die) echo "Starting $name on head node..."; kill -9 $$ ;;
     esac
     echo "Starting $name on head node..."
+    rm -f "$state/exited/$name" "$state/exited/$name.state"  # the new container takes the name
     vllm() {
       printf '%s\0' vllm "$@" > "$state/launch_args"
       printf '%s\n' vllm "$@" > "$state/containers/$name"
