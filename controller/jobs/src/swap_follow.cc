@@ -214,13 +214,17 @@ Status LaunchFollower::CheckWatchdogs(SteadyTime now, const Look& look) {
   return Status::Ok();
 }
 
-// Stops what a swap that gave up left loading (it would hold the GPUs' memory).
+void StopHalfStarted(Controller::Context& ctx, const CommandBuilder& builder,
+                     const std::string& head) {
+  ctx.System("stopping the half-started vLLM");
+  const RemoteCommandLine stop = builder.StopCluster();
+  const RemoteOutcome outcome = ctx.Run({head, stop.line, stop.timeout, {}}, true);
+  if (!outcome.status.ok()) ctx.System("stopping failed: " + outcome.status.message());
+}
+
 Status LaunchFollower::GiveUp(Status why) {
   EndFollow();
-  ctx_.System("stopping the half-started vLLM");
-  const RemoteCommandLine stop = builder_.StopCluster();
-  const RemoteOutcome outcome = ctx_.Run({plan_.head, stop.line, stop.timeout, {}}, true);
-  if (!outcome.status.ok()) ctx_.System("stopping failed: " + outcome.status.message());
+  StopHalfStarted(ctx_, builder_, plan_.head);
   return why;
 }
 

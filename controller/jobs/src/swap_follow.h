@@ -15,6 +15,11 @@ namespace spark {
 
 struct LogWatch;
 
+// Stops what a swap that gave up left on the head (it would hold the GPUs' memory); runs even
+// once the job is cancelled. A failed stop is logged, not returned: the swap's own error wins.
+void StopHalfStarted(Controller::Context& ctx, const CommandBuilder& builder,
+                     const std::string& head);
+
 class LaunchFollower {
  public:
   // `launch_began` bounds the follow's `--since`; `deadline` is the swap's.

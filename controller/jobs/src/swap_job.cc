@@ -145,7 +145,12 @@ Status RunSwap(Controller::Context& ctx, const SwapPlan& plan) {
   // "now" (a relative --since), plus some slack; the container is new, so nothing older can
   // show up, and a Spark clock that is off by an hour cannot hide its lines.
   const SteadyTime launch_began = ctx.clock().Now();
-  if (Status s = Launch(ctx, builder, remote, plan, *launch); !s.ok()) return s;
+  if (Status s = Launch(ctx, builder, remote, plan, *launch); !s.ok()) {
+    // A cancel while launch-cluster.sh runs may come after it started the container.
+    if (s.code() != ErrorCode::kCancelled) return s;
+    StopHalfStarted(ctx, builder, plan.head);
+    return Status::Error(ErrorCode::kCancelled, "cancelled by the user; vLLM was stopped");
+  }
 
   ctx.Phase(SwapPhase(plan, "loading"), 0.0);
   LaunchFollower follower(ctx, builder, plan, launch_began, deadline);
