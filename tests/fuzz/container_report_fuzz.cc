@@ -48,14 +48,14 @@ void FuzzContainerReport(std::string_view input) {
       CheckContainerReport(*report);
       continue;
     }
-    if (report.status().code() == ErrorCode::kRemoteCommandFailed) {
-      for (const char c : report.status().message()) {
+    const Status status = report.status();  // a copy: the range below must outlive the loop
+    if (status.code() == ErrorCode::kRemoteCommandFailed) {
+      for (const char c : status.message()) {
         Require(c >= 0x20 && c < 0x7f, "docker's error reaches the API printable");
       }
       continue;
     }
-    Require(report.status().code() == ErrorCode::kInvalidField &&
-                report.status().field() == "container",
+    Require(status.code() == ErrorCode::kInvalidField && status.field() == "container",
             "an unread inspect is invalid_field naming container");
   }
 }
