@@ -328,37 +328,6 @@ TEST(ConfigYaml, UpdateCheckIntervalIsZeroOrAtLeastAMinute) {
   }
 }
 
-TEST(ConfigYaml, RecoveryKeysHaveTheirDefaultsAndRoundTrip) {
-  const Config defaults;
-  EXPECT_TRUE(defaults.recovery.enabled);
-  EXPECT_EQ(defaults.recovery.backoff_s, (std::vector<double>{30, 120, 600}));
-  EXPECT_EQ(defaults.recovery.max_failures, 3);
-  EXPECT_EQ(defaults.recovery.window_s, 1800);
-  EXPECT_EQ(defaults.recovery.hung_s, 120);
-  const json recovery = {{"enabled", false},
-                         {"backoff_s", {0, 5.5, 86400}},
-                         {"max_failures", 100},
-                         {"window_s", 604800},
-                         {"hung_s", 10}};
-  const auto config = DecodeConfig(json{{"recovery", recovery}});
-  ASSERT_TRUE(config.ok()) << config.status().message();
-  EXPECT_FALSE(config->recovery.enabled);
-  EXPECT_EQ(config->recovery.backoff_s, (std::vector<double>{0, 5.5, 86400}));
-  EXPECT_EQ(EncodeConfig(*config, true)["recovery"], recovery);
-  const auto ten = DecodeConfig(json{{"recovery", {{"backoff_s", std::vector<double>(10, 1)}}}});
-  EXPECT_TRUE(ten.ok());
-  for (const json& bad :
-       {json{{"backoff_s", std::vector<double>(11, 1)}}, json{{"backoff_s", nullptr}},
-        json{{"backoff_s", 30}}, json{{"backoff_s", {30, "60"}}}, json{{"backoff_s", {-1}}},
-        json{{"max_failures", 2.5}}, json{{"window_s", 604801}}, json{{"hung_s", "120"}},
-        json{{"breaker", true}}}) {
-    const auto refused = DecodeConfig(json{{"recovery", bad}});
-    ASSERT_FALSE(refused.ok()) << bad;
-    EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidField) << bad;
-    EXPECT_TRUE(refused.status().field().starts_with("recovery.")) << refused.status().field();
-  }
-}
-
 TEST(ConfigYaml, QuotedScalarsStayStringsAndPlainOnesAreTyped) {
   auto tree = ParseYamlTree("a: '8888'\nb: 8888\nc: ~\nd: true\ne: 1.5\nf: \"true\"\n", "t");
   ASSERT_TRUE(tree.ok());
