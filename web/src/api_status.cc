@@ -14,7 +14,9 @@ nlohmann::json StatusDocument(App& app, Cluster& cluster) {
   control.running_jobs = cluster.controller().RunningJobs();
   control.ssh = cluster.ssh().Snapshot();
   control.update = UpdateDocument(cluster, cluster.updates().Snapshot());
-  return StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
+  nlohmann::json document = StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
+  document["demo"] = app.demo_crash != nullptr;  // the UI offers the demo's controls
+  return document;
 }
 
 uint64_t StatusVersion(App& app, Cluster& cluster) {
