@@ -7,12 +7,21 @@
 namespace spark {
 
 std::string_view EventTypeName(EventType type) {
-  return type == EventType::kTransition ? "transition" : "report";
+  switch (type) {
+    case EventType::kTransition:
+      return "transition";
+    case EventType::kRecovery:
+      return "recovery";
+    case EventType::kReport:
+      break;
+  }
+  return "report";
 }
 
 std::optional<EventType> ParseEventType(std::string_view name) {
   if (name == "transition") return EventType::kTransition;
   if (name == "report") return EventType::kReport;
+  if (name == "recovery") return EventType::kRecovery;
   return std::nullopt;
 }
 
@@ -27,6 +36,8 @@ std::string EncodeEvent(const ConnectivityEvent& event) {
   j["error"] = event.error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(event.error);
   j["ms"] = event.ms ? nlohmann::ordered_json(*event.ms) : nlohmann::ordered_json();
   if (!event.cluster.empty()) j["cluster"] = event.cluster;
+  if (!event.action.empty()) j["action"] = event.action;
+  if (!event.reason.empty()) j["reason"] = event.reason;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -63,6 +74,10 @@ Result<ConnectivityEvent> DecodeEvent(std::string_view line) {
   if (const auto s = j.find("ms"); s != j.end() && s->is_number()) e.ms = s->get<double>();
   if (const auto s = j.find("cluster"); s != j.end() && s->is_string())
     e.cluster = s->get<std::string>();
+  if (const auto s = j.find("action"); s != j.end() && s->is_string())
+    e.action = s->get<std::string>();
+  if (const auto s = j.find("reason"); s != j.end() && s->is_string())
+    e.reason = s->get<std::string>();
   return e;
 }
 

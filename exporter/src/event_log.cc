@@ -203,10 +203,7 @@ Result<ConnectivityEvent> EventLog::Append(ConnectivityEvent event) {
     last_id_.store(event.id, std::memory_order_release);
     KeepInMemoryLocked(event, view_changed);
     if (view_changed) PublishLocked();
-    (event.type == EventType::kTransition ? transitions_ : reports_)
-        .fetch_add(1, std::memory_order_relaxed);
-    CountFor(event.cluster,
-             event.type == EventType::kTransition ? &Counters::transitions : &Counters::reports);
+    CountType(event);
   }
   feed_.Bump();
   return event;
@@ -284,7 +281,23 @@ EventLog::Counters EventLog::counters(const std::string& cluster) const {
 
 EventLog::Counters EventLog::counters() const {
   return {transitions_.load(std::memory_order_relaxed), reports_.load(std::memory_order_relaxed),
-          dropped_disk_.load(std::memory_order_relaxed)};
+          dropped_disk_.load(std::memory_order_relaxed),
+          recoveries_.load(std::memory_order_relaxed)};
+}
+
+void EventLog::CountType(const ConnectivityEvent& event) {
+  switch (event.type) {
+    case EventType::kTransition:
+      transitions_.fetch_add(1, std::memory_order_relaxed);
+      return CountFor(event.cluster, &Counters::transitions);
+    case EventType::kRecovery:
+      recoveries_.fetch_add(1, std::memory_order_relaxed);
+      return CountFor(event.cluster, &Counters::recoveries);
+    case EventType::kReport:
+      break;
+  }
+  reports_.fetch_add(1, std::memory_order_relaxed);
+  CountFor(event.cluster, &Counters::reports);
 }
 
 }  // namespace spark

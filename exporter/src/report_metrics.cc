@@ -47,6 +47,7 @@ class ReportMetrics final : public MetricsSource {
                              MetricType::Counter);
     AddCounter(events, {{"type", "transition"}}, static_cast<double>(counters.transitions));
     AddCounter(events, {{"type", "report"}}, static_cast<double>(counters.reports));
+    AddCounter(events, {{"type", "recovery"}}, static_cast<double>(counters.recoveries));
     out.push_back(std::move(reports));
     out.push_back(std::move(latency));
     out.push_back(std::move(events));

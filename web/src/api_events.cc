@@ -27,7 +27,8 @@ Result<EventQuery> ParseEventQuery(const Request& request) {
   if (request.Query("type", value)) {
     query.type = ParseEventType(value);
     if (!query.type) {
-      return Status::Error(ErrorCode::kInvalidField, "`type` must be transition or report", "type");
+      return Status::Error(ErrorCode::kInvalidField,
+                           "`type` must be transition, report or recovery", "type");
     }
   }
   if (request.Query("limit", value)) {

@@ -144,6 +144,26 @@ void ObjectReader::StringList(std::string_view key, std::vector<std::string>& ou
   out = std::move(items);
 }
 
+void ObjectReader::NumberList(std::string_view key, std::vector<double>& out, size_t min_size,
+                              size_t max_size, double lo, double hi) {
+  const json* v = Get(key);
+  if (v == nullptr) return;
+  if (!v->is_array() || v->size() < min_size || v->size() > max_size) {
+    return Fail(Path(key), "expected a list of " + std::to_string(min_size) + " to " +
+                               std::to_string(max_size) + " numbers");
+  }
+  std::vector<double> items;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const auto n = (*v)[i].is_number() ? NumberInRange((*v)[i], lo, hi) : std::nullopt;
+    if (!n) {
+      return Fail(Path(key) + "[" + std::to_string(i) + "]",
+                  "expected a number from " + FormatBound(lo) + " to " + FormatBound(hi));
+    }
+    items.push_back(*n);
+  }
+  out = std::move(items);
+}
+
 void ObjectReader::Finish() {
   if (!status_.ok() || !object_.is_object()) return;
   for (const auto& [key, value] : object_.items()) {

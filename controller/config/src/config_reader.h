@@ -44,6 +44,9 @@ class ObjectReader {
   }
   void Number(std::string_view key, double& out, double lo, double hi);
   void StringList(std::string_view key, std::vector<std::string>& out);
+  // A list of `min_size` to `max_size` numbers, each from lo to hi (null is not a list here).
+  void NumberList(std::string_view key, std::vector<double>& out, size_t min_size, size_t max_size,
+                  double lo, double hi);
 
   // Reports the first key that no read asked for.
   void Finish();

@@ -55,6 +55,13 @@ void DecodeSettings(ObjectReader& root, Status& status, Config& c) {
   Section(root, "events", status, [&](ObjectReader& r) {
     r.Integer("max_bytes", c.events.max_bytes, 1LL << 20, 1LL << 40);
   });
+  Section(root, "recovery", status, [&](ObjectReader& r) {
+    r.Bool("enabled", c.recovery.enabled);
+    r.NumberList("backoff_s", c.recovery.backoff_s, 1, 10, 0, 86400);
+    r.Integer("max_failures", c.recovery.max_failures, 1, 100);
+    r.Number("window_s", c.recovery.window_s, 60, 604800);
+    r.Number("hung_s", c.recovery.hung_s, 10, 86400);
+  });
   Section(root, "catalog", status, [&](ObjectReader& r) { r.OptString("path", c.catalog.path); });
   Section(root, "auth", status, [&](ObjectReader& r) {
     r.OptString("token", c.auth.token);
@@ -99,6 +106,11 @@ json EncodeConfig(const Config& c, bool redact) {
   t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
   t["update"] = {{"check_interval_s", c.update.check_interval_s}};
   t["events"] = {{"max_bytes", c.events.max_bytes}};
+  t["recovery"] = {{"enabled", c.recovery.enabled},
+                   {"backoff_s", c.recovery.backoff_s},
+                   {"max_failures", c.recovery.max_failures},
+                   {"window_s", c.recovery.window_s},
+                   {"hung_s", c.recovery.hung_s}};
   t["catalog"] = {{"path", OptionalJson(c.catalog.path)}};
   if (redact) {
     t["auth"] = {{"token_set", c.auth.token.has_value()},

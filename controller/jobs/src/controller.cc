@@ -46,17 +46,17 @@ Controller::Controller(ControllerDeps deps, const std::filesystem::path& jobs_fi
   }
 }
 
-Result<JobInfo> Controller::Swap(const std::string& model_id) {
+Result<JobInfo> Controller::Swap(const std::string& model_id, JobTrigger trigger) {
   const auto entry = deps_.catalog.Find(model_id);
   if (!entry) {
     return Status::Error(ErrorCode::kUnknownModel, "no model \"" + model_id + "\" in the catalog",
                          "model");
   }
   std::lock_guard lock(mu_);
-  return SwapLocked(*entry);
+  return SwapLocked(*entry, trigger);
 }
 
-Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
+Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry, JobTrigger trigger) {
   if (BusyLocked(JobKind::kSwap, "")) {
     return Status::Error(ErrorCode::kSwapRunning,
                          "a swap is already running; wait for it or cancel it");
@@ -64,13 +64,15 @@ Result<JobInfo> Controller::SwapLocked(const CatalogEntry& entry) {
   if (Status s = UpdateRunningLocked(); !s.ok()) return s;
   auto plan = PlanSwap(*deps_.config(), entry);
   if (!plan.ok()) return plan.status();
-  auto started = StartLocked(JobKind::kSwap, entry.model.id, "",
-                             [plan = *plan](Context& ctx) { return RunSwap(ctx, plan); });
+  auto started = StartLocked(
+      JobKind::kSwap, entry.model.id, "",
+      [plan = *plan](Context& ctx) { return RunSwap(ctx, plan); }, nullptr, trigger);
   if (started.ok()) jobs_.back()->model = entry.model.id;
   return started;
 }
 
-Result<JobInfo> Controller::ServiceAction(const std::string& service, const std::string& action) {
+Result<JobInfo> Controller::ServiceAction(const std::string& service, const std::string& action,
+                                          JobTrigger trigger) {
   const ConfigPtr config = deps_.config();
   if (service == "vllm") {
     if (action != "start" && action != "stop" && action != "restart") {
@@ -88,8 +90,9 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
     const auto current = served ? deps_.catalog.FindServed(*served) : std::nullopt;
     if (action == "stop") {
       const std::string head = config->vllm.spark;
-      return StartLocked(JobKind::kService, "vllm", action,
-                         [head](Context& ctx) { return RunClusterStop(ctx, head); });
+      return StartLocked(
+          JobKind::kService, "vllm", action,
+          [head](Context& ctx) { return RunClusterStop(ctx, head); }, nullptr, trigger);
     }
     // restart: the model served now; start: the last model served or launched.
     std::optional<CatalogEntry> model = current;
@@ -100,7 +103,7 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
       return Status::Error(ErrorCode::kConflict,
                            "vLLM serves no model of the catalog; start one with a swap");
     }
-    return SwapLocked(*model);
+    return SwapLocked(*model, trigger);
   }
 
   const auto it = config->services.find(service);
@@ -130,8 +133,9 @@ Result<JobInfo> Controller::ServiceAction(const std::string& service, const std:
     return Status::Error(ErrorCode::kJobRunning, service + " already has a job running");
   }
   ServicePlan plan{service, svc.spark, action, svc.container, svc.cache_dir};
-  return StartLocked(JobKind::kService, service, action,
-                     [plan](Context& ctx) { return RunServiceAction(ctx, plan); });
+  return StartLocked(
+      JobKind::kService, service, action,
+      [plan](Context& ctx) { return RunServiceAction(ctx, plan); }, nullptr, trigger);
 }
 
 Status Controller::Cancel(const std::string& id) {
@@ -149,6 +153,11 @@ Status Controller::Cancel(const std::string& id) {
     return Status::Ok();
   }
   return Status::Error(ErrorCode::kNotFound, "no job " + id);
+}
+
+std::optional<std::string> Controller::LastReadyModel() const {
+  std::lock_guard lock(mu_);
+  return LastModelLocked();
 }
 
 std::vector<JobInfo> Controller::Jobs() const {
@@ -219,7 +228,8 @@ std::optional<std::string> Controller::LastModelLocked() const {
 }
 
 Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::string action,
-                                        Procedure procedure, nlohmann::json request) {
+                                        Procedure procedure, nlohmann::json request,
+                                        JobTrigger trigger) {
   if (stopping_) return Status::Error(ErrorCode::kOverloaded, "spark-control is shutting down");
   ReapLocked();
   auto record = std::make_shared<Record>();
@@ -231,6 +241,7 @@ Result<JobInfo> Controller::StartLocked(JobKind kind, std::string target, std::s
   record->info.action = std::move(action);
   record->info.started_at = deps_.clock.WallNow();
   record->info.request = std::move(request);
+  record->info.trigger = trigger;
   record->info.progress.phase = InitialPhase(kind, record->info.action);
   // Recorded before anything runs: a job the journal cannot hold would vanish on a restart
   // and its id could come again. Its id is not handed out again either way.

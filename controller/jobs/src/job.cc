@@ -11,6 +11,7 @@ using nlohmann::json;
 
 constexpr std::array kKindNames = {"swap", "download", "update", "service"};
 constexpr std::array kStateNames = {"queued", "running", "succeeded", "failed", "cancelled"};
+constexpr std::array kTriggerNames = {"user", "recovery"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> FromName(const std::array<const char*, N>& names, const json& value) {
@@ -56,6 +57,9 @@ std::string_view StreamName(LogStream stream) {
 
 std::string_view JobKindName(JobKind kind) { return kKindNames[static_cast<size_t>(kind)]; }
 std::string_view JobStateName(JobState state) { return kStateNames[static_cast<size_t>(state)]; }
+std::string_view JobTriggerName(JobTrigger trigger) {
+  return kTriggerNames[static_cast<size_t>(trigger)];
+}
 bool IsFinished(JobState state) {
   return state == JobState::kSucceeded || state == JobState::kFailed ||
          state == JobState::kCancelled;
@@ -126,7 +130,8 @@ json EncodeJob(const JobInfo& job) {
               {"error", nullptr},
               {"result", job.result},
               {"request", job.request},
-              {"remote", nullptr}};
+              {"remote", nullptr},
+              {"trigger", JobTriggerName(job.trigger)}};
   if (job.remote) {
     out["remote"] = {
         {"spark", job.remote->spark}, {"dir", job.remote->dir}, {"pid", job.remote->pid}};
@@ -160,6 +165,8 @@ std::optional<JobInfo> DecodeJob(const json& record) {
   job.target = StringMember(record, "target");
   job.action = StringMember(record, "action");
   job.cluster = StringMember(record, "cluster");
+  job.trigger = FromName<JobTrigger>(kTriggerNames, record.value("trigger", json()))
+                    .value_or(JobTrigger::kUser);
   if (const auto ended = record.value("ended_at", json()); ended.is_string()) {
     job.ended_at = ParseRfc3339(ended.get<std::string>());
   }

@@ -1,5 +1,6 @@
 #include "remote_words.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace spark {
@@ -34,6 +35,14 @@ std::optional<std::string_view> AfterKey(std::string_view line, std::string_view
     return std::nullopt;
   }
   return line.substr(key.size() + 1);
+}
+
+std::string_view NextLine(std::string_view out, size_t& at) {
+  const size_t end = std::min(out.find('\n', at), out.size());
+  std::string_view line = out.substr(at, end - at);
+  at = end + 1;
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  return line;
 }
 
 }  // namespace spark

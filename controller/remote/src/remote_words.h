@@ -20,4 +20,7 @@ std::vector<std::string_view> SplitWords(std::string_view line, size_t max = 16)
 // What follows "KEY " when `line` starts with it (`free 123` → "123"); nullopt otherwise.
 std::optional<std::string_view> AfterKey(std::string_view line, std::string_view key);
 
+// The next line of `out` from `at` (without its \n and a trailing \r); moves `at` past it.
+std::string_view NextLine(std::string_view out, size_t& at);
+
 }  // namespace spark

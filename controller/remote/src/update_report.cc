@@ -191,15 +191,6 @@ Status ReadCheckLine(std::string_view line, CheckoutReport& report) {
   return Status::Ok();
 }
 
-// The next line of `out` from `at` (without its \n and a trailing \r); moves `at` past it.
-std::string_view NextLine(std::string_view out, size_t& at) {
-  const size_t end = std::min(out.find('\n', at), out.size());
-  std::string_view line = out.substr(at, end - at);
-  at = end + 1;
-  if (line.ends_with('\r')) line.remove_suffix(1);
-  return line;
-}
-
 }  // namespace
 
 Result<CheckoutReport> ParseCheckoutReport(std::string_view out) {

@@ -11,7 +11,9 @@
 
 namespace spark {
 
-enum class EventType { kTransition, kReport };
+// transition: the poller saw a service go up or down; report: a client app's health report;
+// recovery: a decision of the self-healing loop (action + reason).
+enum class EventType { kTransition, kReport, kRecovery };
 
 std::string_view EventTypeName(EventType type);
 std::optional<EventType> ParseEventType(std::string_view name);
@@ -28,6 +30,11 @@ struct ConnectivityEvent {
   // The cluster the service belongs to; empty in lines written before events named it (they
   // are the default cluster's). Written last, so the index's fast line reader is unchanged.
   std::string cluster;
+  // Recovery events: one word (waiting|recovering|succeeded|failed|tripped|resumed|skipped|
+  // held) and one sentence saying why. Empty for the other types; written after `cluster`, and
+  // only when non-empty.
+  std::string action;
+  std::string reason;
 };
 
 // One JSON object on one line (no trailing newline), the format of events.jsonl and the API.

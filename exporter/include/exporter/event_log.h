@@ -93,6 +93,7 @@ class EventLog {
     uint64_t transitions = 0;
     uint64_t reports = 0;
     uint64_t dropped_disk = 0;
+    uint64_t recoveries = 0;
   };
   Counters counters() const;
   // The same, of the events that named `cluster` (appended since this process started).
@@ -136,8 +137,10 @@ class EventLog {
   std::atomic<uint64_t> transitions_{0};
   std::atomic<uint64_t> reports_{0};
   std::atomic<uint64_t> dropped_disk_{0};
+  std::atomic<uint64_t> recoveries_{0};
   void CountFor(const std::string& cluster, uint64_t Counters::*counter);
-  mutable std::mutex counts_mu_;  // guards by_cluster_
+  void CountType(const ConnectivityEvent& event);  // the type's counters, total and cluster
+  mutable std::mutex counts_mu_;                   // guards by_cluster_
   std::map<std::string, Counters, std::less<>> by_cluster_;
   ChangeFeed feed_;
 };

@@ -107,6 +107,17 @@ struct Config {
     long long max_bytes = 40LL << 20;
   } events;
   struct {
+    // Self-healing (API.md "Recovery"): a crashed vLLM or speech container is brought back,
+    // the k-th attempt within window_s waiting backoff_s[min(k-1, size-1)] after the death;
+    // max_failures attempts within window_s trip a breaker. A service whose probe has failed
+    // for hung_s while its container runs counts as hung. Process-wide, read each round.
+    bool enabled = true;
+    std::vector<double> backoff_s = {30, 120, 600};  // 1–10 entries, each 0–86400
+    int max_failures = 3;                            // 1–100
+    double window_s = 1800;                          // 60–604800
+    double hung_s = 120;                             // 10–86400
+  } recovery;
+  struct {
     std::optional<std::string> path;
   } catalog;
   OpenWebUiConfig open_webui;

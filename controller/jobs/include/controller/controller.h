@@ -84,13 +84,16 @@ class Controller {
   // Every job start below fails with storage_failed, before anything runs remotely, when
   // jobs.jsonl cannot record the job (disk full, read-only, unreadable history).
   // POST /api/swap. unknown_model; swap_running when a swap (or a vLLM action) runs;
-  // not_configured when the vLLM Spark has no SSH host.
-  Result<JobInfo> Swap(const std::string& model_id);
+  // not_configured when the vLLM Spark has no SSH host. `trigger` is recorded on the job
+  // (recovery: the self-healing loop relaunches the model).
+  Result<JobInfo> Swap(const std::string& model_id, JobTrigger trigger = JobTrigger::kUser);
   // POST /api/services/{name}/{action}: start|stop|restart, plus fix-cache-ownership for a
   // service with a cache_dir. vLLM: restart relaunches the current model (a swap job), start
   // the last model served, stop stops the cluster. unknown_service, invalid_field (action),
   // job_running when that service already has a job, swap_running for vLLM during a swap.
-  Result<JobInfo> ServiceAction(const std::string& service, const std::string& action);
+  // `trigger` is recorded on the job (a vLLM start/restart's swap job included).
+  Result<JobInfo> ServiceAction(const std::string& service, const std::string& action,
+                                JobTrigger trigger = JobTrigger::kUser);
   // POST /api/downloads: `hf_repo` and `revision` pass their allow-lists (invalid_field naming
   // them) before anything runs; job_running while the same repo downloads (or is deleted);
   // not_configured when the head (or, in cluster mode, the other Spark) has no host.
@@ -116,6 +119,10 @@ class Controller {
   // DELETE /api/jobs/{id}: not_found; conflict when it has finished.
   Status Cancel(const std::string& id);
 
+  // The catalog id of the model the newest succeeded swap (or rollback relaunch) made ready;
+  // nullopt when no such job is in the history. What vLLM's `start` launches.
+  std::optional<std::string> LastReadyModel() const;
+
   std::vector<JobInfo> Jobs() const;  // newest first
   std::vector<JobInfo> RunningJobs() const;
   std::optional<JobInfo> Job(const std::string& id) const;
@@ -135,7 +142,8 @@ class Controller {
   using Procedure = std::function<Status(Context&)>;
 
   Result<JobInfo> StartLocked(JobKind kind, std::string target, std::string action,
-                              Procedure procedure, nlohmann::json request = nullptr);
+                              Procedure procedure, nlohmann::json request = nullptr,
+                              JobTrigger trigger = JobTrigger::kUser);
   // A download's procedure from its request (also for one followed again after a restart).
   Result<Procedure> DownloadProcedure(const nlohmann::json& request) const;
   // An update's apply procedure from its request (also after a restart).
@@ -147,7 +155,7 @@ class Controller {
   Status UpdateBlockedLocked() const;
   // The rollback hint for a launch ending now (engine_failed after a succeeded update).
   std::optional<nlohmann::json> UpdateHintLocked(const JobInfo& launch) const;
-  Result<JobInfo> SwapLocked(const CatalogEntry& entry);
+  Result<JobInfo> SwapLocked(const CatalogEntry& entry, JobTrigger trigger);
   void RunJob(const std::shared_ptr<Record>& record, const Procedure& procedure);
   // Runs the procedure and records its end; the job as it ended (nullopt: left running).
   std::optional<JobInfo> EndJob(const std::shared_ptr<Record>& record, const Procedure& procedure);

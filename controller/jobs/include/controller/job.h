@@ -16,9 +16,12 @@ namespace spark {
 
 enum class JobKind { kSwap, kDownload, kUpdate, kService };
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+// Who started a job: a user (an API call) or the self-healing loop (recovery).
+enum class JobTrigger { kUser, kRecovery };
 
 std::string_view JobKindName(JobKind kind);
 std::string_view JobStateName(JobState state);
+std::string_view JobTriggerName(JobTrigger trigger);  // user|recovery
 bool IsFinished(JobState state);
 
 struct JobProgress {
@@ -69,7 +72,8 @@ struct JobInfo {
   std::optional<JobError> error;
   nlohmann::json result;   // null until a job has one
   nlohmann::json request;  // null, or what the job was asked (downloads: hf_repo, mode, revision)
-  std::optional<RemoteWork> remote;  // detached work, once started
+  std::optional<RemoteWork> remote;        // detached work, once started
+  JobTrigger trigger = JobTrigger::kUser;  // always encoded; a record without it: user
 };
 
 nlohmann::json EncodeJob(const JobInfo& job);
