@@ -4,6 +4,8 @@
 // again, and DemoCluster::Crash's answers.
 #include <gtest/gtest.h>
 
+#include "controller/container_report.h"
+#include "controller/recovery_commands.h"
 #include "demo/demo_cluster.h"
 #include "demo/fake_server.h"
 #include "demo/simulated_containers.h"
@@ -19,10 +21,9 @@ namespace {
 
 using std::chrono::hours;
 
-const std::string kVllmInspect =
-    ": spark-control-inspect name=vllm_node; docker logs --tail 200 vllm_node 2>&1 | grep -c "
-    "'EngineDeadError'";
-const std::string kSpeechInspect = ": spark-control-inspect name=parakeet; docker inspect";
+// The recovery's own inspect lines (recovery_commands.h).
+const std::string kVllmInspect = InspectContainer("vllm_node", true)->line;
+const std::string kSpeechInspect = InspectContainer("parakeet", false)->line;
 
 class DemoContainersTest : public ::testing::Test {
  protected:
@@ -53,7 +54,7 @@ TEST_F(DemoContainersTest, RunningContainersAnswerTheInspectLine) {
   EXPECT_EQ(Run(kSpeechInspect, "spark2"),
             (std::vector<std::string>{Boot(), "container running 0 false 0001-01-01T00:00:00Z",
                                       "spark-control-inspect-end"}));
-  EXPECT_EQ(Run(": spark-control-inspect name=other;"),
+  EXPECT_EQ(Run(InspectContainer("other", false)->line),
             (std::vector<std::string>{Boot(), "container missing", "spark-control-inspect-end"}));
 }
 
@@ -68,6 +69,18 @@ TEST_F(DemoContainersTest, ACrashLeavesTheContainerExitedAndRunsItsHook) {
                                       "spark-control-inspect-end"}));
   ASSERT_TRUE(containers_->Crash("vllm_node", 137, true, false));
   EXPECT_EQ(Run(kVllmInspect)[1], "container exited 137 true " + at);
+  // What the recovery reads from it: an OOM kill, after the Spark's boot.
+  std::string out;
+  for (const std::string& line : Run(kVllmInspect)) out += line + "\n";
+  const auto report = ParseContainerReport(out);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->status, "exited");
+  EXPECT_TRUE(report->oom_killed);
+  EXPECT_FALSE(report->engine_dead);
+  ASSERT_TRUE(report->boot_epoch_s && report->finished_at);
+  EXPECT_LT(*report->boot_epoch_s + 120, std::chrono::duration_cast<std::chrono::seconds>(
+                                             report->finished_at->time_since_epoch())
+                                             .count());
   EXPECT_FALSE(containers_->Crash("nope", 1, false, false));
 }
 

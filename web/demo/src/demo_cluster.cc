@@ -93,6 +93,8 @@ nlohmann::json DemoConfigPatch(const DemoClusters& clusters) {
     }
   }
   if (!more.empty()) patch["clusters"] = std::move(more);
+  // Short backoffs, so that a simulated crash's recovery can be watched.
+  patch["recovery"] = {{"backoff_s", {5, 20, 60}}};
   return patch;
 }
 

@@ -89,7 +89,8 @@ using DemoClusters = std::vector<std::unique_ptr<DemoCluster>>;
 // Starts a DemoCluster per spec of DemoClusterSpecs().
 Result<DemoClusters> StartDemoClusters(const Clock& clock);
 // The demo's config layer: the first cluster as the default one (`cluster:` its name and the
-// single-cluster keys), the others as `clusters:` entries.
+// single-cluster keys), the others as `clusters:` entries, and recovery backoffs of 5, 20 and
+// 60 s.
 nlohmann::json DemoConfigPatch(const DemoClusters& clusters);
 
 }  // namespace spark
