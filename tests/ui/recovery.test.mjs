@@ -22,6 +22,13 @@ describe("recovery on the cards", () => {
     assert.equal(recoveryLine({ state: "idle", attempts: 2, last_reason: "held: swap j12 runs" }, 3), null);
   });
 
+  test("idle while the service is down says why nothing happens", () => {
+    const reason = "no swap has made a model ready; waiting for a start or a swap";
+    const line = recoveryLine({ state: "idle", attempts: 0, last_reason: reason }, 3, true);
+    assert.deepEqual([line.tone, line.text, line.reason, line.resume], ["muted", "Not recovering automatically", reason, undefined]);
+    assert.equal(recoveryLine({ state: "idle", attempts: 0, last_reason: null }, 3, true), null, "no reason yet");
+  });
+
   test("waiting counts down to next_at and names the attempt", () => {
     const line = recoveryLine(
       { state: "waiting", attempts: 1, next_at: "2026-12-01T12:00:20Z", last_reason: "vllm_node exited 1 (EngineDeadError)" },

@@ -25,10 +25,15 @@ export function untilText(untilMs, nowMs) {
 }
 
 // The card's recovery line for `rec` ({state, attempts, next_at, last_reason, job}):
-// {state, tone, text, until?, job?, resume?, reason} or null when there is nothing to say
-// (idle, or no recovery data). `maxFailures`: config recovery.max_failures when known.
-export function recoveryLine(rec, maxFailures) {
-  if (!rec || !rec.state || rec.state === "idle") return null;
+// {state, tone, text, until?, job?, resume?, reason} or null when there is nothing to say (no
+// recovery data; idle while the service is up). Idle while it is down says why nothing
+// happens (held by a job, stopped by the user, no model to relaunch). `maxFailures`: config
+// recovery.max_failures when known.
+export function recoveryLine(rec, maxFailures, down = false) {
+  if (!rec || !rec.state) return null;
+  if (rec.state === "idle") {
+    return down && rec.last_reason ? { state: "idle", tone: "muted", text: "Not recovering automatically", reason: rec.last_reason } : null;
+  }
   const attempts = Number.isInteger(rec.attempts) ? rec.attempts : 0;
   const of = Number.isInteger(maxFailures) ? " of " + maxFailures : "";
   const line = { state: rec.state, reason: rec.last_reason || "" };

@@ -54,7 +54,8 @@ export function recoveryCard(store) {
     refs.demo.hidden = status.demo !== true;
     const rec = status.recovery && status.recovery[name];
     const config = state.config && state.config.recovery;
-    const line = recoveryLine(rec, config ? config.max_failures : undefined);
+    const down = refs.root.dataset.state === "down";
+    const line = recoveryLine(rec, config ? config.max_failures : undefined, down);
     refs.rec.hidden = !line;
     if (!line) {
       delete refs.recUntil.dataset.until;
