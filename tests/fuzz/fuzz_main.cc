@@ -41,6 +41,7 @@ constexpr TargetRow kTargets[] = {
     {"hub_reply", FuzzHubReply, false},
     {"cache_scan", FuzzCacheScan, false},
     {"update_report", FuzzUpdateReport, false},
+    {"container_report", FuzzContainerReport, false},
 };
 
 // CivetWeb's request threads get about 100 KiB; ASan's redzones make our frames about 2.5

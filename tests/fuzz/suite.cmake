@@ -35,6 +35,7 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/controller/config/src/remote_names.cc
     ${PROJECT_SOURCE_DIR}/controller/jobs/src/job.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/cache_listing.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/container_report.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/detached_poll.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/hub_reply.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/remote_executor.cc
@@ -64,6 +65,7 @@ if(SPARK_FUZZ)
     ${CMAKE_CURRENT_LIST_DIR}/catalog_yaml_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/config_patch_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/config_yaml_fuzz.cc
+    ${CMAKE_CURRENT_LIST_DIR}/container_report_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/detached_poll_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/diarization_request_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/events_line_fuzz.cc

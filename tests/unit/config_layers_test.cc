@@ -310,6 +310,8 @@ TEST(ConfigFiles, TheExampleFileIsValid) {
   EXPECT_EQ(config->http.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(config->events.max_bytes, 1LL << 30);
   EXPECT_EQ(config->update.check_interval_s, 0);  // only when asked
+  EXPECT_EQ(config->recovery.backoff_s, (std::vector<double>{10, 60}));
+  EXPECT_EQ(config->recovery.max_failures, 5);
 }
 
 TEST(ConfigYaml, UpdateCheckIntervalIsZeroOrAtLeastAMinute) {

@@ -130,6 +130,42 @@ TEST_F(ControllerTest, VllmRestartRelaunchesTheCurrentModelAndStartTheLastOne) {
   EXPECT_EQ(served_.Get(), kQwen36);
 }
 
+// The self-healing loop starts jobs through the same calls as the API, with trigger recovery:
+// the job says so (also after a restart), and what a vLLM start launches is LastReadyModel.
+TEST_F(ControllerTest, JobsRecordTheirTriggerAndLastReadyModelFollowsSucceededSwaps) {
+  EXPECT_FALSE(controller_->LastReadyModel());
+  auto swap = controller_->Swap("gemma4", JobTrigger::kRecovery);
+  ASSERT_TRUE(swap.ok()) << swap.status().message();
+  EXPECT_EQ(swap->trigger, JobTrigger::kRecovery);
+  EXPECT_EQ(Wait(swap->id).state, JobState::kSucceeded);
+  EXPECT_EQ(controller_->LastReadyModel(), "gemma4");
+  auto speech = controller_->ServiceAction("parakeet", "restart", JobTrigger::kRecovery);
+  ASSERT_TRUE(speech.ok());
+  EXPECT_EQ(speech->trigger, JobTrigger::kRecovery);
+  EXPECT_EQ(Wait(speech->id).trigger, JobTrigger::kRecovery);
+  auto stop = controller_->ServiceAction("vllm", "stop");
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->trigger, JobTrigger::kUser);
+  Wait(stop->id);
+  auto start = controller_->ServiceAction("vllm", "start", JobTrigger::kRecovery);
+  ASSERT_TRUE(start.ok()) << start.status().message();
+  EXPECT_EQ(start->kind, JobKind::kSwap);
+  EXPECT_EQ(start->target, "gemma4");
+  EXPECT_EQ(start->trigger, JobTrigger::kRecovery);
+  Wait(start->id);
+  // A failed swap makes nothing ready.
+  executor_.SetHostKey("spark1", SimulatedExecutor::HostKeyState::kUnknown, "SHA256:new");
+  auto failed = controller_->Swap("qwen36");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->trigger, JobTrigger::kUser);
+  EXPECT_EQ(Wait(failed->id).state, JobState::kFailed);
+  EXPECT_EQ(controller_->LastReadyModel(), "gemma4");
+  Restart();
+  EXPECT_EQ(controller_->Job(swap->id)->trigger, JobTrigger::kRecovery);
+  EXPECT_EQ(controller_->Job(failed->id)->trigger, JobTrigger::kUser);
+  EXPECT_EQ(controller_->LastReadyModel(), "gemma4");
+}
+
 TEST_F(ControllerTest, CancelEndsTheSwapAndStopsVllm) {
   auto job = controller_->Swap("gemma4");
   ASSERT_TRUE(job.ok());

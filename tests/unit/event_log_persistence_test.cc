@@ -162,5 +162,40 @@ TEST_F(EventLogPersistence, EveryLineIsValidJsonWithTheContractFields) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
+TEST_F(EventLogPersistence, RecoveryEventsKeepActionAndReasonAndAreFilteredAndCounted) {
+  {
+    EventLog log(Options(/*ring=*/2), clock_);
+    ASSERT_TRUE(log.Append(Report("vllm", true)).ok());
+    ConnectivityEvent decision = Report("vllm", true, "recovery");
+    decision.type = EventType::kRecovery;
+    decision.cluster = "lab";
+    decision.action = "waiting";
+    decision.reason = "vllm_node exited 1 (EngineDeadError); relaunching qwen36 in 30 s";
+    ASSERT_TRUE(log.Append(decision).ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.Append(Report("vllm", true)).ok());
+    EXPECT_EQ(log.counters().recoveries, 1u);
+    EXPECT_EQ(log.counters("lab").recoveries, 1u);
+    EXPECT_EQ(log.counters().reports, 4u);
+  }
+  std::ifstream in(dir_ / "events.jsonl");
+  std::string line;
+  for (int i = 0; i < 2; ++i) std::getline(in, line);
+  // The new fields come after `cluster`: the index's quick look reads the line as before.
+  EXPECT_TRUE(line.ends_with(
+      R"("cluster":"lab","action":"waiting","reason":"vllm_node exited 1 (EngineDeadError); )"
+      R"(relaunching qwen36 in 30 s"})"))
+      << line;
+  EXPECT_EQ(EncodeEvent(DecodeEvent(line).value()), line);
+  EXPECT_EQ(EncodeEvent(Report("vllm", true)).find("action"), std::string::npos);
+  // Reopened with a ring of two, the filter reads the files.
+  EventLog log(Options(/*ring=*/2), clock_);
+  const auto found = log.Find({.type = EventType::kRecovery});
+  ASSERT_EQ(Ids(found), (std::vector<uint64_t>{2}));
+  EXPECT_EQ(found[0].action, "waiting");
+  EXPECT_EQ(found[0].cluster, "lab");
+  EXPECT_EQ(ParseEventType("recovery"), EventType::kRecovery);
+  EXPECT_EQ(EventTypeName(EventType::kRecovery), "recovery");
+}
+
 }  // namespace
 }  // namespace spark

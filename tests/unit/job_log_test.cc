@@ -106,6 +106,35 @@ TEST(JobLog, JobsRoundTripThroughJson) {
   EXPECT_FALSE(DecodeJob(odd));
 }
 
+TEST(JobLog, TheTriggerIsAlwaysWrittenAndAMissingOneIsTheUser) {
+  JobInfo job;
+  job.id = "j3";
+  job.kind = JobKind::kSwap;
+  job.target = "qwen36";
+  job.started_at = At(1);
+  EXPECT_EQ(EncodeJob(job)["trigger"], "user");
+  job.trigger = JobTrigger::kRecovery;
+  const nlohmann::json encoded = EncodeJob(job);
+  EXPECT_EQ(encoded["trigger"], "recovery");
+  const auto back = DecodeJob(encoded);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->trigger, JobTrigger::kRecovery);
+  // A record written before jobs named their trigger, or an odd one, is the user's.
+  for (const nlohmann::json& trigger :
+       {nlohmann::json(), nlohmann::json("cron"), nlohmann::json(1), nlohmann::json::array()}) {
+    nlohmann::json old = encoded;
+    if (trigger.is_null()) {
+      old.erase("trigger");
+    } else {
+      old["trigger"] = trigger;
+    }
+    const auto read = DecodeJob(old);
+    ASSERT_TRUE(read) << trigger;
+    EXPECT_EQ(read->trigger, JobTrigger::kUser) << trigger;
+  }
+  EXPECT_EQ(JobTriggerName(JobTrigger::kRecovery), "recovery");
+}
+
 TEST(JobJournal, OddRecordsNeitherStopTheLoadNorFreeTheirIds) {
   test::TempDir dir;
   const auto path = dir / "jobs.jsonl";

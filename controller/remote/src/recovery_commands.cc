@@ -14,13 +14,16 @@ constexpr const char* kStateFormat =
 constexpr const char* kEngineDead = "'EngineDeadError|Engine core initialization failed'";
 
 // `container …` for the container in $n: its state, `missing` when docker knows no such
-// container, else `error TEXT` (no docker, daemon down) with TEXT printable and short.
+// container, else `error TEXT` (no docker, daemon down) with TEXT printable and short. Docker
+// prints an empty line before its daemon error: the first line that is not blank counts.
 std::string StateLine() {
   return std::string("r=$(timeout 10 docker inspect --type container --format ") + kStateFormat +
          " \"$n\" 2>&1 </dev/null); s=$?\n"
-         "if [ $s -eq 0 ]; then echo \"container $(printf '%s\\n' \"$r\" | head -n 1)\"\n"
-         "elif printf '%s' \"$r\" | grep -q -i 'no such'; then echo 'container missing'\n"
-         "else r=$(printf '%s' \"$r\" | head -n 1 | tr -cd '[:print:]' | cut -c 1-200)\n"
+         "r=$(printf '%s\\n' \"$r\" | grep -m 1 -v '^[[:space:]]*$')\n"
+         "if [ $s -eq 0 ]; then echo \"container $r\"\n"
+         "elif printf '%s' \"$r\" | grep -q -i -E 'no such (container|object)'; then "
+         "echo 'container missing'\n"
+         "else r=$(printf '%s' \"$r\" | tr -cd '[:print:]' | cut -c 1-200)\n"
          "  echo \"container error ${r:-docker inspect exited $s}\"; fi\n";
 }
 

@@ -25,7 +25,9 @@ struct ContainerReport {
 
 // invalid_field (field "container") without the end line, without a container line, or for a
 // garbage known line (an unknown status, a non-numeric exit code or boot time, an oom flag that
-// is not true/false, a finished time docker would not print, an engine_dead that is not 0/1).
+// is not true/false, a finished time docker would not print, an engine_dead that is not 0/1);
+// remote_command_failed for `container error TEXT` (docker itself failed: "docker inspect
+// failed: TEXT", printable ASCII, ≤ 200 bytes of it). Either way the state is unknown.
 Result<ContainerReport> ParseContainerReport(std::string_view out);
 
 }  // namespace spark

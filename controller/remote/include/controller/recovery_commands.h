@@ -16,7 +16,8 @@ inline constexpr Duration kInspectTimeout = std::chrono::seconds(20);
 // `: spark-control-inspect name=CONTAINER;` (timeout 20 s) on the container's Spark. Prints:
 //   boot <epoch seconds>                       (from /proc/stat btime; `boot -` if unknown)
 //   container <status> <exit> <oom> <finished> (docker inspect --format of SPARK-VLLM-DOCKER.md)
-//   container missing                          (no such container, or no docker)
+//   container missing                          (docker knows no such container)
+//   container error <text>                     (no docker, daemon down: its first line)
 //   engine_dead 0|1     (vLLM only: EngineDeadError|Engine core initialization failed in the
 //                        last 200 lines of docker logs; omitted for speech services)
 //   spark-control-inspect-end
