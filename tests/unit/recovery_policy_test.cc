@@ -281,9 +281,12 @@ TEST(RecoveryPolicy, EveryRowOfTheTableForVllmAndSpeech) {
         EXPECT_EQ(d.model, "qwen36");
       }
       const bool acted = d.state == RecoveryState::kRecovering;
+      // Waiting for a running container to count as hung (the only wait with a next_at) is
+      // no event; the other waits are.
       const char* expected_action = acted                                ? "recovering"
-                                    : d.state == RecoveryState::kWaiting ? "waiting"
-                                                                         : "skipped";
+                                    : d.state != RecoveryState::kWaiting ? "skipped"
+                                    : d.next_at                          ? ""
+                                                                         : "waiting";
       EXPECT_EQ(d.action, expected_action);
       EXPECT_FALSE(d.reason.empty());
       if (!vllm && *row.speech_reason != '\0') {
@@ -314,6 +317,7 @@ TEST(RecoveryPolicy, ARunningContainerIsHungAfterHungSecondsFromTheDeathOrTheNew
   RecoveryDecision d = DecideRecovery(in);
   EXPECT_EQ(d.state, RecoveryState::kWaiting);
   EXPECT_EQ(d.next_at, kDeath + seconds(60));
+  EXPECT_EQ(d.action, "");  // a probe that failed a while is no event yet
   // When that time comes the container is inspected again, then restarted after the backoff.
   in.now = kDeath + seconds(60);
   EXPECT_EQ(DecideRecovery(in).step, RecoveryStep::kInspect);

@@ -197,7 +197,9 @@ RecoveryDecision DecideRecovery(const RecoveryInput& in) {
       return d;
     case Verdict::Kind::kWait:
       d.state = RecoveryState::kWaiting;
-      d.action = "waiting";
+      // A running container whose probe failed is not news until it counts as hung: a slow
+      // probe or two must not write an event each.
+      d.action = verdict->next_at ? "" : "waiting";
       d.reason = verdict->cause;
       d.next_at = verdict->next_at;
       return d;

@@ -62,7 +62,8 @@ struct RecoveryInput {
 
 struct RecoveryDecision {
   RecoveryState state = RecoveryState::kIdle;
-  // The event's one word (waiting|recovering|tripped|skipped|held); "" = nothing to tell.
+  // The event's one word (waiting|recovering|tripped|skipped|held); "" = nothing to tell (also
+  // while a running container has not answered for less than hung_s).
   std::string action;
   std::string reason;  // one sentence; "" = the previous reason still stands
   std::optional<WallTime> next_at;
