@@ -149,6 +149,9 @@ TEST_F(ApiInput, EventQueriesValidateTheirParameters) {
     EXPECT_EQ(r.status, 400) << query;
     EXPECT_EQ(ErrorField(r), field) << query;
   }
+  for (const char* type : {"transition", "report", "recovery"}) {
+    EXPECT_EQ(Get(Url(std::string("/api/events?type=") + type)).status, 200) << type;
+  }
 }
 
 TEST_F(ApiInput, ConfigPutRejectsBadPatchesAndKeepsTheConfig) {
@@ -162,6 +165,7 @@ TEST_F(ApiInput, ConfigPutRejectsBadPatchesAndKeepsTheConfig) {
            {"{\"sparks\":{\"spark1\":{\"port\":0}}}", 400, "sparks.spark1.port"},
            {"{\"sparks\":{\"spark1\":{\"host\":\"http://x\"}}}", 400, "sparks.spark1.host"},
            {"{\"probe\":{\"interval_s\":\"fast\"}}", 400, "probe.interval_s"},
+           {"{\"recovery\":{\"backoff_s\":[]}}", 400, "recovery.backoff_s"},
            {"{\"nonsense\":1}", 400, "nonsense"},
            {"{\"vllm\":{\"spark\":\"spark9\"}}", 400, "vllm.spark"},
            {"[]", 400, ""},

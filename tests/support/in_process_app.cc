@@ -3,7 +3,7 @@
 namespace spark::test {
 
 InProcessApp::InProcessApp(const ConfigFor& config_for, HttpClientFactory http,
-                           const std::string& version)
+                           const std::string& version, bool recovery)
     : config(std::move(ConfigStore::Open(config_for(dir.path()), clock)).value()),
       events({}, clock),
       catalog(
@@ -26,6 +26,7 @@ InProcessApp::InProcessApp(const ConfigFor& config_for, HttpClientFactory http,
   env.heartbeat_interval = Duration::zero();
   env.cache_scan_interval = Duration::zero();
   env.update_checks = false;
+  env.recovery = recovery;
   clusters = std::make_unique<ClusterSet>(std::move(env), scraper);
   clusters->Apply(*config->Current());
   config->OnChange([this](const Config& changed) { clusters->Apply(changed); });

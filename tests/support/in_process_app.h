@@ -2,7 +2,8 @@
 // The process's owners as web/main.cc wires them, in the test process: a fake clock, a temp
 // data dir, the caller's configuration and HTTP client (the probes' network), every cluster on
 // simulated Sparks with spark-vllm-docker's rules and no delays (no SSH heartbeat, no cache
-// scan or update check of their own), and `routes` = AppRoutes of `app`. For tests that call
+// scan or update check of their own, no recovery loop unless `recovery`), and `routes` =
+// AppRoutes of `app`. For tests that call
 // handlers directly (golden files) or read the route table.
 
 #include <filesystem>
@@ -23,7 +24,8 @@ class InProcessApp {
  public:
   using ConfigFor = std::function<ConfigSources(const std::filesystem::path& data_dir)>;
   // `version` is the build_info label of /metrics.
-  InProcessApp(const ConfigFor& config, HttpClientFactory http, const std::string& version);
+  InProcessApp(const ConfigFor& config, HttpClientFactory http, const std::string& version,
+               bool recovery = false);
   InProcessApp(const InProcessApp&) = delete;
   InProcessApp& operator=(const InProcessApp&) = delete;
 

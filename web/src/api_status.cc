@@ -13,6 +13,7 @@ nlohmann::json StatusDocument(App& app, Cluster& cluster) {
   }
   control.running_jobs = cluster.controller().RunningJobs();
   control.ssh = cluster.ssh().Snapshot();
+  if (RecoveryLoop* recovery = cluster.recovery()) control.recovery = recovery->Snapshot();
   control.update = UpdateDocument(cluster, cluster.updates().Snapshot());
   nlohmann::json document = StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
   document["demo"] = app.demo_crash != nullptr;  // the UI offers the demo's controls
@@ -22,8 +23,10 @@ nlohmann::json StatusDocument(App& app, Cluster& cluster) {
 uint64_t StatusVersion(App& app, Cluster& cluster) {
   // Every owner of what StatusDocument shows; each counter only grows, so the sum changes
   // whenever one of them does.
+  const RecoveryLoop* recovery = cluster.recovery();
   return cluster.poller().Current()->version + cluster.controller().feed().version() +
-         cluster.ssh().feed().version() + cluster.updates().version() + app.config.version();
+         cluster.ssh().feed().version() + cluster.updates().version() + app.config.version() +
+         (recovery != nullptr ? recovery->version() : 0);
 }
 
 namespace {

@@ -45,6 +45,7 @@ std::vector<Route> AppRoutes(App& app) {
   AddConfigRoutes(app, routes);
   AddModelRoutes(app, routes);
   AddJobRoutes(app, routes);
+  AddRecoveryRoutes(app, routes);
   AddDownloadRoutes(app, routes);
   AddSshRoutes(app, routes);
   AddClusterRoutes(app, routes);

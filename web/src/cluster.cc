@@ -1,6 +1,7 @@
 #include "web/cluster.h"
 
 #include "controller/controller_metrics.h"
+#include "controller/recovery_metrics.h"
 #include "controller/update_metrics.h"
 #include "exporter/log.h"
 
@@ -47,11 +48,14 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
                       [this](const std::string& service) { poller_.ProbeNow(service); },
                       [this] { return ServedModel(*poller_.Current()); }};
   // The cache listing follows what downloads and deletes change; the update document what
-  // updates (the checkout, the images) and swaps (the vLLM version) change.
+  // updates (the checkout, the images) and swaps (the vLLM version) change; recovery every
+  // job's end (its own attempts', and what the user wants now).
   deps.on_finished = [this](const JobInfo& job) {
     if (job.kind == JobKind::kDownload) cache_->RefreshSoon();
     if (job.kind == JobKind::kUpdate) updates_->RefreshSoon();
     if (job.kind == JobKind::kSwap) updates_->RefreshImagesSoon();
+    std::lock_guard lock(recovery_mu_);
+    if (recovery_) recovery_->JobFinished(job);
   };
   controller_ = std::make_unique<Controller>(
       std::move(deps), PreparedJobsFile(env.data_dir, view_->cluster, is_default));
@@ -69,10 +73,27 @@ Cluster::Cluster(const ClusterEnvironment& env, Config view, bool is_default)
                                     [this] { return ConfiguredSparks(*config()); }),
               MakeUpdateMetrics(*updates_)};
   poller_.SetTargets(ProbeTargetsFor(*view_));
+  if (env.recovery) StartRecovery(env);
+}
+
+void Cluster::StartRecovery(const ClusterEnvironment& env) {
+  auto loop = std::make_unique<RecoveryLoop>(
+      RecoveryDeps{monitored_, *controller_, [this] { return config(); }, env.clock,
+                   [this] { return poller_.Current(); }, env.events, view_->cluster, &env.changes,
+                   std::chrono::seconds(1)});
+  metrics_.push_back(MakeRecoveryMetrics(*loop));
+  std::lock_guard lock(recovery_mu_);
+  recovery_ = std::move(loop);
 }
 
 Cluster::~Cluster() {
   Retire();
+  std::unique_ptr<RecoveryLoop> recovery;
+  {
+    std::lock_guard lock(recovery_mu_);
+    recovery = std::move(recovery_);
+  }
+  recovery.reset();  // joins its thread outside the lock: a job ending meanwhile finds none
   controller_.reset();
   updates_.reset();
   cache_.reset();

@@ -27,7 +27,21 @@ json ServiceJson(const ServiceState& s) {
   return out;
 }
 
+json RecoveriesJson(const std::map<std::string, RecoveryStatus>& recovery) {
+  json out = json::object();
+  for (const auto& [service, status] : recovery) out[service] = RecoveryJson(status);
+  return out;
+}
+
 }  // namespace
+
+json RecoveryJson(const RecoveryStatus& status) {
+  return {{"state", std::string(RecoveryStateName(status.state))},
+          {"attempts", status.attempts},
+          {"next_at", OptionalTime(status.next_at)},
+          {"last_reason", status.last_reason.empty() ? json() : json(status.last_reason)},
+          {"job", status.job ? json(*status.job) : json()}};
+}
 
 json EndpointsJson(const Snapshot& snapshot, const Config& config) {
   json out = json::object();
@@ -90,6 +104,7 @@ json StatusJson(const Snapshot& snapshot, const Config& config,
           {"sparks", std::move(sparks)},
           {"jobs", std::move(jobs)},
           {"update", control.update},
+          {"recovery", RecoveriesJson(control.recovery)},
           {"auth_required", config.auth.token.has_value()},
           {"warnings", warnings}};
 }

@@ -15,6 +15,7 @@
 #include "controller/catalog.h"
 #include "controller/config_store.h"
 #include "controller/controller.h"
+#include "controller/recovery_loop.h"
 #include "controller/remote_executor.h"
 #include "controller/ssh_health.h"
 #include "controller/update_monitor.h"
@@ -57,16 +58,19 @@ struct ClusterEnvironment {
   // check waits for update.check_interval_s or a request (POST /api/update/check, a job's end),
   // for tests on a fake clock whose simulated Sparks answer only the commands they script.
   bool update_checks = true;
+  // Whether each cluster runs its recovery loop (docs/api.md "Recovery"); false = no loop, no
+  // recovery in /api/status, for tests whose simulated Sparks answer no inspect.
+  bool recovery = true;
 };
 
 class Cluster {
  public:
-  // Starts the cluster's probes and heartbeat. `view` is the cluster's whole Config (as
-  // ClusterConfigs gives it); the default cluster keeps its jobs in DATA/jobs.jsonl, any other
+  // Starts the cluster's probes, heartbeat and recovery loop. `view` is the cluster's whole Config
+  // (as ClusterConfigs gives it); the default cluster keeps its jobs in DATA/jobs.jsonl, any other
   // in DATA/clusters/<name>/jobs.jsonl.
   Cluster(const ClusterEnvironment& env, Config view, bool is_default);
-  // Stops the probes and the heartbeat, then ends running jobs (`interrupted`; the remote
-  // side carries on) and closes the SSH link.
+  // Stops the probes, the heartbeat and the recovery loop, then ends running jobs (`interrupted`;
+  // the remote side carries on) and closes the SSH link.
   ~Cluster();
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
@@ -90,12 +94,17 @@ class Cluster {
   UpdateMonitor& updates() { return *updates_; }
   RemoteExecutor& executor() { return monitored_; }
   SshHealth& ssh() { return ssh_health_; }
+  // The recovery loop; null when the environment runs none (tests). It lives as long as the
+  // cluster (a retired one stops recovering when it goes).
+  RecoveryLoop* recovery() { return recovery_.get(); }
   // Checks the Sparks' SSH now (after a confirmed host key).
   void CheckSshNow();
   // The /metrics sources of this cluster (labelled with its name by the Scraper).
   const std::vector<std::shared_ptr<const MetricsSource>>& metrics() const { return metrics_; }
 
  private:
+  void StartRecovery(const ClusterEnvironment& env);
+
   mutable std::mutex mu_;  // guards view_, retired_, heartbeat_
   ConfigPtr view_;
   bool retired_ = false;
@@ -109,6 +118,10 @@ class Cluster {
   std::unique_ptr<CacheIndex> cache_;
   std::unique_ptr<UpdateMonitor> updates_;
   std::unique_ptr<Controller> controller_;
+  // Created after the controller, destroyed before it. recovery_mu_ guards the pointer against
+  // the controller's job threads (on_finished), which hold it while forwarding a job's end.
+  std::mutex recovery_mu_;
+  std::unique_ptr<RecoveryLoop> recovery_;
   std::unique_ptr<SshHeartbeat> heartbeat_;
   std::vector<std::shared_ptr<const MetricsSource>> metrics_;
 };

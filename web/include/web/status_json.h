@@ -7,6 +7,7 @@
 
 #include "controller/config.h"
 #include "controller/job.h"
+#include "controller/recovery_status.h"
 #include "controller/ssh_health.h"
 #include "exporter/connectivity_event.h"
 #include "exporter/snapshot.h"
@@ -20,9 +21,13 @@ struct ControlView {
   std::optional<std::string> model_id;  // the catalog id of the served model
   std::vector<JobInfo> running_jobs;
   std::map<std::string, SparkSshState> ssh;
-  nlohmann::json update;  // the update document (web/update_json.h)
+  nlohmann::json update;                           // the update document (web/update_json.h)
+  std::map<std::string, RecoveryStatus> recovery;  // by service; empty without a recovery loop
 };
 
+// One service's recovery: {state, attempts, next_at, last_reason, job} (null for an empty
+// reason, no time or no job).
+nlohmann::json RecoveryJson(const RecoveryStatus& status);
 // GET /api/status.
 nlohmann::json StatusJson(const Snapshot& snapshot, const Config& config,
                           const std::vector<std::string>& warnings, const ControlView& control);
