@@ -20,6 +20,7 @@
 #include "controller/ssh_executor.h"
 #include "controller/ssh_identity_source.h"
 #include "demo/demo_cluster.h"
+#include "demo/simulated_containers.h"
 #include "demo/simulated_downloads.h"
 #include "demo/simulated_executor.h"
 #include "demo/simulated_update.h"
@@ -69,6 +70,37 @@ struct SharedLog {
   EventLog events;
 };
 
+// The demo cluster named `name` (null: a cluster added while running, with no fakes behind it).
+DemoCluster* FindDemo(const DemoClusters& demos, const std::string& name) {
+  for (const auto& demo : demos) {
+    if (demo->name() == name) return demo.get();
+  }
+  return nullptr;
+}
+
+// POST /api/demo/crash's control in demo mode (null otherwise).
+std::function<Result<nlohmann::json>(const std::string&, const std::string&)> DemoCrashControl(
+    const DemoClusters* demos) {
+  if (demos == nullptr) return nullptr;
+  return [demos](const std::string& cluster, const std::string& service) {
+    DemoCluster* demo = FindDemo(*demos, cluster);
+    if (demo == nullptr) {
+      return Result<nlohmann::json>(Status::Error(
+          ErrorCode::kNotFound, "cluster " + cluster + " has no simulated services", "cluster"));
+    }
+    return demo->Crash(service);
+  };
+}
+
+// The demo's LAN clients, reporting to our own port with the report token of the moment.
+void StartDemoClients(const DemoClusters& demos, int port, const ConfigStore& config) {
+  for (const auto& demo : demos) {
+    demo->StartClients(
+        "http://127.0.0.1:" + std::to_string(port),
+        [&config] { return config.Current()->auth.report_token; }, &MakeCurlHttpClient);
+  }
+}
+
 // How each cluster gets its remote executor: simulated in demo mode (a demo cluster's vLLM
 // follows its swaps; a cluster added while running has no fakes behind it), libssh2 otherwise.
 std::function<ExecutorChoice(const Config&)> ExecutorFactory(const DemoClusters* demos,
@@ -80,19 +112,21 @@ std::function<ExecutorChoice(const Config&)> ExecutorFactory(const DemoClusters*
       auto updates = std::make_shared<SimulatedUpdates>(clock);
       SimulatedCluster cluster;
       cluster.launch_version = [updates] { return updates->LaunchVersion(); };
-      for (const auto& demo : *demos) {
-        if (demo->name() != view.cluster) continue;
-        cluster.on_served_model = [fake = demo.get()](const std::optional<std::string>& served) {
-          fake->vllm().Serve(served.value_or(""));
+      DemoCluster* demo = FindDemo(*demos, view.cluster);
+      if (demo != nullptr) {
+        cluster.on_served_model = [demo](const std::optional<std::string>& served) {
+          demo->vllm().Serve(served.value_or(""));
         };
-        cluster.on_vllm_version = [fake = demo.get()](const std::string& version) {
-          fake->vllm().SetVersion(version);
+        cluster.on_vllm_version = [demo](const std::string& version) {
+          demo->vllm().SetVersion(version);
         };
+        cluster.containers = demo->containers();
       }
       AddSparkVllmDockerRules(*simulated, std::move(cluster));
       auto detached = std::make_shared<SimulatedDetachedJobs>(clock);
       AddHfRules(*simulated, clock, {}, detached);
       AddUpdateRules(*simulated, updates, detached);
+      if (demo != nullptr) AddContainerRules(*simulated, demo->containers());
       return ExecutorChoice{std::move(simulated), {}};
     };
   }
@@ -241,6 +275,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
           [&identity] { return identity.Get(); },
           Site{flags.listen.substr(0, flags.listen.rfind(':')), OwnHostNames()},
           initial->limits.max_sse_clients};
+  app.demo_crash = DemoCrashControl(demos.get());
   std::string error;
   auto server = StartServer(flags, app, MakeHooks(*config, clusters, audit, clock), clock, error);
   if (!server) return Fail(kExitFatal, error);
@@ -249,13 +284,7 @@ int Serve(const Flags& flags, const fs::path& data_dir, const sigset_t& stop_sig
   Log(LogLevel::kInfo, std::string("spark-control ") + kVersion + " serving on " + server->url() +
                            " (data dir " + data_dir.string() + (flags.demo ? ", demo mode" : "") +
                            ")");
-  if (demos) {
-    for (const auto& demo : *demos) {
-      demo->StartClients(
-          "http://127.0.0.1:" + std::to_string(server->port()),
-          [&config] { return config->Current()->auth.report_token; }, &MakeCurlHttpClient);
-    }
-  }
+  if (demos) StartDemoClients(*demos, server->port(), *config);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

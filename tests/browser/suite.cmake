@@ -9,7 +9,7 @@ set(_browser_env
   "SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/tests/browser/screenshots")
 # Separate processes, so ctest runs them side by side; COST makes a fresh build dir (no timing data
 # yet) start these long tests first instead of last.
-foreach(_suite ui downloads updates)
+foreach(_suite ui downloads updates recovery)
   if(SPARK_NODE)
     add_test(NAME browser_${_suite}
              COMMAND ${SPARK_NODE} --test --test-reporter=spec

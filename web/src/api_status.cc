@@ -15,7 +15,9 @@ nlohmann::json StatusDocument(App& app, Cluster& cluster) {
   control.ssh = cluster.ssh().Snapshot();
   if (RecoveryLoop* recovery = cluster.recovery()) control.recovery = recovery->Snapshot();
   control.update = UpdateDocument(cluster, cluster.updates().Snapshot());
-  return StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
+  nlohmann::json document = StatusJson(*snapshot, *cluster.config(), app.warnings(), control);
+  document["demo"] = app.demo_crash != nullptr;  // the UI offers the demo's controls
+  return document;
 }
 
 uint64_t StatusVersion(App& app, Cluster& cluster) {

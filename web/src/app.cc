@@ -50,6 +50,7 @@ std::vector<Route> AppRoutes(App& app) {
   AddSshRoutes(app, routes);
   AddClusterRoutes(app, routes);
   AddUpdateRoutes(app, routes);
+  AddDemoRoutes(app, routes);
   AddUiRoutes(app, routes);
   for (Route& route : routes) {
     // The page opens whatever its ?cluster= says: a link to a removed cluster shows the default

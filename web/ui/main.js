@@ -14,6 +14,7 @@
 import { pageCluster } from "./lib/cluster.js";
 import { duration, parseTs } from "./lib/format.js";
 import { refreshStatus, startLive } from "./lib/live.js";
+import { untilText } from "./lib/recovery.js";
 import { initialState, reduce, serverNow } from "./lib/state.js";
 import { createStore } from "./lib/store.js";
 import { mountAddModel } from "./sections/add-model.js";
@@ -48,11 +49,15 @@ const SECTIONS = [
   mountSsh,
 ];
 
-// "Up for 3 min" and the like count on between updates.
+// "Up for 3 min" and the like count on between updates, countdowns ("in 12 s") down.
 function tick(store) {
   const t = serverNow(store.getState());
   for (const el of document.querySelectorAll("[data-since]")) {
     const text = duration(t - parseTs(el.dataset.since));
+    if (el.textContent !== text) el.textContent = text;
+  }
+  for (const el of document.querySelectorAll("[data-until]")) {
+    const text = untilText(parseTs(el.dataset.until), t);
     if (el.textContent !== text) el.textContent = text;
   }
 }

@@ -27,7 +27,46 @@ Result<std::unique_ptr<DemoCluster>> DemoCluster::Start(DemoClusterSpec spec, co
   auto magpie = FakeSpeech::Start(s.spark2_host, magpie_schedule, clock);
   if (!magpie.ok()) return magpie.status();
   demo->magpie_ = std::move(magpie).value();
+  demo->containers_ = std::make_shared<SimulatedContainers>(
+      clock, std::vector<std::string>{"vllm_node", "parakeet", "magpie"});
+  demo->containers_->OnStart("parakeet", [p = demo->parakeet_.get()] { p->Restarted(); });
+  demo->containers_->OnStart("magpie", [m = demo->magpie_.get()] { m->Restarted(); });
   return demo;
+}
+
+Result<nlohmann::json> DemoCluster::Crash(const std::string& service) {
+  std::string container = service;
+  int exit_code = 1;
+  bool oom = false;
+  if (service == "vllm") {
+    if (vllm_->served_model().empty()) {
+      return Status::Error(ErrorCode::kConflict,
+                           "vLLM serves no model now (a swap or a recovery runs, or it is "
+                           "stopped): nothing to crash");
+    }
+    container = "vllm_node";
+    oom = vllm_crashes_++ % 2 == 1;
+    exit_code = oom ? 137 : 1;
+    containers_->Crash(container, exit_code, oom, !oom);
+    vllm_->Crash();
+  } else if (service == "parakeet" || service == "magpie") {
+    FakeSpeech& fake = service == "parakeet" ? *parakeet_ : *magpie_;
+    if (fake.crashed()) {
+      return Status::Error(ErrorCode::kConflict, service +
+                                                     " has crashed already: wait for its "
+                                                     "recovery, or start it");
+    }
+    // The container's record first: whoever sees the port close finds it exited.
+    containers_->Crash(container, exit_code, oom, false);
+    fake.Crash();
+  } else {
+    return Status::Error(ErrorCode::kNotFound,
+                         "the demo crashes vllm, parakeet or magpie, not " + service, "service");
+  }
+  return nlohmann::json{{"service", service},
+                        {"container", container},
+                        {"exit_code", exit_code},
+                        {"oom_killed", oom}};
 }
 
 Result<DemoClusters> StartDemoClusters(const Clock& clock) {
@@ -54,6 +93,8 @@ nlohmann::json DemoConfigPatch(const DemoClusters& clusters) {
     }
   }
   if (!more.empty()) patch["clusters"] = std::move(more);
+  // Short backoffs, so that a simulated crash's recovery can be watched.
+  patch["recovery"] = {{"backoff_s", {5, 20, 60}}};
   return patch;
 }
 

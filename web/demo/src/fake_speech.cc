@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "demo/fake_server.h"
+#include "exporter/log.h"
 #include "web/json_api.h"
 
 namespace spark {
@@ -14,7 +15,7 @@ FakeSpeech::FakeSpeech(FlapSchedule schedule, const Clock& clock)
 
 FakeSpeech::~FakeSpeech() {
   stopping_ = true;
-  server_.reset();
+  listener_.reset();
 }
 
 Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host,
@@ -44,9 +45,9 @@ Result<std::unique_ptr<FakeSpeech>> FakeSpeech::Start(std::string listen_host,
        },
        {},
        {}});
-  auto server = StartFakeServer(listen_host + ":0", std::move(routes), clock);
-  if (!server.ok()) return server.status();
-  fake->server_ = std::move(server).value();
+  auto listener = FakeListener::Start(listen_host, 0, std::move(routes), clock);
+  if (!listener.ok()) return listener.status();
+  fake->listener_ = std::move(listener).value();
   return fake;
 }
 
@@ -65,12 +66,39 @@ void FakeSpeech::UpdateLocked() {
 bool FakeSpeech::up() {
   std::lock_guard lock(mu_);
   UpdateLocked();
-  return up_;
+  return up_ && !crashed_;
 }
 
 std::string FakeSpeech::failure() {
   std::lock_guard lock(mu_);
+  if (crashed_) return "connection refused";
   return hang_ ? "timeout after 10 s" : "HTTP 503";
+}
+
+bool FakeSpeech::Crash() {
+  {
+    std::lock_guard lock(mu_);
+    if (crashed_) return false;
+    crashed_ = true;
+  }
+  listener_->Close();
+  return true;
+}
+
+bool FakeSpeech::crashed() {
+  std::lock_guard lock(mu_);
+  return crashed_;
+}
+
+void FakeSpeech::Restarted() {
+  {
+    std::lock_guard lock(mu_);
+    if (!crashed_) return;
+    crashed_ = false;
+  }
+  if (Status s = listener_->Listen(); !s.ok()) {
+    Log(LogLevel::kWarn, "demo: a fake speech service could not listen again: " + s.message());
+  }
 }
 
 }  // namespace spark

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "demo/fake_server.h"
+#include "exporter/log.h"
 #include "exporter/metrics.h"
 #include "web/json_api.h"
 
@@ -88,15 +89,30 @@ Result<std::unique_ptr<FakeVllm>> FakeVllm::Start(std::string served_model,
                     },
                     {},
                     {}});
-  auto server = StartFakeServer(listen_host + ":" + std::to_string(port), std::move(routes), clock);
-  if (!server.ok()) return server.status();
-  fake->server_ = std::move(server).value();
+  auto listener = FakeListener::Start(listen_host, port, std::move(routes), clock);
+  if (!listener.ok()) return listener.status();
+  fake->listener_ = std::move(listener).value();
   return fake;
 }
 
 void FakeVllm::Serve(std::string served_model) {
-  std::lock_guard lock(mu_);
-  model_ = std::move(served_model);
+  const bool serving = !served_model.empty();
+  {
+    std::lock_guard lock(mu_);
+    model_ = std::move(served_model);
+  }
+  if (!serving) return;
+  if (Status s = listener_->Listen(); !s.ok()) {
+    Log(LogLevel::kWarn, "demo: the fake vLLM could not listen again: " + s.message());
+  }
+}
+
+void FakeVllm::Crash() {
+  {
+    std::lock_guard lock(mu_);
+    model_.clear();
+  }
+  listener_->Close();
 }
 
 std::string FakeVllm::served_model() const {

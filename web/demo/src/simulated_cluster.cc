@@ -5,12 +5,15 @@
 #include <ctime>
 #include <mutex>
 
+#include "demo/simulated_containers.h"
 #include "demo/simulated_executor.h"
 
 namespace spark {
 namespace {
 
 using std::chrono::milliseconds;
+
+constexpr const char* kDemoVllmContainer = "vllm_node";
 
 // The words of a command line built by ShellQuote (bare words and '…' with '\'' inside).
 std::vector<std::string> SplitWords(const std::string& line) {
@@ -163,6 +166,13 @@ void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster clust
     state->served = *cluster.initial_model;
   }
   const milliseconds gap(150);
+  if (cluster.containers) {
+    cluster.containers->OnCrash(kDemoVllmContainer, [state] {
+      std::lock_guard lock(state->mu);
+      state->running = false;
+      state->ready = false;
+    });
+  }
 
   executor.On("docker ps", [state](const RemoteCommand&) {
     std::lock_guard lock(state->mu);
@@ -179,6 +189,7 @@ void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster clust
         state->running = false;
         state->ready = false;
       }
+      if (was_running && cluster.containers) cluster.containers->Stopped(kDemoVllmContainer);
       if (was_running && cluster.on_served_model) cluster.on_served_model(std::nullopt);
       return SimulatedScript::Print(
           {"Stopping cluster containers...", "Stopping vllm_node on head node",
@@ -196,6 +207,7 @@ void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster clust
     state->running = true;
     state->ready = false;
     if (cluster.launch_version) state->version = cluster.launch_version();
+    if (cluster.containers) cluster.containers->Started(kDemoVllmContainer);
     return SimulatedScript::Print(
         {state->solo ? "Solo mode: running on the head node only"
                      : "Cluster nodes: 192.168.100.10 (head), 192.168.100.11",

@@ -41,6 +41,10 @@ struct App {
   // What the HTTP server was started with (PUT /api/config refuses changes against them).
   Site site;
   int max_sse_clients_at_start = 64;
+  // --demo only (null otherwise): makes `service` of the cluster named `cluster` crash
+  // (POST /api/demo/crash/{service}); its answer's document, or why not.
+  std::function<Result<nlohmann::json>(const std::string& cluster, const std::string& service)>
+      demo_crash = nullptr;
 };
 
 // The cluster a request names with `?cluster=` (the default one without it); not_found
@@ -81,5 +85,6 @@ void AddDownloadRoutes(App& app, std::vector<Route>& routes);     // /api/downlo
 void AddSshRoutes(App& app, std::vector<Route>& routes);          // /api/ssh/…
 void AddClusterRoutes(App& app, std::vector<Route>& routes);      // /api/clusters…
 void AddUpdateRoutes(App& app, std::vector<Route>& routes);       // /api/update…
+void AddDemoRoutes(App& app, std::vector<Route>& routes);         // /api/demo/… (--demo only)
 
 }  // namespace spark

@@ -5,9 +5,11 @@
 import { CLUSTER_SWITCHED, api } from "../lib/api.js";
 import { $, h, icon, setText } from "../lib/dom.js";
 import { clockTime, displayName, fullTime, latency } from "../lib/format.js";
+import { recoveryActionText } from "../lib/recovery.js";
 
 const MAX_ROWS = 300; // rendered in the log
 const PAGE = 100; // first page of the log
+const TAGS = { transition: "state change", report: "report", recovery: "recovery" };
 
 export function matches(ev, filters) {
   if (filters.service && ev.service !== filters.service) return false;
@@ -40,18 +42,20 @@ function eventRow(ev, fresh) {
   let msg;
   if (ev.type === "transition") {
     msg = ev.ok ? [name, " is up"] : [name, " went down", err];
+  } else if (ev.type === "recovery") {
+    msg = [name, " " + recoveryActionText(ev.action), ev.reason ? ": " + ev.reason : ""];
   } else {
     const source = h("b", { text: ev.source || "a client" });
     msg = ev.ok ? [source, " reached ", name] : [source, " could not reach ", name, err];
   }
-  const meta = [h("span", { class: "tag " + ev.type, text: ev.type === "transition" ? "state change" : "report" })];
+  const meta = [h("span", { class: "tag " + ev.type, text: TAGS[ev.type] || ev.type })];
   if (ev.type === "transition" && ev.source && ev.source !== "poller") meta.push(h("span", { class: "tag", text: ev.source }));
   meta.push(h("span", { class: "ms", text: typeof ev.ms === "number" ? latency(ev.ms) : "" }));
   return h(
     "li",
     {
       class: (ev.ok ? "ok" : "fail") + (fresh ? " fresh" : ""),
-      dataset: { id: String(ev.id), service: ev.service, type: ev.type, ok: String(!!ev.ok) },
+      dataset: { id: String(ev.id), service: ev.service, type: ev.type, ok: String(!!ev.ok), action: ev.action || "" },
     },
     h("time", { datetime: ev.ts, title: fullTime(ev.ts), text: clockTime(ev.ts) }),
     h(

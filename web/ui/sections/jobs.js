@@ -6,11 +6,17 @@ import { actionError, authOk } from "../lib/auth-prompt.js";
 import { $, confirmAction, h, icon, setData, setNote, setText } from "../lib/dom.js";
 import { clockTime, duration, fullTime, parseTs } from "../lib/format.js";
 import { JOB_STATES, jobTitle, phaseText } from "../lib/jobs.js";
+import { isAutomatic } from "../lib/recovery.js";
 import { findJob, serverNow } from "../lib/state.js";
 
 export function statePill(state) {
   const [mark, text] = JOB_STATES[state] || ["dash", state || "?"];
   return h("span", { class: "pill job-pill", dataset: { state } }, icon(mark), text);
+}
+
+// The label of a job the automatic recovery started (hidden for the others).
+export function automaticTag(job) {
+  return h("span", { class: "badge automatic", hidden: !isAutomatic(job), title: "Started by automatic recovery", text: "automatic" });
 }
 
 const showLog = (store, id) => () => store.dispatch({ type: "open-log", id, scroll: true });
@@ -20,6 +26,7 @@ function createRow(store, job) {
   const hid = "job-" + job.id.replace(/[^a-z0-9_-]/gi, "_") + "-title";
   refs.title = h("h3", { id: hid });
   refs.pill = h("span");
+  refs.auto = automaticTag(job);
   refs.since = h("span", { class: "job-since" });
   refs.phase = h("span", { class: "job-phase" });
   refs.bar = h("progress", { max: 100, "aria-labelledby": hid });
@@ -37,7 +44,7 @@ function createRow(store, job) {
   refs.root = h(
     "article",
     { class: "job", dataset: { job: job.id }, "aria-labelledby": hid },
-    h("div", { class: "job-head" }, refs.title, refs.pill, refs.since),
+    h("div", { class: "job-head" }, refs.title, refs.auto, refs.pill, refs.since),
     h("div", { class: "job-progress" }, refs.phase, refs.bar),
     h("div", { class: "job-actions" }, refs.logBtn, refs.cancel),
     refs.note
@@ -50,6 +57,7 @@ function updateRow(refs, job, state) {
   setData(refs.root, "state", job.state);
   setData(refs.root, "kind", job.kind);
   setText(refs.title, title);
+  refs.auto.hidden = !isAutomatic(job);
   if (refs.pill.dataset.state !== job.state) {
     const pill = statePill(job.state);
     refs.pill.replaceWith(pill);
@@ -110,6 +118,7 @@ function recentRow(store, job, models, openTails) {
       { class: "job-head" },
       statePill(job.state),
       h("b", { class: "job-name", text: title }),
+      automaticTag(job),
       h("span", { class: "job-when" }, when, took ? " · took " + took : ""),
       h(
         "button",
@@ -141,7 +150,8 @@ function recentRow(store, job, models, openTails) {
     });
     parts.push(details);
   }
-  return h("li", { class: "job job-done", dataset: { job: job.id, state: job.state, kind: job.kind } }, parts);
+  const dataset = { job: job.id, state: job.state, kind: job.kind, trigger: job.trigger || "user" };
+  return h("li", { class: "job job-done", dataset }, parts);
 }
 
 export function mountJobs(store) {
@@ -181,7 +191,7 @@ export function mountJobs(store) {
   function renderRecent(state) {
     const { recent } = state.jobs;
     const models = state.models.list;
-    const key = JSON.stringify(recent.map((j) => [j.id, j.state, j.ended_at, jobTitle(j, models)]));
+    const key = JSON.stringify(recent.map((j) => [j.id, j.state, j.ended_at, jobTitle(j, models), j.trigger]));
     if (key === recentKey) return;
     recentKey = key;
     $("jobs-recent-box").hidden = recent.length === 0;

@@ -6,7 +6,7 @@ import { announce, confirmAction, h, icon, setNote } from "../lib/dom.js";
 import { clockTime, displayName } from "../lib/format.js";
 import { ACTIONS, jobTitle, serviceJob, serviceJobText } from "../lib/jobs.js";
 import { findJob } from "../lib/state.js";
-import { statePill } from "./jobs.js";
+import { automaticTag, statePill } from "./jobs.js";
 
 const STOP_TEXT = {
   vllm: "The model is unloaded on both Sparks; LAN apps have no LLM until you start vLLM again or swap in a model.",
@@ -67,6 +67,7 @@ export function serviceActions(store) {
     refs.jobNote.dataset.state = job.state;
     refs.jobNote.replaceChildren(
       statePill(job.state),
+      automaticTag(job),
       h("span", { class: "svc-job-text", text: serviceJobText(job, models, clockTime) }),
       h(
         "button",

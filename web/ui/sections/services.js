@@ -1,5 +1,6 @@
 // Service cards: state pill, model, latency, up/down since, the heartbeat strip of the last 60
-// probes, the failure reason, the base URL, and the action buttons (service-actions.js).
+// probes, the failure reason, automatic recovery (recovery-card.js), the base URL, and the
+// action buttons (service-actions.js).
 import { $, copyButton, h, icon, placeAfter, setData, setText } from "../lib/dom.js";
 import {
   KINDS,
@@ -16,6 +17,7 @@ import {
   serviceState,
 } from "../lib/format.js";
 import { serverNow } from "../lib/state.js";
+import { recoveryCard } from "./recovery-card.js";
 import { serviceActions } from "./service-actions.js";
 
 const SLOW_MS = 1000; // a successful probe slower than this is drawn amber
@@ -40,7 +42,7 @@ export function failureText(state, svc) {
   return reason + (svc.error && svc.error !== reason ? ": " + svc.error : "");
 }
 
-function createCard(name, actions) {
+function createCard(name, actions, recovery) {
   const id = "svc-" + name.replace(/[^a-z0-9_-]/gi, "_");
   const refs = {};
   refs.pill = h("span", { class: "pill" });
@@ -77,6 +79,7 @@ function createCard(name, actions) {
     refs.beats,
     h("div", { class: "beats-axis", "aria-hidden": "true" }, refs.axisStart, h("span", { text: "now" })),
     refs.error,
+    recovery.create(name, refs),
     actions.create(name, refs),
     h("div", { class: "url-row" }, refs.url, refs.urlUnset, refs.copy)
   );
@@ -178,6 +181,7 @@ function updateModel(name, refs, state) {
 export function mountServices(store) {
   const cards = new Map(); // service -> refs
   const actions = serviceActions(store);
+  const recovery = recoveryCard(store);
 
   function renderCards(state) {
     const { services } = state.status;
@@ -192,12 +196,13 @@ export function mountServices(store) {
     for (const name of orderedNames(services)) {
       let refs = cards.get(name);
       if (!refs) {
-        refs = createCard(name, actions);
+        refs = createCard(name, actions, recovery);
         cards.set(name, refs);
       }
       updateCard(refs, services[name], serverNow(state));
       updateModel(name, refs, state);
       actions.update(name, refs, state);
+      recovery.update(name, refs, state);
       prevEl = placeAfter(box, prevEl, refs.root);
     }
   }
@@ -208,6 +213,7 @@ export function mountServices(store) {
       return;
     }
     if (state.endpoints !== prev.endpoints) for (const [name, refs] of cards) updateModel(name, refs, state);
+    if (state.config !== prev.config && state.status) for (const [name, refs] of cards) recovery.update(name, refs, state);
     if (state.jobs !== prev.jobs || state.viewing !== prev.viewing || state.models !== prev.models) {
       for (const [name, refs] of cards) actions.update(name, refs, state);
     }

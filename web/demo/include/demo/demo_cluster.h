@@ -18,6 +18,7 @@
 
 #include "demo/fake_speech.h"
 #include "demo/fake_vllm.h"
+#include "demo/simulated_containers.h"
 #include "exporter/clock.h"
 #include "exporter/http_client.h"
 #include "exporter/status.h"
@@ -55,6 +56,15 @@ class DemoCluster {
   void StartClients(std::string server_url, std::function<std::optional<std::string>()> token,
                     HttpClientFactory http);
   FakeVllm& vllm() { return *vllm_; }
+  // The containers of the cluster's Sparks (vllm_node, parakeet, magpie), for its executor.
+  const std::shared_ptr<SimulatedContainers>& containers() const { return containers_; }
+  // POST /api/demo/crash/{service}: `service` dies as a crash would. Its port closes (the probe
+  // and the connection watch see refused) and its container is left `exited`: vLLM with
+  // EngineDeadError (exit 1), every second time OOM-killed (137); a speech service exits 1.
+  // Recovery's relaunch (vLLM) or `docker start` (speech) brings it back. {"service",
+  // "container", "exit_code", "oom_killed"}; not_found for another service, conflict when
+  // it is down already (vLLM: while it serves no model).
+  Result<nlohmann::json> Crash(const std::string& service);
 
  private:
   DemoCluster(DemoClusterSpec spec, const Clock& clock) : spec_(std::move(spec)), clock_(clock) {}
@@ -66,6 +76,8 @@ class DemoCluster {
   std::unique_ptr<FakeVllm> vllm_;
   std::unique_ptr<FakeSpeech> parakeet_;
   std::unique_ptr<FakeSpeech> magpie_;
+  std::shared_ptr<SimulatedContainers> containers_;
+  std::atomic<int> vllm_crashes_{0};
   std::thread clients_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -77,7 +89,8 @@ using DemoClusters = std::vector<std::unique_ptr<DemoCluster>>;
 // Starts a DemoCluster per spec of DemoClusterSpecs().
 Result<DemoClusters> StartDemoClusters(const Clock& clock);
 // The demo's config layer: the first cluster as the default one (`cluster:` its name and the
-// single-cluster keys), the others as `clusters:` entries.
+// single-cluster keys), the others as `clusters:` entries, and recovery backoffs of 5, 20 and
+// 60 s.
 nlohmann::json DemoConfigPatch(const DemoClusters& clusters);
 
 }  // namespace spark

@@ -9,10 +9,10 @@
 #include <random>
 #include <string>
 
+#include "demo/fake_server.h"
 #include "exporter/clock.h"
 #include "exporter/histogram.h"
 #include "exporter/status.h"
-#include "web/http_server.h"
 
 namespace spark {
 
@@ -23,9 +23,13 @@ class FakeVllm {
                                                  const std::string& listen_host, int port,
                                                  const Clock& clock);
 
-  int port() const { return server_->port(); }
-  // What /v1/models lists; empty = not serving (health 503, models 503), as during a swap.
+  int port() const { return listener_->port(); }
+  // What /v1/models lists; empty = not serving (health 503, models 503), as during a swap. A
+  // model after a Crash() opens the port again (the relaunched container's server is up).
   void Serve(std::string served_model);
+  // The engine dies: nothing is served and the port is closed (connects are refused).
+  void Crash();
+  bool listening() const { return listener_->listening(); }
   std::string served_model() const;
   // What /version reports from now on (set at each launch: the launched image's vLLM).
   void SetVersion(std::string version);
@@ -38,7 +42,7 @@ class FakeVllm {
   void AdvanceLocked();
 
   const Clock& clock_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<FakeListener> listener_;
   mutable std::mutex mu_;
   std::string model_;
   std::string version_ = "0.11.1";

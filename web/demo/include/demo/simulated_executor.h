@@ -19,6 +19,8 @@
 
 namespace spark {
 
+class SimulatedContainers;  // simulated_containers.h
+
 struct SimulatedLine {
   Duration delay{};  // after the previous line (or the start)
   RemoteStream stream = RemoteStream::kStdout;
@@ -134,6 +136,9 @@ struct SimulatedCluster {
   // keeps it until the next launch; `on_vllm_version` gets it just before on_served_model.
   std::function<std::string()> launch_version;
   std::function<void(const std::string& version)> on_vllm_version;
+  // When set, `vllm_node`'s life is recorded there (a launch runs it, a stop exits it 143) and
+  // a crash recorded there stops the cluster (docker ps empty, the next launch starts afresh).
+  std::shared_ptr<SimulatedContainers> containers;
 };
 void AddSparkVllmDockerRules(SimulatedExecutor& executor, SimulatedCluster cluster = {});
 
