@@ -9,6 +9,7 @@
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "exporter/file_io.h"
+#include "exporter/poller.h"
 #include "support/config_store_files.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
@@ -310,6 +311,18 @@ TEST(ConfigFiles, TheExampleFileIsValid) {
   EXPECT_EQ(config->http.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(config->events.max_bytes, 1LL << 30);
   EXPECT_EQ(config->update.check_interval_s, 0);  // only when asked
+  EXPECT_FALSE(config->probe.watch_connections);
+}
+
+TEST(ConfigYaml, WatchConnectionsIsABoolOnByDefaultThatReachesThePoller) {
+  EXPECT_TRUE(Config{}.probe.watch_connections);
+  EXPECT_TRUE(PollerOptionsFor(Config{}).watch_connections);
+  const auto off = DecodeConfig(json{{"probe", {{"watch_connections", false}}}});
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_FALSE(PollerOptionsFor(*off).watch_connections);
+  EXPECT_EQ(EncodeConfig(*off, true)["probe"]["watch_connections"], false);
+  const auto bad = DecodeConfig(json{{"probe", {{"watch_connections", "yes"}}}});
+  EXPECT_EQ(bad.status().field(), "probe.watch_connections");
 }
 
 TEST(ConfigYaml, UpdateCheckIntervalIsZeroOrAtLeastAMinute) {
