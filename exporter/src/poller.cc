@@ -20,16 +20,23 @@ Poller::Poller(PollerOptions options, HttpClientFactory http, EventLog& events, 
       events_(events),
       clock_(clock),
       options_(options),
-      snapshot_(std::make_shared<Snapshot>()) {}
+      snapshot_(std::make_shared<Snapshot>()) {
+  std::lock_guard lock(watch_mu_);
+  ApplyWatch(options.watch_connections);
+}
 
 Poller::~Poller() { Stop(); }
 
 void Poller::Stop() {
   std::map<std::string, std::unique_ptr<Monitor>> monitors;
   {
-    std::lock_guard lock(mu_);
-    stopped_ = true;
-    monitors.swap(monitors_);
+    std::lock_guard watch(watch_mu_);
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      monitors.swap(monitors_);
+    }
+    watch_.reset();  // joins the watch threads; their last MarkRefused finds stopped_
   }
   for (auto& [name, monitor] : monitors) {
     std::lock_guard lock(monitor->mu);
@@ -49,11 +56,40 @@ void Poller::StopMonitor(std::unique_ptr<Monitor> monitor) {
 }
 
 void Poller::SetOptions(PollerOptions options) {
-  std::lock_guard lock(mu_);
-  options_ = options;
+  std::lock_guard watch(watch_mu_);
+  bool stopped;
+  {
+    std::lock_guard lock(mu_);
+    options_ = options;
+    stopped = stopped_;
+  }
+  ApplyWatch(options.watch_connections && !stopped);
+}
+
+void Poller::ApplyWatch(bool on) {
+  if (!on) {
+    watch_.reset();
+    return;
+  }
+  if (watch_) return;
+  WatchEvents events;
+  events.refused = [this](const std::string& service, const std::string& error) {
+    MarkRefused(service, error);
+  };
+  events.reachable = [this](const std::string& service) { RequestProbe(service); };
+  watch_ = std::make_unique<ConnectionWatch>(WatchOptions{}, std::move(events));
+  watch_->SetTargets(watched_);
+}
+
+std::map<std::string, ConnectionWatch::Counts> Poller::WatchCounts() const {
+  std::lock_guard lock(watch_mu_);
+  if (!watch_) return {};
+  return watch_->counts();
 }
 
 void Poller::SetTargets(const std::vector<ProbeTarget>& targets) {
+  std::lock_guard watch(watch_mu_);
+  watched_ = targets;
   std::vector<std::unique_ptr<Monitor>> retired;
   {
     std::lock_guard publish(publish_mu_);
@@ -81,6 +117,7 @@ void Poller::SetTargets(const std::vector<ProbeTarget>& targets) {
   }
   feed_.Bump();
   for (auto& monitor : retired) StopMonitor(std::move(monitor));
+  if (watch_) watch_->SetTargets(targets);
 }
 
 void Poller::PublishTargetsLocked(const std::vector<ProbeTarget>& targets) {
@@ -129,7 +166,21 @@ void Poller::ProbeNow(const std::string& service) {
     timeout = options_.timeout;
   }
   auto http = http_factory_();
-  Publish(target, RunProbe(*http, target, timeout));
+  Publish(target, RunProbe(*http, target, timeout), Origin::kProbe);
+}
+
+void Poller::MarkRefused(const std::string& service, std::string error) {
+  ProbeTarget target;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = snapshot_->services.find(service);
+    if (stopped_ || it == snapshot_->services.end()) return;
+    target = it->second.target;
+  }
+  ProbeResult result;
+  result.reason = FailureReason::kRefused;
+  result.error = std::move(error);
+  Publish(target, result, Origin::kWatch);
 }
 
 SnapshotPtr Poller::Current() const {
@@ -162,7 +213,7 @@ void Poller::Run(Monitor* monitor) {
       monitor->last_start = clock_.Now();
       next = monitor->last_start + options.interval;
     }
-    Publish(monitor->target, RunProbe(*http, monitor->target, options.timeout));
+    Publish(monitor->target, RunProbe(*http, monitor->target, options.timeout), Origin::kProbe);
   }
 }
 
@@ -179,7 +230,7 @@ ProbeResult Poller::RunProbe(HttpClient& http, const ProbeTarget& target, Durati
   return result;
 }
 
-void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
+void Poller::Publish(const ProbeTarget& target, const ProbeResult& result, Origin origin) {
   std::lock_guard publish(publish_mu_);
   auto next = std::make_shared<Snapshot>(*Current());
   const auto it = next->services.find(target.service);
@@ -187,6 +238,7 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
   ServiceState& state = it->second;
   const WallTime now = clock_.WallNow();
   const std::optional<bool> was = state.up;
+  const bool probed = origin == Origin::kProbe;  // a watch result is no probe: no latency
   const double ms = Millis(result.elapsed);
   const std::string error = result.ok ? std::string() : result.error;
   const bool same_state = was == result.ok && (result.ok || state.reason == result.reason) &&
@@ -195,9 +247,9 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
   state.up = result.ok;
   state.reason = result.reason;
   state.error = error;
-  state.latency_ms = ms;
+  if (probed) state.latency_ms = ms;
   state.model = result.model;
-  if (target.configured()) {
+  if (target.configured() && probed) {
     state.history.push_back({now, result.ok, ms});
     if (state.history.size() > ServiceState::kHistoryLength) state.history.pop_front();
     state.probe_duration.Observe(Seconds(result.elapsed));
@@ -211,13 +263,13 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result) {
     event.service = target.service;
     event.type = EventType::kTransition;
     event.ok = result.ok;
-    event.source = "poller";
+    event.source = probed ? "poller" : "watch";
     {
       std::lock_guard lock(mu_);
       event.cluster = options_.cluster;
     }
     event.error = state.error;
-    if (target.configured()) event.ms = ms;
+    if (target.configured() && probed) event.ms = ms;
     (void)events_.Append(std::move(event));  // a full disk is counted by the log itself
   }
   {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/fake_clock.h"
+#include "support/health_target.h"
 #include "support/loopback_server.h"
 
 namespace spark {
@@ -17,15 +18,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-ProbeTarget Health(const std::string& service, int port) {
-  ProbeTarget target;
-  target.service = service;
-  target.kind = "stt";
-  target.host = "127.0.0.1";
-  target.port = port;
-  return target;
-}
 
 class PollerTest : public ::testing::Test {
  protected:
@@ -70,7 +62,7 @@ class PollerTest : public ::testing::Test {
 
 TEST_F(PollerTest, ProbesOncePerIntervalOfItsClock) {
   test::LoopbackServer server;
-  auto poller = Start({Health("parakeet", server.port())});
+  auto poller = Start({test::LoopbackHealth("parakeet", server.port())});
   ASSERT_TRUE(AwaitProbes(*poller, "parakeet", 1));
   ASSERT_TRUE(clock_.AwaitWaiters(1));
   clock_.Advance(seconds(59));
@@ -89,7 +81,7 @@ TEST_F(PollerTest, ProbesOncePerIntervalOfItsClock) {
 
 TEST_F(PollerTest, RequestsFromManyThreadsCoalesceIntoOneProbePerSpacing) {
   test::LoopbackServer server;
-  auto poller = Start({Health("parakeet", server.port())});
+  auto poller = Start({test::LoopbackHealth("parakeet", server.port())});
   ASSERT_TRUE(AwaitProbes(*poller, "parakeet", 1));
   ASSERT_TRUE(clock_.AwaitWaiters(1));
   std::vector<std::thread> reporters;
@@ -113,7 +105,8 @@ TEST_F(PollerTest, RequestsFromManyThreadsCoalesceIntoOneProbePerSpacing) {
 TEST_F(PollerTest, ReadersSeeVersionsOnlyIncreaseWhileTargetsAndProbesChange) {
   test::LoopbackServer up;
   test::LoopbackServer down(test::Behaviour::kStatus500);
-  auto poller = Start({Health("a", up.port()), Health("b", down.port())});
+  auto poller =
+      Start({test::LoopbackHealth("a", up.port()), test::LoopbackHealth("b", down.port())});
   std::atomic<bool> done{false};
   std::atomic<int> backwards{0};
   std::vector<std::thread> threads;
@@ -132,7 +125,8 @@ TEST_F(PollerTest, ReadersSeeVersionsOnlyIncreaseWhileTargetsAndProbesChange) {
   });
   threads.emplace_back([&] {
     for (int i = 0; i < 20; ++i) {
-      poller->SetTargets({Health("a", up.port()), Health(i % 2 ? "b" : "c", down.port())});
+      poller->SetTargets({test::LoopbackHealth("a", up.port()),
+                          test::LoopbackHealth(i % 2 ? "b" : "c", down.port())});
       poller->RequestProbe("a");
     }
   });

@@ -9,6 +9,7 @@
 #include "controller/config_schema.h"
 #include "controller/config_store.h"
 #include "exporter/file_io.h"
+#include "exporter/poller.h"
 #include "support/config_store_files.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
@@ -312,6 +313,18 @@ TEST(ConfigFiles, TheExampleFileIsValid) {
   EXPECT_EQ(config->update.check_interval_s, 0);  // only when asked
   EXPECT_EQ(config->recovery.backoff_s, (std::vector<double>{10, 60}));
   EXPECT_EQ(config->recovery.max_failures, 5);
+  EXPECT_FALSE(config->probe.watch_connections);
+}
+
+TEST(ConfigYaml, WatchConnectionsIsABoolOnByDefaultThatReachesThePoller) {
+  EXPECT_TRUE(Config{}.probe.watch_connections);
+  EXPECT_TRUE(PollerOptionsFor(Config{}).watch_connections);
+  const auto off = DecodeConfig(json{{"probe", {{"watch_connections", false}}}});
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_FALSE(PollerOptionsFor(*off).watch_connections);
+  EXPECT_EQ(EncodeConfig(*off, true)["probe"]["watch_connections"], false);
+  const auto bad = DecodeConfig(json{{"probe", {{"watch_connections", "yes"}}}});
+  EXPECT_EQ(bad.status().field(), "probe.watch_connections");
 }
 
 TEST(ConfigYaml, UpdateCheckIntervalIsZeroOrAtLeastAMinute) {

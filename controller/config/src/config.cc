@@ -80,6 +80,7 @@ PollerOptions PollerOptionsFor(const Config& config) {
   PollerOptions options;
   options.interval = FromSeconds(config.probe.interval_s);
   options.timeout = FromSeconds(config.probe.timeout_s);
+  options.watch_connections = config.probe.watch_connections;
   options.cluster = config.cluster;
   return options;
 }

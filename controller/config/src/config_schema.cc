@@ -37,6 +37,7 @@ void DecodeSettings(ObjectReader& root, Status& status, Config& c) {
   Section(root, "probe", status, [&](ObjectReader& r) {
     r.Number("interval_s", c.probe.interval_s, 0.05, 3600);
     r.Number("timeout_s", c.probe.timeout_s, 0.01, 3600);
+    r.Bool("watch_connections", c.probe.watch_connections);
   });
   Section(root, "swap", status, [&](ObjectReader& r) {
     r.Number("timeout_s", c.swap.timeout_s, 1, 86400);
@@ -101,7 +102,9 @@ json EncodeConfig(const Config& c, bool redact) {
   t["cluster"] = c.cluster;
   EncodeClusterKeys(ClusterKeysOf(c), redact, t);
   t["ssh"] = {{"key_path", OptionalJson(c.ssh.key_path)}};
-  t["probe"] = {{"interval_s", c.probe.interval_s}, {"timeout_s", c.probe.timeout_s}};
+  t["probe"] = {{"interval_s", c.probe.interval_s},
+                {"timeout_s", c.probe.timeout_s},
+                {"watch_connections", c.probe.watch_connections}};
   t["swap"] = {{"timeout_s", c.swap.timeout_s}, {"silent_log_s", c.swap.silent_log_s}};
   t["diarization"] = {{"uncertain_below", c.diarization.uncertain_below}};
   t["update"] = {{"check_interval_s", c.update.check_interval_s}};

@@ -89,6 +89,7 @@ struct Config {
   struct {
     double interval_s = 2;
     double timeout_s = 1.5;
+    bool watch_connections = true;  // an idle connection per service sees a death between polls
   } probe;
   struct {
     double timeout_s = 1200;
@@ -156,7 +157,8 @@ void SetClusterKeys(Config& config, const ClusterConfig& entry);
 
 // What the poller probes: vLLM plus every configured service, hosts resolved.
 std::vector<ProbeTarget> ProbeTargetsFor(const Config& config);
-// How often and how long the poller probes (probe.interval_s, probe.timeout_s).
+// How often and how long the poller probes, and whether it watches connections between the
+// polls (probe.interval_s, probe.timeout_s, probe.watch_connections).
 PollerOptions PollerOptionsFor(const Config& config);
 // "vllm" and every configured service, the names reports and metrics are kept for.
 std::vector<std::string> ServiceNames(const Config& config);
