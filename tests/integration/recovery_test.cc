@@ -139,6 +139,21 @@ TEST_F(RecoveryTest, ACrashedEngineIsRelaunchedAsAnAutomaticSwapAndAnOomKillAgai
   EXPECT_EQ(Series("spark_control_recovery_state", {"service=\"vllm\"", "state=\"idle\""}), 1);
 }
 
+TEST_F(RecoveryTest, AModelLaunchedBeforeSparkControlRanIsRelaunchedToo) {
+  RunningContainer(kQwen36);  // launched by hand: no job in spark-control's history
+  StartApp(kRecovery);
+  TrustHost();
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  while (json::parse(Get(Url("/api/status")).body)["model"]["id"] != "qwen36" &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EndContainer("exited 1 false " + Now());
+  const json job = WaitRecoveryJobs(1);
+  EXPECT_EQ(job["state"], "succeeded") << job.dump();
+  EXPECT_EQ(job["target"], "qwen36");
+}
+
 TEST_F(RecoveryTest, AStopTheUserAskedForIsNeverUndone) {
   Serving("qwen36");
   const Reply stop = SendJson("POST", Url("/api/services/vllm/stop"), "{}");

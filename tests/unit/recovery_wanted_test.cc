@@ -29,6 +29,24 @@ JobInfo SwapJob(std::string id, JobState state, JobTrigger trigger = JobTrigger:
   return MakeJob(std::move(id), JobKind::kSwap, "qwen36", "", state, trigger);
 }
 
+TEST(RecoveryWanted, WithoutADecidingJobTheModelSeenServingIsWanted) {
+  // vLLM launched by hand or before spark-control ran: no job decides, the probe saw it serve.
+  const std::optional<std::string> seen = "gemma4";
+  RecoveryWanted w = VllmWanted({}, std::nullopt, seen);
+  EXPECT_EQ(w.kind, Kind::kRunning);
+  EXPECT_EQ(w.model, "gemma4");
+  // A job that decides wins over what was seen: a user's stop, a failed user swap.
+  w = VllmWanted({MakeJob("j3", JobKind::kService, "vllm", "stop", JobState::kSucceeded)},
+                 std::nullopt, seen);
+  EXPECT_EQ(w.kind, Kind::kStopped);
+  w = VllmWanted({SwapJob("j4", JobState::kFailed)}, std::nullopt, seen);
+  EXPECT_EQ(w.kind, Kind::kNothing);
+  // A download decides nothing.
+  w = VllmWanted({MakeJob("j5", JobKind::kDownload, "org/x", "", JobState::kSucceeded)},
+                 std::nullopt, seen);
+  EXPECT_EQ(w.kind, Kind::kRunning);
+}
+
 TEST(RecoveryWanted, VllmFollowsTheNewestEndedSwapStopOrRollback) {
   const std::optional<std::string> ready = "qwen36";
   RecoveryWanted w = VllmWanted({}, ready);

@@ -160,6 +160,13 @@ std::optional<std::string> Controller::LastReadyModel() const {
   return LastModelLocked();
 }
 
+std::optional<std::string> Controller::ServedCatalogModel() const {
+  const auto served = deps_.served_model();
+  if (!served) return std::nullopt;
+  const auto entry = deps_.catalog.FindServed(*served);
+  return entry ? std::optional<std::string>(entry->model.id) : std::nullopt;
+}
+
 std::vector<JobInfo> Controller::Jobs() const {
   std::lock_guard lock(mu_);
   std::vector<JobInfo> jobs;

@@ -43,6 +43,7 @@ struct RecoveryLoop::RoundView {
   ConfigPtr config;
   std::vector<JobInfo> jobs;  // newest first
   std::optional<std::string> last_ready;
+  std::optional<std::string> seen_serving;
   SnapshotPtr services;  // read after the jobs: a job that ended shows in it
 };
 
@@ -110,6 +111,8 @@ void RecoveryLoop::Round() {
   if (!view.config) return;
   view.jobs = deps_.controller.Jobs();
   view.last_ready = deps_.controller.LastReadyModel();
+  if (auto serving = deps_.controller.ServedCatalogModel()) seen_serving_ = std::move(serving);
+  view.seen_serving = seen_serving_;
   view.services = deps_.services();
   const std::vector<Target> targets = TargetsOf(*view.config);
   for (const Target& target : targets) {
@@ -172,7 +175,7 @@ RecoveryInput RecoveryLoop::InputFor(const Target& target, const RoundView& view
   in.spark = target.spark;
   in.vllm = target.vllm;
   in.config = view.config->recovery;
-  in.wanted = target.vllm ? VllmWanted(view.jobs, view.last_ready)
+  in.wanted = target.vllm ? VllmWanted(view.jobs, view.last_ready, view.seen_serving)
                           : SpeechWanted(view.jobs, target.service);
   in.hold = RecoveryHold(view.jobs, target.service, memory.job);
   in.job = memory.job;

@@ -33,7 +33,8 @@ std::string Named(const JobInfo& job) {
 }  // namespace
 
 RecoveryWanted VllmWanted(const std::vector<JobInfo>& jobs,
-                          const std::optional<std::string>& last_ready) {
+                          const std::optional<std::string>& last_ready,
+                          const std::optional<std::string>& seen_serving) {
   constexpr const char* kWaitForUser = "; waiting for a start or a swap";
   for (const JobInfo& job : jobs) {
     if (!DecidesVllm(job) || !IsFinished(job.state)) continue;
@@ -53,6 +54,7 @@ RecoveryWanted VllmWanted(const std::vector<JobInfo>& jobs,
     return Nothing("the last " + Named(job) + (cancelled ? " was cancelled" : " failed") +
                    kWaitForUser);
   }
+  if (seen_serving) return {RecoveryWanted::Kind::kRunning, *seen_serving, ""};
   return Nothing(std::string("no swap has made a model ready") + kWaitForUser);
 }
 

@@ -17,9 +17,12 @@ namespace spark {
 // decides. A succeeded one → running `last_ready` (the model the newest succeeded swap made
 // ready); a vLLM stop → stopped; a failed or cancelled user swap or rollback → nothing (the
 // user saw it fail); a failed recovery swap is passed over (still wanted); a cancelled one →
-// nothing (the user stopped the recovery). No such job, or no model ready → nothing.
+// nothing (the user stopped the recovery). No such job: running `seen_serving` (the catalog
+// model this process saw vLLM serve: one launched by hand or before spark-control ran), else
+// nothing; a succeeded job but no model ready → nothing.
 RecoveryWanted VllmWanted(const std::vector<JobInfo>& jobs,
-                          const std::optional<std::string>& last_ready);
+                          const std::optional<std::string>& last_ready,
+                          const std::optional<std::string>& seen_serving = std::nullopt);
 // A speech service: its newest ended start|restart → running, stop → stopped; none → running
 // (speech services are started outside spark-control).
 RecoveryWanted SpeechWanted(const std::vector<JobInfo>& jobs, const std::string& service);
