@@ -19,7 +19,7 @@ demo: release
 
 # The stages (TSan build + concurrency tests, ASan + UBSan build, ctest) and their times at
 # the end: scripts/test-suite. TSAN_MIN_TESTS is the floor of the TSan stage.
-TSAN_MIN_TESTS ?= 24
+TSAN_MIN_TESTS ?= 31
 
 test: deps
 	JOBS=$(JOBS) TSAN_MIN_TESTS=$(TSAN_MIN_TESTS) scripts/test-suite
