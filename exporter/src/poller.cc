@@ -134,6 +134,7 @@ void Poller::PublishTargetsLocked(const std::vector<ProbeTarget>& targets) {
         state.latency_ms = 0;
         state.last_change.reset();
         state.model.reset();
+        state.last_model.reset();
         state.history.clear();
       }
     }
@@ -249,6 +250,7 @@ void Poller::Publish(const ProbeTarget& target, const ProbeResult& result, Origi
   state.error = error;
   if (probed) state.latency_ms = ms;
   state.model = result.model;
+  if (result.ok && result.model) state.last_model = result.model;
   if (target.configured() && probed) {
     state.history.push_back({now, result.ok, ms});
     if (state.history.size() > ServiceState::kHistoryLength) state.history.pop_front();

@@ -176,8 +176,9 @@ TEST_F(RecoveryLoopTest, ThreeFailingRelaunchesTripTheBreakerResumeAndAUserSwapC
   EXPECT_EQ(StatusOf("vllm").attempts, 3);
 
   ASSERT_TRUE(loop_->Resume("vllm").ok());
-  EXPECT_EQ(StatusOf("vllm").state, RecoveryState::kIdle);
-  EXPECT_EQ(StatusOf("vllm").attempts, 0);
+  // The attempts are cleared; the loop, woken by the resume, may already have started the
+  // next one (backoff 0) by the time this reads it.
+  EXPECT_LE(StatusOf("vllm").attempts, 1);
   EXPECT_EQ(RecoveryEvents("vllm")[7].action, "resumed");
   ASSERT_TRUE(Settles([&] { return StatusOf("vllm").state == RecoveryState::kTripped; }));
   EXPECT_EQ(RecoveryJobs().size(), 6u);  // tried again, three times

@@ -160,10 +160,8 @@ std::optional<std::string> Controller::LastReadyModel() const {
   return LastModelLocked();
 }
 
-std::optional<std::string> Controller::ServedCatalogModel() const {
-  const auto served = deps_.served_model();
-  if (!served) return std::nullopt;
-  const auto entry = deps_.catalog.FindServed(*served);
+std::optional<std::string> Controller::CatalogModelServedAs(const std::string& served_name) const {
+  const auto entry = deps_.catalog.FindServed(served_name);
   return entry ? std::optional<std::string>(entry->model.id) : std::nullopt;
 }
 

@@ -111,9 +111,15 @@ void RecoveryLoop::Round() {
   if (!view.config) return;
   view.jobs = deps_.controller.Jobs();
   view.last_ready = deps_.controller.LastReadyModel();
-  if (auto serving = deps_.controller.ServedCatalogModel()) seen_serving_ = std::move(serving);
-  view.seen_serving = seen_serving_;
   view.services = deps_.services();
+  // What a crash relaunches when no job decides (a vLLM launched by hand, or before
+  // spark-control ran): the catalog model the probe last found vLLM serving.
+  if (view.services) {
+    const auto vllm = view.services->services.find("vllm");
+    if (vllm != view.services->services.end() && vllm->second.last_model) {
+      view.seen_serving = deps_.controller.CatalogModelServedAs(*vllm->second.last_model);
+    }
+  }
   const std::vector<Target> targets = TargetsOf(*view.config);
   for (const Target& target : targets) {
     {

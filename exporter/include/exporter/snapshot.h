@@ -31,7 +31,10 @@ struct ServiceState {
   double latency_ms = 0;                                 // of the latest probe
   std::optional<WallTime> last_change;                   // when `up` last took its current value
   std::optional<std::string> model;  // vLLM: served id; speech: configured model
-  std::deque<ProbeSample> history;   // the last kHistoryLength probes
+  // The model of the newest probe that found the service up; kept while it is down (what a
+  // crashed vLLM served), reset with `model` when the target changes.
+  std::optional<std::string> last_model;
+  std::deque<ProbeSample> history;  // the last kHistoryLength probes
 
   // Cumulative since start (kept across re-configuration of the same service).
   std::array<uint64_t, kAllFailureReasons.size()> failures{};

@@ -122,9 +122,9 @@ class Controller {
   // The catalog id of the model the newest succeeded swap (or rollback relaunch) made ready;
   // nullopt when no such job is in the history. What vLLM's `start` launches.
   std::optional<std::string> LastReadyModel() const;
-  // The catalog id of the model vLLM serves now (the latest probe's model, found by its served
-  // name); nullopt when vLLM is down or serves a model the catalog does not hold.
-  std::optional<std::string> ServedCatalogModel() const;
+  // The catalog id of the model whose served name (what vLLM's /v1/models lists) is
+  // `served_name`; nullopt when the catalog holds none.
+  std::optional<std::string> CatalogModelServedAs(const std::string& served_name) const;
 
   std::vector<JobInfo> Jobs() const;  // newest first
   std::vector<JobInfo> RunningJobs() const;

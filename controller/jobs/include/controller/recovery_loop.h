@@ -114,9 +114,6 @@ class RecoveryLoop {
   void Publish(std::vector<ConnectivityEvent> events);  // without mu_: append + bump
 
   RecoveryDeps deps_;
-  // The catalog model this process last saw vLLM serve: what a crash relaunches when no job
-  // decides (a vLLM launched by hand, or before spark-control ran). The loop's thread only.
-  std::optional<std::string> seen_serving_;
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable_any cv_;
   bool stop_ = false;
