@@ -19,4 +19,11 @@ inline std::vector<std::string> ExecutorLines(std::string_view input) {
   return lines;
 }
 
+// The input as the parser reads it once the executor has split it: its lines, each ended by \n.
+inline std::string RejoinedExecutorLines(std::string_view input) {
+  std::string joined;
+  for (const std::string& line : ExecutorLines(input)) joined += line + "\n";
+  return joined;
+}
+
 }  // namespace spark::fuzz

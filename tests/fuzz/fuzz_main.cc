@@ -42,6 +42,7 @@ constexpr TargetRow kTargets[] = {
     {"cache_scan", FuzzCacheScan, false},
     {"update_report", FuzzUpdateReport, false},
     {"container_report", FuzzContainerReport, false},
+    {"telemetry_report", FuzzTelemetryReport, false},
 };
 
 // CivetWeb's request threads get about 100 KiB; ASan's redzones make our frames about 2.5

@@ -28,5 +28,6 @@ void FuzzCacheScan(std::string_view input);
 // What the Sparks answer about updates (issue 15).
 void FuzzUpdateReport(std::string_view input);
 void FuzzContainerReport(std::string_view input);
+void FuzzTelemetryReport(std::string_view input);
 
 }  // namespace spark::fuzz

@@ -41,6 +41,7 @@ if(SPARK_FUZZ)
     ${PROJECT_SOURCE_DIR}/controller/remote/src/remote_executor.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/remote_words.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/shell_quote.cc
+    ${PROJECT_SOURCE_DIR}/controller/remote/src/telemetry_report.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/update_report.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_args.cc
     ${PROJECT_SOURCE_DIR}/controller/remote/src/vllm_log.cc
@@ -77,6 +78,7 @@ if(SPARK_FUZZ)
     ${CMAKE_CURRENT_LIST_DIR}/overrides_body_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/shell_words_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/swap_body_fuzz.cc
+    ${CMAKE_CURRENT_LIST_DIR}/telemetry_report_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/update_report_fuzz.cc
     ${CMAKE_CURRENT_LIST_DIR}/vllm_log_fuzz.cc)
   # The target files are compiled in two batches: each instantiates nlohmann's parser and

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace spark::test {
 
@@ -23,6 +24,12 @@ inline std::string ReadTrimmedText(const std::filesystem::path& path) {
   std::string text = ReadText(path);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
+}
+
+// Writes `text` to `path` and makes it executable by its owner (a fake tool on a test's PATH).
+inline void WriteExecutable(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream(path) << text;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
 }
 
 }  // namespace spark::test
